@@ -1,0 +1,208 @@
+//! The local store of one Mutual data directory: a single SQLite database.
+//!
+//! It keeps this device's identity, the signed membership ops of each group, and each
+//! document as a snapshot plus the incremental Automerge changes appended since. It
+//! deals in bytes and ids as strings: encoding and validation live in `mutual-auth` and
+//! `mutual-docs`, and what to store is decided by `mutual-node`.
+//!
+//! Main types: [`Store`] (an open data directory), [`Write`] (one durable write; a batch
+//! of them is applied atomically by [`Store::commit`]).
+//!
+//! Invariants:
+//! - One process at a time per data directory: [`Store::open`] takes an exclusive lock
+//!   and a second opener gets [`Error::Busy`].
+//! - When [`Store::commit`] returns `Ok`, the writes are on disk (WAL with
+//!   `synchronous = FULL`): they survive `kill -9` and a power cut.
+//! - A document is never rewritten whole to save one edit: edits append a chunk, and
+//!   [`Store::compact`] folds chunks into a snapshot now and then.
+
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
+mod docs;
+mod error;
+mod groups;
+mod identity;
+mod lock;
+mod schema;
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::Connection;
+
+pub use docs::DocRecord;
+pub use error::Error;
+pub use groups::GroupRecord;
+pub use identity::IdentityRecord;
+
+/// The file name of the database inside a data directory.
+pub const DATABASE_FILE: &str = "mutual.sqlite3";
+
+/// One durable write. [`Store::commit`] applies a batch of them in one transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Write {
+    /// This device's identity (only once: a second one is refused).
+    Identity(IdentityRecord),
+    /// A group this device now belongs to.
+    Group(GroupRecord),
+    /// A membership op accepted into a group's log.
+    Op {
+        /// The group the op belongs to.
+        group_id: String,
+        /// The op's id (hash).
+        op_id: String,
+        /// The signed op as encoded by `mutual-auth`.
+        bytes: Vec<u8>,
+    },
+    /// A new document of a group.
+    Doc(DocRecord),
+    /// Automerge changes to append to a document (an incremental save).
+    Changes {
+        /// The document.
+        doc_id: String,
+        /// The bytes of `save_after` / the changes.
+        bytes: Vec<u8>,
+    },
+}
+
+/// An open data directory.
+#[derive(Debug)]
+pub struct Store {
+    conn: Connection,
+    dir: PathBuf,
+    // Held for the life of the store: dropping it releases the data directory.
+    _lock: lock::DirLock,
+}
+
+impl Store {
+    /// Opens (creating if needed) the data directory `dir`, takes its lock and brings
+    /// the database schema up to date.
+    pub fn open(dir: &Path) -> Result<Store, Error> {
+        std::fs::create_dir_all(dir).map_err(|source| Error::CreateDir {
+            dir: dir.to_path_buf(),
+            source,
+        })?;
+        let lock = lock::DirLock::acquire(dir)?;
+        let path = dir.join(DATABASE_FILE);
+        let mut conn = Connection::open(&path).map_err(|source| Error::Open {
+            path: path.clone(),
+            source,
+        })?;
+        schema::prepare(&mut conn, &path)?;
+        Ok(Store {
+            conn,
+            dir: dir.to_path_buf(),
+            _lock: lock,
+        })
+    }
+
+    /// The data directory this store lives in.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Applies `writes` atomically and durably: all or none, on disk when this returns.
+    pub fn commit(&mut self, writes: &[Write]) -> Result<(), Error> {
+        let tx = self.conn.transaction()?;
+        for write in writes {
+            match write {
+                Write::Identity(record) => identity::insert(&tx, record)?,
+                Write::Group(record) => groups::insert_group(&tx, record)?,
+                Write::Op {
+                    group_id,
+                    op_id,
+                    bytes,
+                } => groups::insert_op(&tx, group_id, op_id, bytes)?,
+                Write::Doc(record) => docs::insert_doc(&tx, record)?,
+                Write::Changes { doc_id, bytes } => docs::append_chunk(&tx, doc_id, bytes)?,
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// This device's identity, if `init` has run.
+    pub fn identity(&self) -> Result<Option<IdentityRecord>, Error> {
+        identity::get(&self.conn)
+    }
+
+    /// All groups, oldest first.
+    pub fn groups(&self) -> Result<Vec<GroupRecord>, Error> {
+        groups::all(&self.conn)
+    }
+
+    /// One group.
+    pub fn group(&self, group_id: &str) -> Result<Option<GroupRecord>, Error> {
+        groups::get(&self.conn, group_id)
+    }
+
+    /// The ids of the groups whose id starts with `prefix`.
+    pub fn groups_with_prefix(&self, prefix: &str) -> Result<Vec<String>, Error> {
+        groups::with_prefix(&self.conn, prefix)
+    }
+
+    /// A group's membership ops (encoded) in the order they were accepted.
+    pub fn ops(&self, group_id: &str) -> Result<Vec<Vec<u8>>, Error> {
+        groups::ops(&self.conn, group_id)
+    }
+
+    /// A group's documents, oldest first (the index document included).
+    pub fn docs(&self, group_id: &str) -> Result<Vec<DocRecord>, Error> {
+        docs::of_group(&self.conn, group_id)
+    }
+
+    /// One document's record.
+    pub fn doc(&self, doc_id: &str) -> Result<Option<DocRecord>, Error> {
+        docs::get(&self.conn, doc_id)
+    }
+
+    /// The ids of the documents whose id starts with `prefix`.
+    pub fn docs_with_prefix(&self, prefix: &str) -> Result<Vec<String>, Error> {
+        docs::with_prefix(&self.conn, prefix)
+    }
+
+    /// A document's bytes, ready for Automerge's `load`: its chunks concatenated.
+    pub fn load_doc(&self, doc_id: &str) -> Result<DocBytes, Error> {
+        docs::load(&self.conn, doc_id)
+    }
+
+    /// The `seq` of the newest chunk of `doc_id`, if it has any.
+    pub fn last_chunk_seq(&self, doc_id: &str) -> Result<Option<i64>, Error> {
+        docs::last_seq(&self.conn, doc_id)
+    }
+
+    /// Replaces the chunks of `doc_id` up to and including `through_seq` by `snapshot`,
+    /// which must hold everything those chunks held. Later chunks stay after it.
+    pub fn compact(
+        &mut self,
+        doc_id: &str,
+        through_seq: i64,
+        snapshot: &[u8],
+    ) -> Result<(), Error> {
+        let tx = self.conn.transaction()?;
+        docs::compact(&tx, doc_id, through_seq, snapshot)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// SQLite's own consistency check of the database file: `true` when it reports "ok".
+    pub fn integrity_ok(&self) -> Result<bool, Error> {
+        let result: String = self
+            .conn
+            .query_row("PRAGMA integrity_check", [], |row| row.get(0))?;
+        Ok(result == "ok")
+    }
+}
+
+/// A document as stored: its chunks concatenated, and where they end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocBytes {
+    /// The chunks concatenated in order (a valid input to Automerge's `load`).
+    pub bytes: Vec<u8>,
+    /// How many chunks there are (a snapshot counts as one).
+    pub chunks: usize,
+    /// The `seq` of the last chunk, for [`Store::compact`].
+    pub last_seq: i64,
+}
+
+#[cfg(test)]
+mod tests;

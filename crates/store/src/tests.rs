@@ -1,0 +1,177 @@
+use super::*;
+
+fn identity(name: &str) -> IdentityRecord {
+    IdentityRecord {
+        name: name.into(),
+        member_secret: [1; 32],
+        device_secret: [2; 32],
+        device_cert: vec![3; 100],
+        created_at: 42,
+    }
+}
+
+fn group(id: &str) -> Write {
+    Write::Group(GroupRecord {
+        group_id: id.into(),
+        index_doc: format!("{id}-index"),
+        joined_at: 1,
+    })
+}
+
+fn doc(id: &str, group_id: &str) -> Write {
+    Write::Doc(DocRecord {
+        doc_id: id.into(),
+        group_id: group_id.into(),
+        kind: "board".into(),
+        created_at: 2,
+    })
+}
+
+fn changes(doc_id: &str, bytes: &[u8]) -> Write {
+    Write::Changes {
+        doc_id: doc_id.into(),
+        bytes: bytes.to_vec(),
+    }
+}
+
+#[test]
+fn a_second_opener_of_the_same_dir_is_told_it_is_busy() {
+    let dir = tempfile::tempdir().unwrap();
+    let _alice = Store::open(dir.path()).unwrap();
+    let err = Store::open(dir.path()).unwrap_err();
+    assert!(matches!(err, Error::Busy { pid: Some(pid), .. } if pid == std::process::id()));
+    assert!(err.to_string().contains("another Mutual process"), "{err}");
+}
+
+#[test]
+fn the_lock_is_released_when_the_store_is_dropped() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(Store::open(dir.path()).unwrap());
+    Store::open(dir.path()).unwrap();
+}
+
+#[test]
+fn identity_is_kept_and_never_overwritten() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    assert_eq!(store.identity().unwrap(), None);
+    store.commit(&[Write::Identity(identity("alice"))]).unwrap();
+    let err = store
+        .commit(&[Write::Identity(identity("mallory"))])
+        .unwrap_err();
+    assert!(matches!(err, Error::IdentityExists));
+    drop(store);
+    let store = Store::open(dir.path()).unwrap();
+    assert_eq!(store.identity().unwrap(), Some(identity("alice")));
+}
+
+#[test]
+fn a_batch_is_all_or_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    // The second write names a group that does not exist: the whole batch must fail.
+    let err = store.commit(&[group("g1"), doc("d1", "nope")]);
+    assert!(err.is_err());
+    assert!(store.groups().unwrap().is_empty());
+    assert!(store.doc("d1").unwrap().is_none());
+}
+
+#[test]
+fn ops_come_back_in_acceptance_order_and_duplicates_are_ignored() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    let op = |id: &str, bytes: &[u8]| Write::Op {
+        group_id: "g1".into(),
+        op_id: id.into(),
+        bytes: bytes.to_vec(),
+    };
+    store
+        .commit(&[group("g1"), op("o1", b"first"), op("o2", b"second")])
+        .unwrap();
+    store.commit(&[op("o1", b"first")]).unwrap();
+    assert_eq!(
+        store.ops("g1").unwrap(),
+        vec![b"first".to_vec(), b"second".to_vec()]
+    );
+}
+
+#[test]
+fn chunks_concatenate_in_order_and_compaction_keeps_later_chunks_after_the_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    store
+        .commit(&[group("g1"), doc("d1", "g1"), changes("d1", b"aa")])
+        .unwrap();
+    store.commit(&[changes("d1", b"bb")]).unwrap();
+    let loaded = store.load_doc("d1").unwrap();
+    assert_eq!(loaded.bytes, b"aabb");
+    assert_eq!(loaded.chunks, 2);
+
+    // A chunk lands between reading the document and compacting it.
+    store.commit(&[changes("d1", b"cc")]).unwrap();
+    store.compact("d1", loaded.last_seq, b"AB").unwrap();
+    let after = store.load_doc("d1").unwrap();
+    assert_eq!(after.bytes, b"ABcc");
+    assert_eq!(after.chunks, 2);
+}
+
+#[test]
+fn an_empty_change_set_stores_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    store
+        .commit(&[
+            group("g1"),
+            doc("d1", "g1"),
+            changes("d1", b"x"),
+            changes("d1", b""),
+        ])
+        .unwrap();
+    assert_eq!(store.load_doc("d1").unwrap().chunks, 1);
+}
+
+#[test]
+fn a_document_without_chunks_is_an_error_not_an_empty_document() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    store.commit(&[group("g1"), doc("d1", "g1")]).unwrap();
+    assert!(matches!(store.load_doc("d1"), Err(Error::EmptyDoc(_))));
+}
+
+#[test]
+fn prefixes_find_every_match_and_only_matches() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    store
+        .commit(&[
+            group("abc1"),
+            group("abd2"),
+            doc("xy1", "abc1"),
+            doc("xz2", "abc1"),
+        ])
+        .unwrap();
+    assert_eq!(
+        store.groups_with_prefix("ab").unwrap(),
+        vec!["abc1", "abd2"]
+    );
+    assert_eq!(store.groups_with_prefix("abd").unwrap(), vec!["abd2"]);
+    assert!(store.groups_with_prefix("%").unwrap().is_empty());
+    assert_eq!(store.docs_with_prefix("xy").unwrap(), vec!["xy1"]);
+}
+
+#[test]
+fn the_database_uses_wal_and_full_sync() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let mode: String = store
+        .conn
+        .query_row("PRAGMA journal_mode", [], |row| row.get(0))
+        .unwrap();
+    let sync: i64 = store
+        .conn
+        .query_row("PRAGMA synchronous", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+    assert_eq!(sync, 2, "synchronous = FULL");
+    assert!(store.integrity_ok().unwrap());
+}
