@@ -1,0 +1,480 @@
+//! Keys and signatures: [`PublicKey`], [`Signature`], the secret keys [`DeviceKey`],
+//! [`MemberKey`] and [`InviteKey`], and the [`DeviceCert`] by which a member vouches for a
+//! device.
+//!
+//! Everything is ed25519 (ed25519-dalek). A device key is also the device's libp2p identity:
+//! the same 32-byte secret gives the same public key, `PeerId` and signatures in both crates,
+//! so the peer that the transport authenticated is the device that signs ops.
+
+use std::fmt;
+use std::str::FromStr;
+
+use ed25519_dalek::{Signer as _, SigningKey, VerifyingKey};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::base32::{self, ParseError};
+use crate::decode::{self, DecodeError};
+use crate::op::{GroupId, InviteUse, join_request_message};
+
+/// Domain tag of the message a member key signs to certify a device.
+const CERT_TAG: &[u8] = b"mutual/device-cert/v1\0";
+
+/// Why a key or signature was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KeyError {
+    /// The 32 bytes are not the encoding of a point on the ed25519 curve.
+    #[error("the bytes are not an ed25519 public key (not a curve point)")]
+    NotAPoint,
+    /// The point has small order: no honest key looks like this, and it verifies forgeries.
+    #[error("the public key is a weak (small-order) ed25519 point")]
+    WeakKey,
+    /// The signature does not verify for this key and message.
+    #[error("the signature does not verify for this key and message")]
+    BadSignature,
+    /// The text form could not be parsed.
+    #[error("not a public key: {0}")]
+    Parse(#[from] ParseError),
+}
+
+/// An ed25519 public key: of a device, a member or an invite.
+///
+/// Invariant: the bytes are a valid, non-weak curve point (checked by every constructor).
+/// Text form: 52 lowercase base32 characters. Ordered by bytes.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PublicKey([u8; 32]);
+
+/// A device: one installation of the app on one machine. On the network it is its `PeerId`
+/// ([`PublicKey::peer_id`]); in the membership log it signs ops.
+pub type DeviceId = PublicKey;
+
+/// A member: a person, who certifies their devices with their member key.
+pub type MemberId = PublicKey;
+
+impl PublicKey {
+    /// Checks that `bytes` encode a usable ed25519 public key.
+    pub fn from_bytes(bytes: &[u8; 32]) -> Result<PublicKey, KeyError> {
+        let key = VerifyingKey::from_bytes(bytes).map_err(|_| KeyError::NotAPoint)?;
+        if key.is_weak() {
+            return Err(KeyError::WeakKey);
+        }
+        Ok(PublicKey(*bytes))
+    }
+
+    /// The 32-byte compressed point.
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
+    /// Verifies `signature` over `message` with the strict rules (no malleable signatures).
+    pub fn verify(&self, message: &[u8], signature: &Signature) -> Result<(), KeyError> {
+        let key = VerifyingKey::from_bytes(&self.0).map_err(|_| KeyError::NotAPoint)?;
+        let signature = ed25519_dalek::Signature::from_bytes(&signature.0);
+        key.verify_strict(message, &signature)
+            .map_err(|_| KeyError::BadSignature)
+    }
+
+    /// The libp2p `PeerId` of the device with this key.
+    #[allow(clippy::expect_used)]
+    pub fn peer_id(&self) -> libp2p_identity::PeerId {
+        // Cannot fail: libp2p only rejects bytes that are not a curve point, and every
+        // PublicKey was checked to be one when it was made.
+        let key = libp2p_identity::ed25519::PublicKey::try_from_bytes(&self.0)
+            .expect("a PublicKey is always a valid ed25519 point");
+        libp2p_identity::PublicKey::from(key).to_peer_id()
+    }
+
+    /// The first 8 characters of the text form, for logs.
+    pub fn fmt_short(&self) -> String {
+        let mut text = self.to_string();
+        text.truncate(8);
+        text
+    }
+}
+
+impl fmt::Display for PublicKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&base32::encode(&self.0))
+    }
+}
+
+impl fmt::Debug for PublicKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PublicKey({})", self.fmt_short())
+    }
+}
+
+impl FromStr for PublicKey {
+    type Err = KeyError;
+
+    fn from_str(text: &str) -> Result<PublicKey, KeyError> {
+        PublicKey::from_bytes(&base32::decode(text)?)
+    }
+}
+
+impl Serialize for PublicKey {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        base32::serialize(&self.0, serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for PublicKey {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<PublicKey, D::Error> {
+        let bytes = base32::deserialize(deserializer)?;
+        PublicKey::from_bytes(&bytes).map_err(serde::de::Error::custom)
+    }
+}
+
+/// An ed25519 signature (64 bytes). Text form: 103 lowercase base32 characters.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Signature([u8; 64]);
+
+impl Signature {
+    /// Wraps 64 bytes; whether they verify is checked by [`PublicKey::verify`].
+    pub fn from_bytes(bytes: [u8; 64]) -> Signature {
+        Signature(bytes)
+    }
+
+    /// The 64 bytes.
+    pub fn as_bytes(&self) -> &[u8; 64] {
+        &self.0
+    }
+}
+
+impl fmt::Display for Signature {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&base32::encode(&self.0))
+    }
+}
+
+impl fmt::Debug for Signature {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut text = self.to_string();
+        text.truncate(8);
+        write!(f, "Signature({text})")
+    }
+}
+
+impl FromStr for Signature {
+    type Err = ParseError;
+
+    fn from_str(text: &str) -> Result<Signature, ParseError> {
+        base32::decode(text).map(Signature)
+    }
+}
+
+impl Serialize for Signature {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        base32::serialize(&self.0, serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Signature {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Signature, D::Error> {
+        base32::deserialize(deserializer).map(Signature)
+    }
+}
+
+fn generate_signing_key() -> SigningKey {
+    SigningKey::generate(&mut rand::rng())
+}
+
+fn sign_with(key: &SigningKey, message: &[u8]) -> Signature {
+    Signature(key.sign(message).to_bytes())
+}
+
+fn public_of(key: &SigningKey) -> PublicKey {
+    PublicKey(key.verifying_key().to_bytes())
+}
+
+/// The secret key of a device. It signs the device's ops and is its libp2p identity.
+///
+/// `Debug` shows only the public key; the secret is zeroized on drop.
+#[derive(Clone)]
+pub struct DeviceKey(SigningKey);
+
+impl DeviceKey {
+    /// A fresh random key from the thread-local CSPRNG.
+    pub fn generate() -> Self {
+        DeviceKey(generate_signing_key())
+    }
+
+    /// The key with this 32-byte secret (as stored on disk).
+    pub fn from_secret_bytes(bytes: [u8; 32]) -> Self {
+        DeviceKey(SigningKey::from_bytes(&bytes))
+    }
+
+    /// The 32-byte secret, for storing on disk.
+    pub fn secret_bytes(&self) -> [u8; 32] {
+        self.0.to_bytes()
+    }
+
+    /// The device's public key.
+    pub fn id(&self) -> DeviceId {
+        public_of(&self.0)
+    }
+
+    /// The device's libp2p `PeerId`.
+    pub fn peer_id(&self) -> libp2p_identity::PeerId {
+        self.id().peer_id()
+    }
+
+    /// Signs `message`.
+    pub fn sign(&self, message: &[u8]) -> Signature {
+        sign_with(&self.0, message)
+    }
+
+    /// The same key as a libp2p identity, for the transport (Noise) to authenticate with.
+    #[allow(clippy::expect_used)]
+    pub fn to_libp2p_keypair(&self) -> libp2p_identity::Keypair {
+        // Cannot fail: libp2p only rejects secrets that are not 32 bytes long. It zeroizes
+        // the buffer it is given, which is a copy.
+        libp2p_identity::Keypair::ed25519_from_bytes(self.0.to_bytes())
+            .expect("a 32-byte ed25519 secret is always accepted")
+    }
+}
+
+impl fmt::Debug for DeviceKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DeviceKey({})", self.id().fmt_short())
+    }
+}
+
+/// The secret key of a member (a person). It only certifies the member's devices.
+///
+/// `Debug` shows only the public key; the secret is zeroized on drop.
+#[derive(Clone)]
+pub struct MemberKey(SigningKey);
+
+impl MemberKey {
+    /// A fresh random key from the thread-local CSPRNG.
+    pub fn generate() -> Self {
+        MemberKey(generate_signing_key())
+    }
+
+    /// The key with this 32-byte secret (as stored on disk).
+    pub fn from_secret_bytes(bytes: [u8; 32]) -> Self {
+        MemberKey(SigningKey::from_bytes(&bytes))
+    }
+
+    /// The 32-byte secret, for storing on disk or moving to another device.
+    pub fn secret_bytes(&self) -> [u8; 32] {
+        self.0.to_bytes()
+    }
+
+    /// The member's public key.
+    pub fn id(&self) -> MemberId {
+        public_of(&self.0)
+    }
+
+    /// Certifies that `device` belongs to this member.
+    pub fn certify(&self, device: DeviceId) -> DeviceCert {
+        DeviceCert {
+            member: self.id(),
+            device,
+            signature: sign_with(&self.0, &cert_message(&device)),
+        }
+    }
+}
+
+impl fmt::Debug for MemberKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "MemberKey({})", self.id().fmt_short())
+    }
+}
+
+/// The secret of an invite. Its public key is recorded by a `CreateInvite` op; the secret
+/// travels in the invite code, and whoever holds it proves so by signing a join request.
+///
+/// `Debug` shows only the public key.
+#[derive(Clone)]
+pub struct InviteKey(SigningKey);
+
+impl InviteKey {
+    /// A fresh random key from the thread-local CSPRNG.
+    pub fn generate() -> Self {
+        InviteKey(generate_signing_key())
+    }
+
+    /// The key with this 32-byte secret (as carried in an invite code).
+    pub fn from_secret_bytes(bytes: [u8; 32]) -> Self {
+        InviteKey(SigningKey::from_bytes(&bytes))
+    }
+
+    /// The 32-byte secret.
+    pub fn secret_bytes(&self) -> [u8; 32] {
+        self.0.to_bytes()
+    }
+
+    /// The invite's public key, as named in `CreateInvite`.
+    pub fn public(&self) -> PublicKey {
+        public_of(&self.0)
+    }
+
+    /// Signs a join request binding `cert` and `name` to `group`, to be carried by the
+    /// `AddMember` (or, with an empty name, `LinkDevice`) op that uses this invite.
+    pub fn redeem(&self, group: &GroupId, cert: &DeviceCert, name: &str) -> InviteUse {
+        InviteUse {
+            invite: self.public(),
+            signature: sign_with(&self.0, &join_request_message(group, cert, name)),
+        }
+    }
+}
+
+impl fmt::Debug for InviteKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "InviteKey({})", self.public().fmt_short())
+    }
+}
+
+/// A member's statement, signed with the member key, that `device` is one of theirs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct DeviceCert {
+    /// The member vouching.
+    pub member: MemberId,
+    /// The device vouched for.
+    pub device: DeviceId,
+    /// The member key's signature over a domain tag and the device key.
+    pub signature: Signature,
+}
+
+/// The postcard encoding of a [`DeviceCert`]: three fixed-size fields, 128 bytes.
+const CERT_BYTES: usize = 32 + 32 + 64;
+
+impl DeviceCert {
+    /// Checks the member's signature.
+    pub fn verify(&self) -> Result<(), KeyError> {
+        self.member
+            .verify(&cert_message(&self.device), &self.signature)
+    }
+
+    /// The binary (postcard) form: member, device, signature; 128 bytes.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut bytes = Vec::with_capacity(CERT_BYTES);
+        bytes.extend_from_slice(self.member.as_bytes());
+        bytes.extend_from_slice(self.device.as_bytes());
+        bytes.extend_from_slice(self.signature.as_bytes());
+        bytes
+    }
+
+    /// Parses the binary form. Does not check the signature: see [`DeviceCert::verify`].
+    pub fn from_bytes(bytes: &[u8]) -> Result<DeviceCert, DecodeError> {
+        decode::decode(bytes, CERT_BYTES)
+    }
+}
+
+fn cert_message(device: &DeviceId) -> Vec<u8> {
+    [CERT_TAG, device.as_bytes()].concat()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn device_key_is_the_same_identity_in_libp2p() {
+        let alice = DeviceKey::generate();
+        let keypair = libp2p_identity::Keypair::ed25519_from_bytes(alice.secret_bytes()).unwrap();
+        let libp2p_public = keypair.public().try_into_ed25519().unwrap().to_bytes();
+        assert_eq!(&libp2p_public, alice.id().as_bytes());
+        assert_eq!(keypair.public().to_peer_id(), alice.peer_id());
+        assert_eq!(alice.to_libp2p_keypair().public(), keypair.public());
+
+        // A signature made by either verifies with the other.
+        let ours = alice.sign(b"hello");
+        assert!(keypair.public().verify(b"hello", ours.as_bytes()));
+        let theirs: [u8; 64] = keypair.sign(b"hello").unwrap().try_into().unwrap();
+        alice
+            .id()
+            .verify(b"hello", &Signature::from_bytes(theirs))
+            .unwrap();
+        assert_eq!(theirs, *ours.as_bytes(), "ed25519 signing is deterministic");
+    }
+
+    #[test]
+    fn secret_bytes_round_trip_and_debug_hides_the_secret() {
+        let bob = DeviceKey::generate();
+        let again = DeviceKey::from_secret_bytes(bob.secret_bytes());
+        assert_eq!(again.id(), bob.id());
+        let shown = format!(
+            "{bob:?} {:?}",
+            MemberKey::from_secret_bytes(bob.secret_bytes())
+        );
+        assert!(!shown.contains(&base32::encode(&bob.secret_bytes())));
+        assert!(!shown.contains(&format!("{:?}", bob.secret_bytes())));
+        assert!(shown.contains(&bob.id().fmt_short()));
+    }
+
+    #[test]
+    fn public_key_text_round_trips_and_accepts_upper_case() {
+        let carol = MemberKey::generate().id();
+        let text = carol.to_string();
+        assert_eq!(text.len(), 52);
+        assert_eq!(text, text.to_ascii_lowercase());
+        assert_eq!(text.parse::<PublicKey>(), Ok(carol));
+        assert_eq!(text.to_ascii_uppercase().parse::<PublicKey>(), Ok(carol));
+        assert_eq!(carol.fmt_short(), text[..8]);
+        assert_eq!(format!("{carol:?}"), format!("PublicKey({})", &text[..8]));
+    }
+
+    #[test]
+    fn public_key_rejects_bad_text_and_non_points() {
+        assert!(matches!(
+            "tooshort".parse::<PublicKey>(),
+            Err(KeyError::Parse(ParseError::WrongLength { .. }))
+        ));
+        assert!(matches!(
+            "0".repeat(52).parse::<PublicKey>(),
+            Err(KeyError::Parse(ParseError::Base32(_)))
+        ));
+        // The identity point (y = 1) is a curve point of small order.
+        let mut identity = [0u8; 32];
+        identity[0] = 1;
+        assert_eq!(PublicKey::from_bytes(&identity), Err(KeyError::WeakKey));
+        // y = 2 has no x on the curve.
+        let mut not_a_point = [0u8; 32];
+        not_a_point[0] = 2;
+        assert_eq!(
+            PublicKey::from_bytes(&not_a_point),
+            Err(KeyError::NotAPoint)
+        );
+    }
+
+    #[test]
+    fn public_key_serde_is_text_in_json_and_raw_bytes_in_postcard() {
+        let alice = DeviceKey::generate().id();
+        let json = serde_json::to_string(&alice).unwrap();
+        assert_eq!(json, format!("\"{alice}\""));
+        let bytes = postcard::to_allocvec(&alice).unwrap();
+        assert_eq!(bytes.as_slice(), alice.as_bytes());
+        assert_eq!(postcard::from_bytes::<PublicKey>(&bytes).unwrap(), alice);
+        assert_eq!(serde_json::from_str::<PublicKey>(&json).unwrap(), alice);
+        assert!(serde_json::from_str::<PublicKey>("\"abc\"").is_err());
+    }
+
+    #[test]
+    fn device_cert_verifies_and_round_trips() {
+        let alice = MemberKey::generate();
+        let laptop = DeviceKey::generate();
+        let cert = alice.certify(laptop.id());
+        cert.verify().unwrap();
+        let bytes = cert.to_bytes();
+        assert_eq!(bytes, postcard::to_allocvec(&cert).unwrap());
+        assert_eq!(DeviceCert::from_bytes(&bytes), Ok(cert));
+        assert!(DeviceCert::from_bytes(&bytes[..100]).is_err());
+
+        // Someone else's member key cannot vouch in alice's name.
+        let mallory = MemberKey::generate();
+        let forged = DeviceCert {
+            signature: mallory.certify(laptop.id()).signature,
+            ..cert
+        };
+        assert_eq!(forged.verify(), Err(KeyError::BadSignature));
+    }
+
+    #[test]
+    fn signature_text_round_trips() {
+        let sig = DeviceKey::generate().sign(b"x");
+        assert_eq!(sig.to_string().len(), 103);
+        assert_eq!(sig.to_string().parse::<Signature>(), Ok(sig));
+    }
+}

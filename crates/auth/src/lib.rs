@@ -1,0 +1,92 @@
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+//! Identity and membership for Mutual: device and member keys, and the signed membership log
+//! of a group, with its invites.
+//!
+//! # Main types
+//!
+//! - [`DeviceKey`] / [`DeviceId`]: a device's ed25519 key, which is also its libp2p identity
+//!   ([`PublicKey::peer_id`]). [`MemberKey`] / [`MemberId`]: a person, who vouches for their
+//!   devices with a [`DeviceCert`]. [`InviteKey`]: the secret of an invite code.
+//! - [`SignedOp`]: one signed change to a group's membership ([`Op`], [`Action`]), named by its
+//!   hash ([`OpId`]). A group is named by its genesis op's id ([`GroupId`]).
+//! - [`Log`]: one group's DAG of ops; [`GroupState`]: the members, roles, devices and invites
+//!   its effective ops build.
+//!
+//! # Invariant
+//!
+//! A [`Log`]'s state and op statuses are a pure function of the *set* of ops it holds: every
+//! replica that holds the same ops computes the same [`GroupState`], heads and [`OpStatus`]es,
+//! whatever order the ops arrived in. And an op is accepted or refused by a function of the op
+//! and its ancestors alone, so every replica stores the same ops.
+//!
+//! # Validation at insert
+//!
+//! [`Log::insert`] checks, in order: shape, size and group id (at most [`op::MAX_OP_BYTES`],
+//! parents sorted and distinct, names at most [`op::MAX_NAME_BYTES`]); that all parents are
+//! stored (else [`Rejected::MissingParents`], the one retryable error, reported before the
+//! costly checks so that a parked op is verified once); the author's signature, every device
+//! certificate, and the invite key's signature over [`join_request_message`]; and then the
+//! rules below, judged in the op's **causal past**: the state resolved from its ancestors
+//! alone. An op that fails is never stored.
+//!
+//! The author must be a linked device of a current member. `AddMember` directly: an admin.
+//! `AddMember` via an invite: any member, if the invite exists, is not revoked, has not expired
+//! at the op's claimed time, has uses left, grants the requested role and is not a link-device
+//! invite; the new member must not be a member yet. `RemoveMember`: an admin, or the member
+//! themselves (leaving); their invites are revoked with them. `ChangeRole`: an admin, of a
+//! member. `CreateInvite`: an admin, or any member under the default policy; an admin-role
+//! invite needs an admin; a link-device invite (`for_member`) must be for the author's own
+//! member and is exempt from the policy. `RevokeInvite`: an admin or the invite's creator.
+//! `LinkDevice` directly: from a device of the same member; via an invite: any member, with an
+//! invite made for that member. A device belongs to at most one member. `UnlinkDevice`: the
+//! device's member or an admin. `SetPolicy`: an admin.
+//!
+//! # Resolution of concurrency
+//!
+//! 1. Order the ops topologically (Kahn's algorithm, ties broken by the smaller [`OpId`]) and
+//!    replay them from the empty state.
+//! 2. An op is **effective** iff its author is authorized in its *effective causal past* (its
+//!    ancestors' effective ops), it is not cancelled, and it still applies to the replay state
+//!    where it lands (the member is not already there, the invite has uses left, ...).
+//!    Otherwise it is ineffective, which cascades: ops by someone whose admission was
+//!    cancelled have no author in their causal past. Of concurrent uses of an invite beyond its
+//!    limit, the later ones in the order are ineffective.
+//! 3. **Revocations** are `RemoveMember(m)`, `UnlinkDevice(d)`, `ChangeRole(m, Member)` of an
+//!    admin, and `RevokeInvite(i)`. They are idempotent, and an effective one cancels every
+//!    *concurrent* op (neither is an ancestor of the other) that is authored by the revoked
+//!    principal (for a demotion: only its ops that needed the admin role) or grants to it
+//!    (adding or linking `m`/`d`, promoting `m`, using `i` or an invite made by `m`).
+//! 4. Revocations are never cancelled, so concurrent mutual removals remove both, and a
+//!    removal beats every concurrent op of the removed member.
+//! 5. When a revocation cancels an op that was already applied, the replay restarts from that
+//!    op with the larger cancelled set. Cancellation only grows, so this ends.
+//!
+//! Authority is judged in the causal past, never in the replay state, because a concurrent
+//! op must not take away an author's right: that is cancellation's job, and it spares
+//! revocations. Inserting an op that follows every head costs one application; any other
+//! insert replays the log, O(n²) in the number of ops in the worst case.
+
+pub mod keys;
+pub mod log;
+pub mod op;
+pub mod state;
+
+mod base32;
+mod bitset;
+mod decode;
+mod rejected;
+mod resolve;
+mod rules;
+
+pub use base32::ParseError;
+pub use decode::DecodeError;
+pub use keys::{
+    DeviceCert, DeviceId, DeviceKey, InviteKey, KeyError, MemberId, MemberKey, PublicKey, Signature,
+};
+pub use log::{Inserted, Log, OpStatus};
+pub use op::{
+    Action, GroupId, InvitePolicy, InviteUse, Op, OpId, Role, SignError, SignedOp, UnknownRole,
+    join_request_message,
+};
+pub use rejected::{Malformation, Rejected};
+pub use state::{GroupState, Invite, Member};

@@ -1,0 +1,324 @@
+//! [`Log`]: one group's membership DAG of signed ops, validated at insert and resolved into
+//! a [`GroupState`]. See the crate docs for the rules.
+
+use std::collections::{BTreeSet, HashMap};
+use std::fmt;
+
+use crate::bitset::BitSet;
+use crate::keys::{DeviceKey, MemberKey};
+use crate::op::{Action, GroupId, MAX_NAME_BYTES, Op, OpId, SignedOp};
+use crate::rejected::{Malformation, Rejected};
+use crate::resolve::{self, Resolution};
+use crate::rules::{self, Authority};
+use crate::state::GroupState;
+
+#[cfg(test)]
+mod tests;
+
+#[cfg(test)]
+mod histories;
+
+/// What [`Log::insert`] did with a valid op.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Inserted {
+    /// The op was new and is now stored.
+    New,
+    /// The op was already stored.
+    Duplicate,
+}
+
+/// What a stored op amounts to once concurrency is resolved.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OpStatus {
+    /// The op shapes the state.
+    Effective,
+    /// A concurrent revocation took the op's ground away.
+    Cancelled {
+        /// The revocation.
+        by: OpId,
+    },
+    /// The op no longer holds where it lands in the order (its author's admission was
+    /// cancelled, the member was already added, the invite was used up, ...).
+    Ineffective {
+        /// Why.
+        reason: Rejected,
+    },
+}
+
+/// A stored op with its place in the DAG.
+#[derive(Clone, Debug)]
+pub(crate) struct Entry {
+    pub(crate) op: SignedOp,
+    pub(crate) id: OpId,
+    /// Entry indices of the parents.
+    pub(crate) parents: Vec<usize>,
+    /// Entry indices of the children.
+    pub(crate) children: Vec<usize>,
+    /// Entry indices of all ancestors.
+    pub(crate) ancestors: BitSet,
+    /// `ancestors.count()`.
+    pub(crate) ancestor_count: usize,
+}
+
+/// One group's membership log: a DAG of signed ops rooted at the genesis.
+///
+/// Invariant: every stored op passed [`Log::insert`]'s checks, its ancestors are stored,
+/// and the cached state and statuses are those of resolving exactly the stored set.
+#[derive(Clone)]
+pub struct Log {
+    group: GroupId,
+    /// Stored ops, in this replica's arrival order (which nothing observable depends on).
+    entries: Vec<Entry>,
+    index: HashMap<OpId, usize>,
+    heads: BTreeSet<OpId>,
+    resolution: Resolution,
+}
+
+impl fmt::Debug for Log {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Log")
+            .field("group", &self.group)
+            .field("len", &self.entries.len())
+            .field("heads", &self.heads)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Log {
+    /// Founds a group: `member` is its first admin, on `device`. Names longer than
+    /// [`MAX_NAME_BYTES`] are cut (at a character boundary). Returns the log and the genesis
+    /// op to persist.
+    pub fn create(
+        name: &str,
+        founder_name: &str,
+        member: &MemberKey,
+        device: &DeviceKey,
+        now_ms: u64,
+    ) -> (Log, SignedOp) {
+        let op = Op {
+            group: None,
+            author: device.id(),
+            parents: Vec::new(),
+            time: now_ms,
+            action: Action::Create {
+                name: truncate(name),
+                founder_name: truncate(founder_name),
+                founder: member.certify(device.id()),
+            },
+        };
+        let genesis = SignedOp::sign_as_author(op, device);
+        // Valid by construction: signed by its author, certified by the founder, names cut to
+        // size, and two keys and two short names stay far below the size cap.
+        (Log::with_genesis(genesis.clone()), genesis)
+    }
+
+    /// Opens the log of a group from its genesis op (as received in an invite or from a peer).
+    pub fn from_genesis(genesis: SignedOp) -> Result<Log, Rejected> {
+        rules::check_genesis(&genesis, genesis.to_bytes().len())?;
+        Ok(Log::with_genesis(genesis))
+    }
+
+    fn with_genesis(genesis: SignedOp) -> Log {
+        let id = genesis.id();
+        let group = GroupId::from(id);
+        let mut state = GroupState::empty(group);
+        if let Action::Create { founder, .. } = &genesis.op.action {
+            rules::apply(
+                &mut state,
+                &genesis.op,
+                Authority::founder(founder.member).member,
+            );
+        }
+        Log {
+            group,
+            entries: vec![Entry {
+                op: genesis,
+                id,
+                parents: Vec::new(),
+                children: Vec::new(),
+                ancestors: BitSet::default(),
+                ancestor_count: 0,
+            }],
+            index: HashMap::from([(id, 0)]),
+            heads: BTreeSet::from([id]),
+            resolution: Resolution {
+                order: vec![0],
+                status: vec![Some(OpStatus::Effective)],
+                state,
+            },
+        }
+    }
+
+    /// The group's id.
+    pub fn group_id(&self) -> GroupId {
+        self.group
+    }
+
+    /// Validates `op` and stores it if it is new. See the crate docs for the checks; on any
+    /// error but [`Rejected::MissingParents`] the op is refused for good.
+    pub fn insert(&mut self, op: SignedOp) -> Result<Inserted, Rejected> {
+        self.insert_signed(op, rules::Signed::Unverified)
+    }
+
+    fn insert_signed(&mut self, op: SignedOp, by: rules::Signed) -> Result<Inserted, Rejected> {
+        let bytes = op.to_bytes();
+        let id = OpId::from_bytes(sha256(&bytes));
+        if self.index.contains_key(&id) {
+            return Ok(Inserted::Duplicate);
+        }
+        if matches!(op.op.action, Action::Create { .. }) {
+            if op.op.group.is_some() || !op.op.parents.is_empty() {
+                return Err(Malformation::UnexpectedCreate.into());
+            }
+            // Another group's genesis (ours is stored, so it would be a duplicate).
+            return Err(Rejected::WrongGroup {
+                expected: self.group,
+                found: GroupId::from(id),
+            });
+        }
+        rules::check_shape(&op, bytes.len(), &self.group)?;
+        let mut missing = Vec::new();
+        let mut parents = Vec::with_capacity(op.op.parents.len());
+        for parent in &op.op.parents {
+            match self.index.get(parent) {
+                Some(&index) => parents.push(index),
+                None => missing.push(*parent),
+            }
+        }
+        if !missing.is_empty() {
+            // Before the costly signature checks, so a parked op is verified once.
+            return Err(Rejected::MissingParents(missing));
+        }
+        rules::check_signatures(&op, &self.group, by)?;
+        let mut ancestors = BitSet::default();
+        for &parent in &parents {
+            ancestors.insert(parent);
+            ancestors.union_with(&self.entries[parent].ancestors);
+        }
+        let ancestor_count = ancestors.count();
+
+        // Judge the op in its causal past. When it follows every head, that is the current
+        // state; otherwise resolve its ancestors alone.
+        let follows_all =
+            op.op.parents.len() == self.heads.len() && op.op.parents.iter().eq(self.heads.iter());
+        let past_resolution;
+        let past = if follows_all {
+            &self.resolution.state
+        } else {
+            past_resolution = resolve::resolve(&self.entries, self.group, Some(&ancestors));
+            &past_resolution.state
+        };
+        let authority = rules::authorize(&op.op, past, rules::Mode::Insert)?;
+        rules::check_applicable(&op.op, &authority, past)?;
+
+        let index = self.entries.len();
+        for &parent in &parents {
+            self.entries[parent].children.push(index);
+            self.heads.remove(&self.entries[parent].id);
+        }
+        self.heads.insert(id);
+        self.index.insert(id, index);
+        self.entries.push(Entry {
+            op,
+            id,
+            parents,
+            children: Vec::new(),
+            ancestors,
+            ancestor_count,
+        });
+        if follows_all {
+            // The op comes last in the order and is concurrent with nothing: resolving again
+            // would replay the same prefix and then apply it.
+            rules::apply(
+                &mut self.resolution.state,
+                &self.entries[index].op.op,
+                authority.member,
+            );
+            self.resolution.order.push(index);
+            self.resolution.status.push(Some(OpStatus::Effective));
+        } else {
+            self.resolution = resolve::resolve(&self.entries, self.group, None);
+        }
+        Ok(Inserted::New)
+    }
+
+    /// Authors an op on `device`: parents are the current heads; the op is signed,
+    /// validated and inserted, and returned to be persisted and sent.
+    pub fn author(
+        &mut self,
+        device: &DeviceKey,
+        action: Action,
+        now_ms: u64,
+    ) -> Result<SignedOp, Rejected> {
+        let op = Op {
+            group: Some(self.group),
+            author: device.id(),
+            parents: self.heads(),
+            time: now_ms,
+            action,
+        };
+        let signed = SignedOp::sign_as_author(op, device);
+        // Signed here with the author's own key: checking that signature would only cost time.
+        self.insert_signed(signed.clone(), rules::Signed::ByUs)?;
+        Ok(signed)
+    }
+
+    /// The group state that the effective ops build.
+    pub fn state(&self) -> &GroupState {
+        &self.resolution.state
+    }
+
+    /// The ops no other op names as parent, sorted.
+    pub fn heads(&self) -> Vec<OpId> {
+        self.heads.iter().copied().collect()
+    }
+
+    /// The stored op with this id.
+    pub fn get(&self, id: &OpId) -> Option<&SignedOp> {
+        self.index.get(id).map(|&index| &self.entries[index].op)
+    }
+
+    /// Whether the op is stored.
+    pub fn contains(&self, id: &OpId) -> bool {
+        self.index.contains_key(id)
+    }
+
+    /// The number of stored ops (at least 1: the genesis).
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Always false: a log holds at least its genesis.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// All stored ops in the deterministic topological order (parents first, ties broken
+    /// by id), the same on every replica holding the same ops.
+    pub fn ops(&self) -> Vec<&SignedOp> {
+        self.resolution
+            .order
+            .iter()
+            .map(|&index| &self.entries[index].op)
+            .collect()
+    }
+
+    /// What the stored op with this id amounts to.
+    pub fn status(&self, id: &OpId) -> Option<OpStatus> {
+        let index = *self.index.get(id)?;
+        self.resolution.status.get(index).cloned().flatten()
+    }
+}
+
+fn sha256(bytes: &[u8]) -> [u8; 32] {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(bytes).into()
+}
+
+fn truncate(name: &str) -> String {
+    let mut end = name.len().min(MAX_NAME_BYTES);
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    name[..end].to_owned()
+}

@@ -1,0 +1,532 @@
+//! The membership rules: what makes an op well-formed ([`check_shape`], [`check_signatures`],
+//! [`check_genesis`]),
+//! who may author it ([`authorize`], judged in the op's causal past), whether it still makes
+//! sense where it lands ([`check_applicable`], judged in the replay), what it does ([`apply`]),
+//! and which ops a revocation cancels ([`Revocation::targets`]).
+
+use std::collections::BTreeSet;
+
+use crate::keys::{DeviceId, MemberId, PublicKey};
+use crate::op::{
+    Action, GroupId, InvitePolicy, InviteUse, MAX_NAME_BYTES, MAX_OP_BYTES, Op, Role, SignedOp,
+    join_request_message,
+};
+use crate::rejected::{Malformation, Rejected};
+use crate::state::{GroupState, Invite, Member};
+
+/// Where a check runs. At insert the op must make full sense in its causal past; in the
+/// replay, revocations are idempotent (removing someone already removed, say by a concurrent
+/// op, still counts, so that it still cancels what it should).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Mode {
+    Insert,
+    Replay,
+}
+
+/// What a revocation takes away.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Revocation {
+    /// `RemoveMember`.
+    Member(MemberId),
+    /// `UnlinkDevice`.
+    Device(DeviceId),
+    /// `ChangeRole` to member of someone who was an admin.
+    Admin(MemberId),
+    /// `RevokeInvite`.
+    Invite(PublicKey),
+}
+
+/// Facts found while authorizing an op, used to apply it and to decide what cancels it.
+#[derive(Clone, Debug)]
+pub(crate) struct Authority {
+    /// The author device's member.
+    pub(crate) member: MemberId,
+    /// The op needed the author's admin role.
+    pub(crate) needed_admin: bool,
+    /// The op is a revocation (and what it revokes).
+    pub(crate) revocation: Option<Revocation>,
+    /// For an op using an invite: the invite's creator.
+    pub(crate) invite_creator: Option<MemberId>,
+}
+
+impl Authority {
+    /// The genesis's authority: the founder's.
+    pub(crate) fn founder(member: MemberId) -> Authority {
+        Authority {
+            member,
+            needed_admin: false,
+            revocation: None,
+            invite_creator: None,
+        }
+    }
+}
+
+/// Whether the author's signature still needs checking.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Signed {
+    /// The op came from outside.
+    Unverified,
+    /// The log itself just signed the op with its author's key.
+    ByUs,
+}
+
+/// Cheap checks that depend on the op alone: size, shape, group, parents, names.
+pub(crate) fn check_shape(signed: &SignedOp, size: usize, group: &GroupId) -> Result<(), Rejected> {
+    let op = &signed.op;
+    if size > MAX_OP_BYTES {
+        return Err(Malformation::TooLarge {
+            size,
+            max: MAX_OP_BYTES,
+        }
+        .into());
+    }
+    match op.group {
+        Some(found) if found == *group => {}
+        Some(found) => {
+            return Err(Rejected::WrongGroup {
+                expected: *group,
+                found,
+            });
+        }
+        None => return Err(Malformation::UnexpectedCreate.into()),
+    }
+    if op.parents.is_empty() {
+        return Err(Malformation::NoParents.into());
+    }
+    if op.parents.windows(2).any(|pair| pair[0] >= pair[1]) {
+        return Err(Malformation::UnsortedParents.into());
+    }
+    match &op.action {
+        Action::Create { .. } => return Err(Malformation::UnexpectedCreate.into()),
+        Action::AddMember { name, .. } => check_name(name)?,
+        Action::CreateInvite { max_uses: 0, .. } => return Err(Malformation::NoUses.into()),
+        _ => {}
+    }
+    Ok(())
+}
+
+/// The costly checks that depend on the op alone: the author's signature (unless `by` says
+/// the log just made it), device certificates, and invite signatures.
+pub(crate) fn check_signatures(
+    signed: &SignedOp,
+    group: &GroupId,
+    by: Signed,
+) -> Result<(), Rejected> {
+    if by == Signed::Unverified {
+        signed.verify_signature()?;
+    }
+    match &signed.op.action {
+        Action::AddMember {
+            cert, name, via, ..
+        } => {
+            cert.verify().map_err(|_| Rejected::BadCertificate)?;
+            if let Some(via) = via {
+                check_invite_signature(group, via, cert, name)?;
+            }
+        }
+        Action::LinkDevice { cert, via } => {
+            cert.verify().map_err(|_| Rejected::BadCertificate)?;
+            if let Some(via) = via {
+                check_invite_signature(group, via, cert, "")?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Checks a genesis op completely (it has no causal past to be judged in).
+pub(crate) fn check_genesis(signed: &SignedOp, size: usize) -> Result<(), Rejected> {
+    let op = &signed.op;
+    if size > MAX_OP_BYTES {
+        return Err(Malformation::TooLarge {
+            size,
+            max: MAX_OP_BYTES,
+        }
+        .into());
+    }
+    let Action::Create {
+        name,
+        founder_name,
+        founder,
+    } = &op.action
+    else {
+        return Err(Malformation::NotAGenesis.into());
+    };
+    if op.group.is_some() || !op.parents.is_empty() {
+        return Err(Malformation::NotAGenesis.into());
+    }
+    check_name(name)?;
+    check_name(founder_name)?;
+    signed.verify_signature()?;
+    founder.verify().map_err(|_| Rejected::BadCertificate)?;
+    if founder.device != op.author {
+        return Err(Malformation::FounderNotAuthor.into());
+    }
+    Ok(())
+}
+
+fn check_name(name: &str) -> Result<(), Rejected> {
+    if name.len() > MAX_NAME_BYTES {
+        return Err(Malformation::NameTooLong {
+            max: MAX_NAME_BYTES,
+        }
+        .into());
+    }
+    Ok(())
+}
+
+fn check_invite_signature(
+    group: &GroupId,
+    via: &InviteUse,
+    cert: &crate::keys::DeviceCert,
+    name: &str,
+) -> Result<(), Rejected> {
+    via.invite
+        .verify(&join_request_message(group, cert, name), &via.signature)
+        .map_err(|_| Rejected::BadInviteSignature)
+}
+
+/// Whether the op's author may do what it does, judged in `past`: the state of the op's
+/// causal past (at insert: computed from its ancestors alone; in the replay: its ancestors'
+/// effective ops). A concurrent op never takes away an author's right here; that is what
+/// cancellation is for, and it spares revocations.
+pub(crate) fn authorize(op: &Op, past: &GroupState, mode: Mode) -> Result<Authority, Rejected> {
+    let author = past
+        .member_of_device(&op.author)
+        .ok_or(Rejected::NotAMember { device: op.author })?;
+    let me = author.id;
+    let admin = author.role == Role::Admin;
+    let mut authority = Authority {
+        member: me,
+        needed_admin: false,
+        revocation: None,
+        invite_creator: None,
+    };
+    let require_admin = |authority: &mut Authority| {
+        authority.needed_admin = true;
+        if admin {
+            Ok(())
+        } else {
+            Err(Rejected::NotAdmin)
+        }
+    };
+    match &op.action {
+        Action::Create { .. } => return Err(Malformation::UnexpectedCreate.into()),
+        Action::AddMember { via: None, .. } => require_admin(&mut authority)?,
+        Action::AddMember { via: Some(via), .. } | Action::LinkDevice { via: Some(via), .. } => {
+            // Any member may admit on the strength of an invite; the invite must be in the
+            // causal past (its creation effective there).
+            let invite = past
+                .invite(&via.invite)
+                .ok_or(Rejected::UnknownInvite { invite: via.invite })?;
+            authority.invite_creator = Some(invite.created_by);
+        }
+        Action::RemoveMember { member } => {
+            if *member != me {
+                require_admin(&mut authority)?;
+            }
+            if mode == Mode::Insert && past.member(member).is_none() {
+                return Err(Rejected::TargetNotAMember { member: *member });
+            }
+            authority.revocation = Some(Revocation::Member(*member));
+        }
+        Action::ChangeRole { member, role } => {
+            require_admin(&mut authority)?;
+            match past.member(member) {
+                Some(target) if target.role == Role::Admin && *role == Role::Member => {
+                    authority.revocation = Some(Revocation::Admin(*member));
+                }
+                Some(_) => {}
+                None if mode == Mode::Insert => {
+                    return Err(Rejected::TargetNotAMember { member: *member });
+                }
+                None => {}
+            }
+        }
+        Action::CreateInvite {
+            role, for_member, ..
+        } => {
+            if let Some(for_member) = for_member {
+                if *for_member != me {
+                    return Err(Rejected::InviteForOtherMember);
+                }
+                // Linking one's own device is not inviting anyone: the policy does not apply.
+                if *role == Role::Admin {
+                    require_admin(&mut authority)?;
+                }
+            } else if *role == Role::Admin || past.policy == InvitePolicy::Admins {
+                require_admin(&mut authority)?;
+            }
+        }
+        Action::RevokeInvite { invite } => {
+            match past.invite(invite) {
+                Some(found) if found.created_by == me => {}
+                Some(_) => require_admin(&mut authority)?,
+                None if mode == Mode::Insert => {
+                    return Err(Rejected::UnknownInvite { invite: *invite });
+                }
+                None => require_admin(&mut authority)?,
+            }
+            authority.revocation = Some(Revocation::Invite(*invite));
+        }
+        Action::LinkDevice { cert, via: None } => {
+            if cert.member != me {
+                return Err(Rejected::CertNotForAuthor);
+            }
+        }
+        Action::UnlinkDevice { device } => {
+            match past.member_of_device(device) {
+                Some(owner) if owner.id == me => {}
+                Some(_) => require_admin(&mut authority)?,
+                None if mode == Mode::Insert => {
+                    return Err(Rejected::UnknownDevice { device: *device });
+                }
+                None => require_admin(&mut authority)?,
+            }
+            authority.revocation = Some(Revocation::Device(*device));
+        }
+        Action::SetPolicy { .. } => require_admin(&mut authority)?,
+    }
+    Ok(authority)
+}
+
+/// Whether the op still makes sense in `now`, the replay state where it lands (at insert:
+/// the state of its causal past). This is where concurrent ops meet: two adds of the same
+/// person, uses of an invite beyond its limit, an invite revoked meanwhile.
+pub(crate) fn check_applicable(
+    op: &Op,
+    authority: &Authority,
+    now: &GroupState,
+) -> Result<(), Rejected> {
+    match &op.action {
+        Action::AddMember {
+            cert, role, via, ..
+        } => {
+            if now.member(&cert.member).is_some() {
+                return Err(Rejected::AlreadyMember {
+                    member: cert.member,
+                });
+            }
+            if now.member_of_device(&cert.device).is_some() {
+                return Err(Rejected::DeviceAlreadyLinked {
+                    device: cert.device,
+                });
+            }
+            if let Some(via) = via {
+                let invite = usable_invite(now, via, op.time)?;
+                if invite.for_member.is_some() {
+                    return Err(Rejected::InviteWrongPurpose { invite: via.invite });
+                }
+                if invite.role != *role {
+                    return Err(Rejected::InviteRoleMismatch { invite: via.invite });
+                }
+            }
+        }
+        Action::ChangeRole { member, .. } if authority.revocation.is_none() => {
+            if now.member(member).is_none() {
+                return Err(Rejected::TargetNotAMember { member: *member });
+            }
+        }
+        Action::CreateInvite { invite, .. } => {
+            if now.invite(invite).is_some() {
+                return Err(Rejected::DuplicateInvite { invite: *invite });
+            }
+        }
+        Action::LinkDevice { cert, via } => {
+            if now.member(&cert.member).is_none() {
+                return Err(Rejected::TargetNotAMember {
+                    member: cert.member,
+                });
+            }
+            if now.member_of_device(&cert.device).is_some() {
+                return Err(Rejected::DeviceAlreadyLinked {
+                    device: cert.device,
+                });
+            }
+            if let Some(via) = via {
+                let invite = usable_invite(now, via, op.time)?;
+                if invite.for_member != Some(cert.member) {
+                    return Err(Rejected::InviteWrongPurpose { invite: via.invite });
+                }
+            }
+        }
+        // Revocations are idempotent; the rest have no target that can vanish.
+        Action::Create { .. }
+        | Action::ChangeRole { .. }
+        | Action::RemoveMember { .. }
+        | Action::RevokeInvite { .. }
+        | Action::UnlinkDevice { .. }
+        | Action::SetPolicy { .. } => {}
+    }
+    Ok(())
+}
+
+fn usable_invite<'s>(
+    now: &'s GroupState,
+    via: &InviteUse,
+    time: u64,
+) -> Result<&'s Invite, Rejected> {
+    let invite = via.invite;
+    let found = now
+        .invite(&invite)
+        .ok_or(Rejected::UnknownInvite { invite })?;
+    if found.revoked {
+        return Err(Rejected::InviteRevoked { invite });
+    }
+    if time >= found.expires_at {
+        return Err(Rejected::InviteExpired { invite });
+    }
+    if found.uses >= found.max_uses {
+        return Err(Rejected::InviteUsedUp { invite });
+    }
+    Ok(found)
+}
+
+/// Applies an effective op authored by a device of `author`. Total: it never fails, so that
+/// rebuilding a state from a subset of effective ops (a causal past) is always possible.
+pub(crate) fn apply(state: &mut GroupState, op: &Op, author: MemberId) {
+    match &op.action {
+        Action::Create {
+            name,
+            founder_name,
+            founder,
+        } => {
+            state.name.clone_from(name);
+            state.members.insert(
+                founder.member,
+                Member {
+                    id: founder.member,
+                    name: founder_name.clone(),
+                    role: Role::Admin,
+                    devices: BTreeSet::from([founder.device]),
+                    added_at: op.time,
+                    added_by: None,
+                },
+            );
+        }
+        Action::AddMember {
+            cert,
+            name,
+            role,
+            via,
+        } => {
+            state.members.insert(
+                cert.member,
+                Member {
+                    id: cert.member,
+                    name: name.clone(),
+                    role: *role,
+                    devices: BTreeSet::from([cert.device]),
+                    added_at: op.time,
+                    added_by: Some(author),
+                },
+            );
+            count_use(state, via);
+        }
+        Action::RemoveMember { member } => {
+            state.members.remove(member);
+            // A removed member's invites die with their membership: otherwise they could
+            // hand themselves a way back in.
+            for invite in state.invites.values_mut() {
+                if invite.created_by == *member {
+                    invite.revoked = true;
+                }
+            }
+        }
+        Action::ChangeRole { member, role } => {
+            if let Some(member) = state.members.get_mut(member) {
+                member.role = *role;
+            }
+        }
+        Action::CreateInvite {
+            invite,
+            role,
+            expires_at,
+            max_uses,
+            for_member,
+        } => {
+            state.invites.insert(
+                *invite,
+                Invite {
+                    key: *invite,
+                    role: *role,
+                    expires_at: *expires_at,
+                    max_uses: *max_uses,
+                    uses: 0,
+                    created_by: author,
+                    for_member: *for_member,
+                    revoked: false,
+                },
+            );
+        }
+        Action::RevokeInvite { invite } => {
+            if let Some(invite) = state.invites.get_mut(invite) {
+                invite.revoked = true;
+            }
+        }
+        Action::LinkDevice { cert, via } => {
+            if let Some(member) = state.members.get_mut(&cert.member) {
+                member.devices.insert(cert.device);
+            }
+            count_use(state, via);
+        }
+        Action::UnlinkDevice { device } => {
+            for member in state.members.values_mut() {
+                member.devices.remove(device);
+            }
+        }
+        Action::SetPolicy { invites } => state.policy = *invites,
+    }
+}
+
+fn count_use(state: &mut GroupState, via: &Option<InviteUse>) {
+    if let Some(invite) = via
+        .as_ref()
+        .and_then(|via| state.invites.get_mut(&via.invite))
+    {
+        invite.uses = invite.uses.saturating_add(1);
+    }
+}
+
+impl Revocation {
+    /// Whether this revocation cancels `op` (authored with `authority`), given that the two
+    /// are concurrent. Revocations are never cancelled, so that concurrent mutual removals
+    /// remove both.
+    pub(crate) fn targets(&self, op: &Op, authority: &Authority) -> bool {
+        if authority.revocation.is_some() {
+            return false;
+        }
+        match (self, &op.action) {
+            // Ops by the removed member, grants to them, and uses of their invites.
+            (Revocation::Member(m), action) => {
+                authority.member == *m
+                    || authority.invite_creator == Some(*m)
+                    || match action {
+                        Action::AddMember { cert, .. } | Action::LinkDevice { cert, .. } => {
+                            cert.member == *m
+                        }
+                        Action::ChangeRole { member, role } => member == m && *role == Role::Admin,
+                        _ => false,
+                    }
+            }
+            // Ops by the unlinked device, and grants of it.
+            (Revocation::Device(d), action) => {
+                op.author == *d
+                    || matches!(action,
+                        Action::AddMember { cert, .. } | Action::LinkDevice { cert, .. }
+                            if cert.device == *d)
+            }
+            // Ops that needed the demoted admin's role, and promotions of them.
+            (Revocation::Admin(m), action) => {
+                (authority.member == *m && authority.needed_admin)
+                    || matches!(action,
+                        Action::ChangeRole { member, role: Role::Admin } if member == m)
+            }
+            // Uses of the revoked invite.
+            (Revocation::Invite(i), action) => matches!(action,
+                Action::AddMember { via: Some(via), .. } | Action::LinkDevice { via: Some(via), .. }
+                    if via.invite == *i),
+        }
+    }
+}
