@@ -1,0 +1,1033 @@
+//! Assemblies: a meeting's agenda, proposals and positions, decision register, minutes and
+//! action items.
+//!
+//! Stored shape (root of an `assembly` document, besides the common header):
+//! ```text
+//! scheduled_at?: str   place?: str   facilitator?: str   note_taker?: str
+//! attendance: { <member>: true }
+//! agenda:    { <id>: { title: str, time_box_minutes?: int, status: "pending"|"current"|"done",
+//!                      notes: text, rank: str, deleted: bool, created_by: str, created_at: int } }
+//! proposals: { <id>: { title: str, text: str, rule: "consent"|"consensus"|"majority"|"two-thirds",
+//!                      positions: { <member>: { stance: "agree"|"abstain"|"disagree"|"block",
+//!                                               reason: str, time: int, recorded_by: str } },
+//!                      created_by: str, created_at: int } }
+//! decisions: { <proposal id>: { title: str, outcome: str, time: int, by: str,
+//!                               tally: { agree: int, abstain: int, disagree: int, block: int } } }
+//! minutes: text
+//! actions:   { <id>: { text: str, assignee?: str, card?: { doc: str, card: str }, done: bool,
+//!                      created_by: str, created_at: int } }
+//! ```
+//!
+//! Concurrency, by construction:
+//! - Positions are keyed by member and each is written as one new map, so a member's
+//!   position counts once however often (and from however many devices) they change it; if
+//!   two of their devices record one at the same time, one whole position wins, the same on
+//!   every peer. Positions by different members never conflict.
+//! - Tally and outcome are not stored: every peer computes them from the positions with the
+//!   pure function [`outcome`], so they are the same on every replica holding the same
+//!   changes.
+//! - A decision is keyed by its proposal: deciding the same proposal on two devices at once
+//!   leaves one register entry, not two.
+//! - Agenda items are ordered by (rank, id); deletion is a `deleted` flag, so notes written
+//!   concurrently with a deletion are kept and come back on restore.
+//! - Notes and minutes are Automerge text edited with `update_text`.
+//!
+//! Decision rules ([`outcome`]); "no positions" is always [`Outcome::Pending`]:
+//! - consent: any block → Blocked; else at least one agree → Passed; else Failed.
+//! - consensus: any block → Blocked; else at least one agree and no disagree → Passed; else
+//!   Failed.
+//! - majority: agree > disagree + block → Passed, else Failed; abstentions are not counted.
+//! - two-thirds: agree > 0 and 3·agree ≥ 2·(agree + disagree + block) → Passed, else Failed;
+//!   abstentions are not counted.
+
+use automerge::transaction::Transactable;
+use automerge::{AutoCommit, ObjType};
+use serde::{Deserialize, Serialize};
+
+use crate::document::{
+    DELETED, Header, RANK, find, find_live, live_slots, place, put_opt_str, put_text,
+};
+use crate::id::{new_id, resolve};
+use crate::input::{self, short};
+use crate::schema::Node;
+use crate::{DocId, Document, Error, Kind, SchemaError, Stamp};
+
+const SCHEDULED_AT: &str = "scheduled_at";
+const PLACE: &str = "place";
+const FACILITATOR: &str = "facilitator";
+const NOTE_TAKER: &str = "note_taker";
+const ATTENDANCE: &str = "attendance";
+const AGENDA: &str = "agenda";
+const PROPOSALS: &str = "proposals";
+const DECISIONS: &str = "decisions";
+const MINUTES: &str = "minutes";
+const ACTIONS: &str = "actions";
+const TITLE: &str = "title";
+const TIME_BOX: &str = "time_box_minutes";
+const STATUS: &str = "status";
+const NOTES: &str = "notes";
+const TEXT: &str = "text";
+const RULE: &str = "rule";
+const POSITIONS: &str = "positions";
+const STANCE: &str = "stance";
+const REASON: &str = "reason";
+const TIME: &str = "time";
+const RECORDED_BY: &str = "recorded_by";
+const OUTCOME: &str = "outcome";
+const TALLY: &str = "tally";
+const BY: &str = "by";
+const ASSIGNEE: &str = "assignee";
+const CARD: &str = "card";
+const DOC: &str = "doc";
+const DONE: &str = "done";
+const CREATED_BY: &str = "created_by";
+const CREATED_AT: &str = "created_at";
+
+words! {
+    /// Where an agenda item stands.
+    pub enum AgendaStatus ("agenda status") {
+        /// Not discussed yet.
+        Pending = "pending",
+        /// Being discussed now.
+        Current = "current",
+        /// Discussed.
+        Done = "done",
+    }
+}
+
+words! {
+    /// How a proposal is decided; see the module doc for the exact rules.
+    pub enum Rule ("decision rule") {
+        /// Passes unless someone blocks.
+        Consent = "consent",
+        /// Passes when nobody disagrees or blocks.
+        Consensus = "consensus",
+        /// Passes with more agree than disagree and block together.
+        Majority = "majority",
+        /// Passes with at least two thirds of the non-abstaining positions agreeing.
+        TwoThirds = "two-thirds",
+    }
+}
+
+words! {
+    /// A member's position on a proposal.
+    pub enum Stance ("stance") {
+        /// In favour.
+        Agree = "agree",
+        /// Stands aside.
+        Abstain = "abstain",
+        /// Against, without stopping it under consent.
+        Disagree = "disagree",
+        /// Against, and stopping it under consent or consensus.
+        Block = "block",
+    }
+}
+
+words! {
+    /// Where a proposal stands, computed by [`outcome`].
+    pub enum Outcome ("outcome") {
+        /// Nobody has taken a position yet.
+        Pending = "pending",
+        /// The rule is met.
+        Passed = "passed",
+        /// The rule is not met.
+        Failed = "failed",
+        /// Blocked (consent and consensus only).
+        Blocked = "blocked",
+    }
+}
+
+/// How many members took each stance.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Tally {
+    /// Members who agree.
+    pub agree: u32,
+    /// Members who abstain.
+    pub abstain: u32,
+    /// Members who disagree.
+    pub disagree: u32,
+    /// Members who block.
+    pub block: u32,
+}
+
+impl Tally {
+    /// Counts stances, one per entry.
+    pub fn count<I: IntoIterator<Item = Stance>>(stances: I) -> Tally {
+        let mut t = Tally::default();
+        for s in stances {
+            let n = match s {
+                Stance::Agree => &mut t.agree,
+                Stance::Abstain => &mut t.abstain,
+                Stance::Disagree => &mut t.disagree,
+                Stance::Block => &mut t.block,
+            };
+            *n = n.saturating_add(1);
+        }
+        t
+    }
+
+    /// Everyone who took a position.
+    pub fn total(&self) -> u64 {
+        u64::from(self.agree)
+            + u64::from(self.abstain)
+            + u64::from(self.disagree)
+            + u64::from(self.block)
+    }
+}
+
+/// The outcome of a proposal under `rule` with these positions (see the module doc). A pure
+/// function of its arguments, so every peer computes the same outcome from the same tally.
+pub fn outcome(rule: Rule, tally: &Tally) -> Outcome {
+    if tally.total() == 0 {
+        return Outcome::Pending;
+    }
+    let agree = u64::from(tally.agree);
+    let against = u64::from(tally.disagree) + u64::from(tally.block);
+    let passed = match rule {
+        Rule::Consent | Rule::Consensus if tally.block > 0 => return Outcome::Blocked,
+        Rule::Consent => agree > 0,
+        Rule::Consensus => agree > 0 && tally.disagree == 0,
+        Rule::Majority => agree > against,
+        Rule::TwoThirds => agree > 0 && 3 * agree >= 2 * (agree + against),
+    };
+    if passed {
+        Outcome::Passed
+    } else {
+        Outcome::Failed
+    }
+}
+
+/// An assembly as read from its document.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Assembly {
+    /// The assembly's title.
+    pub title: String,
+    /// When the document was created (unix seconds).
+    pub created_at: i64,
+    /// Who created it.
+    pub created_by: String,
+    /// When it takes place, as people wrote it (e.g. "2026-12-01 18:30").
+    pub scheduled_at: Option<String>,
+    /// Where.
+    pub place: Option<String>,
+    /// The facilitator's member id.
+    pub facilitator: Option<String>,
+    /// The note taker's member id.
+    pub note_taker: Option<String>,
+    /// Member ids of those present, sorted.
+    pub attendance: Vec<String>,
+    /// The live agenda, in order.
+    pub agenda: Vec<AgendaItem>,
+    /// Deleted agenda items, which can be restored.
+    pub deleted_agenda: Vec<AgendaItem>,
+    /// The proposals, oldest first.
+    pub proposals: Vec<Proposal>,
+    /// The decision register, oldest first.
+    pub decisions: Vec<Decision>,
+    /// The minutes (collaborative text).
+    pub minutes: String,
+    /// Action items, oldest first.
+    pub actions: Vec<ActionItem>,
+}
+
+impl Assembly {
+    /// The proposal with this full id.
+    pub fn proposal(&self, id: &str) -> Option<&Proposal> {
+        self.proposals.iter().find(|p| p.id == id)
+    }
+
+    /// The agenda item with this full id, live or deleted.
+    pub fn agenda_item(&self, id: &str) -> Option<&AgendaItem> {
+        self.agenda
+            .iter()
+            .chain(&self.deleted_agenda)
+            .find(|i| i.id == id)
+    }
+
+    /// The action item named by its id or a unique prefix of it.
+    pub fn find_action(&self, action: &str) -> Result<&ActionItem, Error> {
+        let id = resolve("action", self.actions.iter().map(|a| a.id.as_str()), action)?;
+        self.actions
+            .iter()
+            .find(|a| a.id == id)
+            .ok_or(Error::NotFound { what: "action", id })
+    }
+}
+
+/// An item of the agenda.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AgendaItem {
+    /// Its id.
+    pub id: String,
+    /// What is discussed.
+    pub title: String,
+    /// How long it may take, in minutes.
+    pub time_box_minutes: Option<u32>,
+    /// Where it stands.
+    pub status: AgendaStatus,
+    /// Notes taken on it (collaborative text).
+    pub notes: String,
+    /// Who added it.
+    pub created_by: String,
+    /// When (unix seconds).
+    pub created_at: i64,
+    /// Whether it is deleted.
+    pub deleted: bool,
+}
+
+/// A proposal with its positions and computed outcome.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Proposal {
+    /// Its id.
+    pub id: String,
+    /// A short name.
+    pub title: String,
+    /// What exactly is proposed.
+    pub text: String,
+    /// How it is decided.
+    pub rule: Rule,
+    /// One position per member, sorted by member.
+    pub positions: Vec<Position>,
+    /// The positions counted.
+    pub tally: Tally,
+    /// `outcome(rule, &tally)`.
+    pub outcome: Outcome,
+    /// Whether it has been decided (see [`Assembly::decisions`]).
+    pub decided: bool,
+    /// Who proposed it.
+    pub created_by: String,
+    /// When (unix seconds).
+    pub created_at: i64,
+}
+
+/// A member's position on a proposal.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Position {
+    /// Whose position.
+    pub member: String,
+    /// The stance taken.
+    pub stance: Stance,
+    /// Why, in their words (may be empty).
+    pub reason: String,
+    /// When it was recorded (unix seconds).
+    pub time: i64,
+    /// Who recorded it (the member themself, or e.g. the note taker).
+    pub recorded_by: String,
+}
+
+/// An entry of the decision register.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Decision {
+    /// The id of the proposal decided.
+    pub proposal: String,
+    /// The proposal's title when decided.
+    pub title: String,
+    /// The outcome when decided.
+    pub outcome: Outcome,
+    /// The tally when decided.
+    pub tally: Tally,
+    /// When (unix seconds).
+    pub time: i64,
+    /// Who recorded the decision.
+    pub by: String,
+}
+
+/// A link from an action item to a card on a board.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CardLink {
+    /// The board document.
+    pub doc: DocId,
+    /// The card's id on that board.
+    pub card: String,
+}
+
+/// Something someone will do after the assembly.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ActionItem {
+    /// Its id.
+    pub id: String,
+    /// What is to be done.
+    pub text: String,
+    /// Who does it (member id).
+    pub assignee: Option<String>,
+    /// The board card tracking it.
+    pub card: Option<CardLink>,
+    /// Whether it is done.
+    pub done: bool,
+    /// Who added it.
+    pub created_by: String,
+    /// When (unix seconds).
+    pub created_at: i64,
+}
+
+/// Creates the empty collections of a new assembly.
+pub(crate) fn init(doc: &mut AutoCommit) -> Result<(), Error> {
+    let root = automerge::ROOT;
+    for key in [ATTENDANCE, AGENDA, PROPOSALS, DECISIONS, ACTIONS] {
+        doc.put_object(&root, key, ObjType::Map)?;
+    }
+    put_text(doc, &root, MINUTES, "")?;
+    Ok(())
+}
+
+/// Reads and checks a whole assembly.
+pub(crate) fn read(root: &Node<'_>, header: Header) -> Result<Assembly, SchemaError> {
+    let mut agenda = Vec::new();
+    for (id, node) in root.map(AGENDA)?.children()? {
+        let item = AgendaItem {
+            title: node.string(TITLE)?,
+            time_box_minutes: node.opt_u32(TIME_BOX)?,
+            status: node.word(STATUS, "agenda status")?,
+            notes: node.text(NOTES)?,
+            created_by: node.string(CREATED_BY)?,
+            created_at: node.int(CREATED_AT)?,
+            deleted: node.boolean(DELETED)?,
+            id,
+        };
+        agenda.push((node.rank(RANK)?, item));
+    }
+    agenda.sort_by(|a, b| (&a.0, &a.1.id).cmp(&(&b.0, &b.1.id)));
+    let (deleted_agenda, agenda): (Vec<_>, Vec<_>) =
+        agenda.into_iter().map(|(_, i)| i).partition(|i| i.deleted);
+
+    let decisions_node = root.map(DECISIONS)?;
+    let mut decisions = Vec::new();
+    for (proposal, node) in decisions_node.children()? {
+        let tally = node.map(TALLY)?;
+        decisions.push(Decision {
+            title: node.string(TITLE)?,
+            outcome: node.word(OUTCOME, "outcome")?,
+            tally: Tally {
+                agree: count(&tally, "agree")?,
+                abstain: count(&tally, "abstain")?,
+                disagree: count(&tally, "disagree")?,
+                block: count(&tally, "block")?,
+            },
+            time: node.int(TIME)?,
+            by: node.string(BY)?,
+            proposal,
+        });
+    }
+    decisions.sort_by(|a, b| (a.time, &a.proposal).cmp(&(b.time, &b.proposal)));
+
+    let mut proposals = Vec::new();
+    for (id, node) in root.map(PROPOSALS)?.children()? {
+        let rule: Rule = node.word(RULE, "decision rule")?;
+        let mut positions = Vec::new();
+        for (member, p) in node.map(POSITIONS)?.children()? {
+            positions.push(Position {
+                stance: p.word(STANCE, "stance")?,
+                reason: p.string(REASON)?,
+                time: p.int(TIME)?,
+                recorded_by: p.string(RECORDED_BY)?,
+                member,
+            });
+        }
+        let tally = Tally::count(positions.iter().map(|p| p.stance));
+        proposals.push(Proposal {
+            title: node.string(TITLE)?,
+            text: node.string(TEXT)?,
+            rule,
+            positions,
+            tally,
+            outcome: outcome(rule, &tally),
+            decided: decisions.iter().any(|d| d.proposal == id),
+            created_by: node.string(CREATED_BY)?,
+            created_at: node.int(CREATED_AT)?,
+            id,
+        });
+    }
+    proposals.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+    if let Some(orphan) = decisions
+        .iter()
+        .find(|d| !proposals.iter().any(|p| p.id == d.proposal))
+    {
+        return Err(decisions_node.error(&orphan.proposal, "no proposal has this id"));
+    }
+
+    let mut actions = Vec::new();
+    for (id, node) in root.map(ACTIONS)?.children()? {
+        let card = match node.opt_map(CARD)? {
+            None => None,
+            Some(link) => Some(CardLink {
+                doc: link
+                    .string(DOC)?
+                    .parse()
+                    .map_err(|e| link.error(DOC, format!("not a document id: {e}")))?,
+                card: link.string(CARD)?,
+            }),
+        };
+        actions.push(ActionItem {
+            text: node.string(TEXT)?,
+            assignee: node.opt_string(ASSIGNEE)?,
+            card,
+            done: node.boolean(DONE)?,
+            created_by: node.string(CREATED_BY)?,
+            created_at: node.int(CREATED_AT)?,
+            id,
+        });
+    }
+    actions.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+
+    Ok(Assembly {
+        title: header.title,
+        created_at: header.created_at,
+        created_by: header.created_by,
+        scheduled_at: root.opt_string(SCHEDULED_AT)?,
+        place: root.opt_string(PLACE)?,
+        facilitator: root.opt_string(FACILITATOR)?,
+        note_taker: root.opt_string(NOTE_TAKER)?,
+        attendance: root.map(ATTENDANCE)?.set()?,
+        agenda,
+        deleted_agenda,
+        proposals,
+        decisions,
+        minutes: root.text(MINUTES)?,
+        actions,
+    })
+}
+
+fn count(node: &Node<'_>, key: &str) -> Result<u32, SchemaError> {
+    let n = node.uint(key)?;
+    u32::try_from(n).map_err(|_| node.error(key, format!("{n} is too large")))
+}
+
+/// Sets or clears one of the assembly's optional details.
+fn set_detail(
+    doc: &mut Document,
+    stamp: &Stamp,
+    key: &'static str,
+    label: &str,
+    value: Option<&str>,
+) -> Result<(), Error> {
+    let value = input::optional(value);
+    doc.transact(Kind::Assembly, stamp, |tx| {
+        put_opt_str(tx, &automerge::ROOT, key, value)?;
+        let message = match value {
+            Some(v) => format!("set the {label} to “{}”", short(v)),
+            None => format!("cleared the {label}"),
+        };
+        Ok(((), message))
+    })
+}
+
+/// Sets or clears when the assembly takes place (free text such as "2026-12-01 18:30").
+pub fn set_scheduled_at(
+    doc: &mut Document,
+    stamp: &Stamp,
+    when: Option<&str>,
+) -> Result<(), Error> {
+    set_detail(doc, stamp, SCHEDULED_AT, "time", when)
+}
+
+/// Sets or clears where the assembly takes place.
+pub fn set_place(doc: &mut Document, stamp: &Stamp, place: Option<&str>) -> Result<(), Error> {
+    set_detail(doc, stamp, PLACE, "place", place)
+}
+
+/// Sets or clears the facilitator (a member id).
+pub fn set_facilitator(
+    doc: &mut Document,
+    stamp: &Stamp,
+    member: Option<&str>,
+) -> Result<(), Error> {
+    set_detail(doc, stamp, FACILITATOR, "facilitator", member)
+}
+
+/// Sets or clears the note taker (a member id).
+pub fn set_note_taker(
+    doc: &mut Document,
+    stamp: &Stamp,
+    member: Option<&str>,
+) -> Result<(), Error> {
+    set_detail(doc, stamp, NOTE_TAKER, "note taker", member)
+}
+
+/// Records `member` as present.
+pub fn mark_present(doc: &mut Document, stamp: &Stamp, member: &str) -> Result<(), Error> {
+    let member = input::required("member", member)?;
+    doc.transact(Kind::Assembly, stamp, |tx| {
+        let set = Node::root(tx).map(ATTENDANCE)?.id;
+        tx.put(&set, member, true)?;
+        Ok(((), format!("marked {member} present")))
+    })
+}
+
+/// Records `member` as absent (removes them from the attendance).
+pub fn mark_absent(doc: &mut Document, stamp: &Stamp, member: &str) -> Result<(), Error> {
+    let member = input::required("member", member)?;
+    doc.transact(Kind::Assembly, stamp, |tx| {
+        let set = Node::root(tx).map(ATTENDANCE)?.id;
+        put_opt_str(tx, &set, member, None)?;
+        Ok(((), format!("marked {member} absent")))
+    })
+}
+
+/// Adds an item at the end of the agenda; returns its id.
+pub fn add_agenda_item(
+    doc: &mut Document,
+    stamp: &Stamp,
+    title: &str,
+    time_box_minutes: Option<u32>,
+) -> Result<String, Error> {
+    let title = input::required("agenda item title", title)?;
+    doc.transact(Kind::Assembly, stamp, |tx| {
+        let agenda = Node::root(tx).map(AGENDA)?;
+        let slots = live_slots(&agenda, None)?;
+        let agenda = agenda.id;
+        let rank = place(tx, &slots, slots.len(), AGENDA)?;
+        let id = new_id();
+        let item = tx.put_object(&agenda, &id, ObjType::Map)?;
+        tx.put(&item, TITLE, title)?;
+        if let Some(m) = time_box_minutes {
+            tx.put(&item, TIME_BOX, m)?;
+        }
+        tx.put(&item, STATUS, AgendaStatus::Pending.as_str())?;
+        put_text(tx, &item, NOTES, "")?;
+        tx.put(&item, RANK, rank)?;
+        tx.put(&item, DELETED, false)?;
+        tx.put(&item, CREATED_BY, stamp.member.as_str())?;
+        tx.put(&item, CREATED_AT, stamp.time)?;
+        Ok((id, format!("added “{}” to the agenda", short(title))))
+    })
+}
+
+/// Renames an agenda item.
+pub fn set_agenda_title(
+    doc: &mut Document,
+    stamp: &Stamp,
+    item: &str,
+    title: &str,
+) -> Result<(), Error> {
+    let title = input::required("agenda item title", title)?;
+    doc.transact(Kind::Assembly, stamp, |tx| {
+        let agenda = Node::root(tx).map(AGENDA)?;
+        let (_, node) = find_live(&agenda, "agenda item", item)?;
+        let old = node.string(TITLE)?;
+        let obj = node.id;
+        tx.put(&obj, TITLE, title)?;
+        Ok((
+            (),
+            format!(
+                "renamed agenda item “{}” to “{}”",
+                short(&old),
+                short(title)
+            ),
+        ))
+    })
+}
+
+/// Sets or clears an agenda item's time box, in minutes.
+pub fn set_time_box(
+    doc: &mut Document,
+    stamp: &Stamp,
+    item: &str,
+    minutes: Option<u32>,
+) -> Result<(), Error> {
+    doc.transact(Kind::Assembly, stamp, |tx| {
+        let agenda = Node::root(tx).map(AGENDA)?;
+        let (_, node) = find_live(&agenda, "agenda item", item)?;
+        let title = node.string(TITLE)?;
+        let obj = node.id;
+        let message = match minutes {
+            Some(m) => {
+                tx.put(&obj, TIME_BOX, m)?;
+                format!("gave “{}” {m} minutes", short(&title))
+            }
+            None => {
+                put_opt_str(tx, &obj, TIME_BOX, None)?;
+                format!("removed the time box of “{}”", short(&title))
+            }
+        };
+        Ok(((), message))
+    })
+}
+
+/// Moves an agenda item to `position` among the other live items (0 is first; past the end
+/// means last).
+pub fn move_agenda_item(
+    doc: &mut Document,
+    stamp: &Stamp,
+    item: &str,
+    position: usize,
+) -> Result<(), Error> {
+    doc.transact(Kind::Assembly, stamp, |tx| {
+        let agenda = Node::root(tx).map(AGENDA)?;
+        let (id, node) = find_live(&agenda, "agenda item", item)?;
+        let title = node.string(TITLE)?;
+        let others = live_slots(&agenda, Some(&id))?;
+        let obj = node.id;
+        let rank = place(tx, &others, position, AGENDA)?;
+        tx.put(&obj, RANK, rank)?;
+        let shown = position.min(others.len()) + 1;
+        Ok((
+            (),
+            format!("moved “{}” to place {shown} on the agenda", short(&title)),
+        ))
+    })
+}
+
+/// Sets where an agenda item stands.
+pub fn set_agenda_status(
+    doc: &mut Document,
+    stamp: &Stamp,
+    item: &str,
+    status: AgendaStatus,
+) -> Result<(), Error> {
+    doc.transact(Kind::Assembly, stamp, |tx| {
+        let agenda = Node::root(tx).map(AGENDA)?;
+        let (_, node) = find_live(&agenda, "agenda item", item)?;
+        let title = node.string(TITLE)?;
+        let obj = node.id;
+        tx.put(&obj, STATUS, status.as_str())?;
+        Ok(((), format!("marked “{}” {status}", short(&title))))
+    })
+}
+
+/// Replaces an agenda item's notes with `notes`, as a minimal text diff.
+pub fn set_agenda_notes(
+    doc: &mut Document,
+    stamp: &Stamp,
+    item: &str,
+    notes: &str,
+) -> Result<(), Error> {
+    doc.transact(Kind::Assembly, stamp, |tx| {
+        let agenda = Node::root(tx).map(AGENDA)?;
+        let (_, node) = find_live(&agenda, "agenda item", item)?;
+        let title = node.string(TITLE)?;
+        let text = node.text_id(NOTES)?;
+        tx.update_text(&text, notes)?;
+        Ok(((), format!("edited the notes on “{}”", short(&title))))
+    })
+}
+
+/// Deletes an agenda item (it can be restored; see the module doc).
+pub fn delete_agenda_item(doc: &mut Document, stamp: &Stamp, item: &str) -> Result<(), Error> {
+    set_agenda_deleted(doc, stamp, item, true)
+}
+
+/// Brings a deleted agenda item back, with any edits made meanwhile.
+pub fn restore_agenda_item(doc: &mut Document, stamp: &Stamp, item: &str) -> Result<(), Error> {
+    set_agenda_deleted(doc, stamp, item, false)
+}
+
+fn set_agenda_deleted(
+    doc: &mut Document,
+    stamp: &Stamp,
+    item: &str,
+    deleted: bool,
+) -> Result<(), Error> {
+    doc.transact(Kind::Assembly, stamp, |tx| {
+        let agenda = Node::root(tx).map(AGENDA)?;
+        let (_, node) = find(&agenda, "agenda item", item)?;
+        let title = node.string(TITLE)?;
+        let obj = node.id;
+        tx.put(&obj, DELETED, deleted)?;
+        let verb = if deleted { "deleted" } else { "restored" };
+        Ok(((), format!("{verb} agenda item “{}”", short(&title))))
+    })
+}
+
+/// Puts a proposal forward; returns its id.
+pub fn add_proposal(
+    doc: &mut Document,
+    stamp: &Stamp,
+    title: &str,
+    text: &str,
+    rule: Rule,
+) -> Result<String, Error> {
+    let title = input::required("proposal title", title)?;
+    let text = text.trim();
+    doc.transact(Kind::Assembly, stamp, |tx| {
+        let proposals = Node::root(tx).map(PROPOSALS)?.id;
+        let id = new_id();
+        let p = tx.put_object(&proposals, &id, ObjType::Map)?;
+        tx.put(&p, TITLE, title)?;
+        tx.put(&p, TEXT, text)?;
+        tx.put(&p, RULE, rule.as_str())?;
+        tx.put_object(&p, POSITIONS, ObjType::Map)?;
+        tx.put(&p, CREATED_BY, stamp.member.as_str())?;
+        tx.put(&p, CREATED_AT, stamp.time)?;
+        Ok((
+            id,
+            format!("proposed “{}” (decided by {rule})", short(title)),
+        ))
+    })
+}
+
+/// Records `member`'s position on a proposal, replacing any earlier one of theirs. The
+/// stamp's member is recorded as who wrote it down. Refused once the proposal is decided.
+pub fn set_position(
+    doc: &mut Document,
+    stamp: &Stamp,
+    proposal: &str,
+    member: &str,
+    stance: Stance,
+    reason: &str,
+) -> Result<(), Error> {
+    let member = input::required("member", member)?;
+    let reason = reason.trim();
+    doc.transact(Kind::Assembly, stamp, |tx| {
+        let root = Node::root(tx);
+        let (id, node) = find(&root.map(PROPOSALS)?, "proposal", proposal)?;
+        let title = node.string(TITLE)?;
+        if root.map(DECISIONS)?.keys().contains(&id) {
+            return Err(Error::AlreadyDecided { proposal: title });
+        }
+        let positions = node.map(POSITIONS)?.id;
+        // One new map per position: a concurrent change by the same member replaces the whole
+        // position rather than mixing one device's stance with another's reason.
+        let p = tx.put_object(&positions, member, ObjType::Map)?;
+        tx.put(&p, STANCE, stance.as_str())?;
+        tx.put(&p, REASON, reason)?;
+        tx.put(&p, TIME, stamp.time)?;
+        tx.put(&p, RECORDED_BY, stamp.member.as_str())?;
+        Ok((
+            (),
+            format!(
+                "recorded {member}'s position on “{}”: {stance}",
+                short(&title)
+            ),
+        ))
+    })
+}
+
+/// Closes a proposal: records its current outcome and tally in the decision register, and
+/// returns the outcome. Refused when nobody has taken a position or it is already decided.
+pub fn decide(doc: &mut Document, stamp: &Stamp, proposal: &str) -> Result<Outcome, Error> {
+    doc.transact(Kind::Assembly, stamp, |tx| {
+        let root = Node::root(tx);
+        let (id, node) = find(&root.map(PROPOSALS)?, "proposal", proposal)?;
+        let title = node.string(TITLE)?;
+        let decisions = root.map(DECISIONS)?;
+        if decisions.keys().contains(&id) {
+            return Err(Error::AlreadyDecided { proposal: title });
+        }
+        let rule: Rule = node.word(RULE, "decision rule")?;
+        let mut stances = Vec::new();
+        for (_, p) in node.map(POSITIONS)?.children()? {
+            stances.push(p.word::<Stance>(STANCE, "stance")?);
+        }
+        let tally = Tally::count(stances);
+        let result = outcome(rule, &tally);
+        if result == Outcome::Pending {
+            return Err(Error::NoPositions { proposal: title });
+        }
+        let decisions = decisions.id;
+        let d = tx.put_object(&decisions, &id, ObjType::Map)?;
+        tx.put(&d, TITLE, title.as_str())?;
+        tx.put(&d, OUTCOME, result.as_str())?;
+        tx.put(&d, TIME, stamp.time)?;
+        tx.put(&d, BY, stamp.member.as_str())?;
+        let t = tx.put_object(&d, TALLY, ObjType::Map)?;
+        tx.put(&t, "agree", tally.agree)?;
+        tx.put(&t, "abstain", tally.abstain)?;
+        tx.put(&t, "disagree", tally.disagree)?;
+        tx.put(&t, "block", tally.block)?;
+        Ok((result, format!("decided “{}”: {result}", short(&title))))
+    })
+}
+
+/// Replaces the minutes with `text`, as a minimal text diff so that concurrent edits
+/// elsewhere in the minutes survive.
+pub fn set_minutes(doc: &mut Document, stamp: &Stamp, text: &str) -> Result<(), Error> {
+    doc.transact(Kind::Assembly, stamp, |tx| {
+        let minutes = Node::root(tx).text_id(MINUTES)?;
+        tx.update_text(&minutes, text)?;
+        Ok(((), "edited the minutes".to_owned()))
+    })
+}
+
+/// Adds an action item; returns its id.
+pub fn add_action(
+    doc: &mut Document,
+    stamp: &Stamp,
+    text: &str,
+    assignee: Option<&str>,
+) -> Result<String, Error> {
+    let text = input::required("action", text)?;
+    let assignee = input::optional(assignee);
+    doc.transact(Kind::Assembly, stamp, |tx| {
+        let actions = Node::root(tx).map(ACTIONS)?.id;
+        let id = new_id();
+        let a = tx.put_object(&actions, &id, ObjType::Map)?;
+        tx.put(&a, TEXT, text)?;
+        put_opt_str(tx, &a, ASSIGNEE, assignee)?;
+        tx.put(&a, DONE, false)?;
+        tx.put(&a, CREATED_BY, stamp.member.as_str())?;
+        tx.put(&a, CREATED_AT, stamp.time)?;
+        let message = match assignee {
+            Some(who) => format!("added action “{}” for {who}", short(text)),
+            None => format!("added action “{}”", short(text)),
+        };
+        Ok((id, message))
+    })
+}
+
+/// Links an action item to a board card, or removes the link.
+pub fn link_action_card(
+    doc: &mut Document,
+    stamp: &Stamp,
+    action: &str,
+    link: Option<&CardLink>,
+) -> Result<(), Error> {
+    if let Some(l) = link {
+        input::required("card id", &l.card)?;
+    }
+    doc.transact(Kind::Assembly, stamp, |tx| {
+        let actions = Node::root(tx).map(ACTIONS)?;
+        let (_, node) = find(&actions, "action", action)?;
+        let text = node.string(TEXT)?;
+        let obj = node.id;
+        let message = match link {
+            Some(l) => {
+                let c = tx.put_object(&obj, CARD, ObjType::Map)?;
+                tx.put(&c, DOC, l.doc.to_string())?;
+                tx.put(&c, CARD, l.card.trim())?;
+                format!("linked action “{}” to a card", short(&text))
+            }
+            None => {
+                put_opt_str(tx, &obj, CARD, None)?;
+                format!("unlinked action “{}” from its card", short(&text))
+            }
+        };
+        Ok(((), message))
+    })
+}
+
+/// Marks an action item done or not done.
+pub fn set_action_done(
+    doc: &mut Document,
+    stamp: &Stamp,
+    action: &str,
+    done: bool,
+) -> Result<(), Error> {
+    doc.transact(Kind::Assembly, stamp, |tx| {
+        let actions = Node::root(tx).map(ACTIONS)?;
+        let (_, node) = find(&actions, "action", action)?;
+        let text = node.string(TEXT)?;
+        let obj = node.id;
+        tx.put(&obj, DONE, done)?;
+        let state = if done { "done" } else { "not done" };
+        Ok(((), format!("marked action “{}” {state}", short(&text))))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tally(agree: u32, abstain: u32, disagree: u32, block: u32) -> Tally {
+        Tally {
+            agree,
+            abstain,
+            disagree,
+            block,
+        }
+    }
+
+    #[test]
+    fn no_positions_is_pending_under_every_rule() {
+        for &rule in Rule::ALL {
+            assert_eq!(outcome(rule, &Tally::default()), Outcome::Pending, "{rule}");
+        }
+    }
+
+    #[test]
+    fn consent_passes_with_one_agree_and_no_block() {
+        assert_eq!(outcome(Rule::Consent, &tally(1, 0, 0, 0)), Outcome::Passed);
+        assert_eq!(outcome(Rule::Consent, &tally(1, 3, 5, 0)), Outcome::Passed);
+        assert_eq!(outcome(Rule::Consent, &tally(9, 0, 0, 1)), Outcome::Blocked);
+        assert_eq!(outcome(Rule::Consent, &tally(0, 2, 0, 0)), Outcome::Failed);
+        assert_eq!(outcome(Rule::Consent, &tally(0, 0, 2, 0)), Outcome::Failed);
+    }
+
+    #[test]
+    fn consensus_passes_with_agreement_and_no_objection() {
+        assert_eq!(
+            outcome(Rule::Consensus, &tally(3, 2, 0, 0)),
+            Outcome::Passed
+        );
+        assert_eq!(
+            outcome(Rule::Consensus, &tally(3, 0, 1, 0)),
+            Outcome::Failed
+        );
+        assert_eq!(
+            outcome(Rule::Consensus, &tally(3, 0, 1, 1)),
+            Outcome::Blocked
+        );
+        assert_eq!(
+            outcome(Rule::Consensus, &tally(0, 4, 0, 0)),
+            Outcome::Failed
+        );
+    }
+
+    #[test]
+    fn majority_needs_more_agree_than_disagree_and_block() {
+        assert_eq!(
+            outcome(Rule::Majority, &tally(3, 10, 2, 0)),
+            Outcome::Passed
+        );
+        assert_eq!(outcome(Rule::Majority, &tally(2, 0, 1, 1)), Outcome::Failed);
+        assert_eq!(outcome(Rule::Majority, &tally(3, 0, 1, 1)), Outcome::Passed);
+        // A block is only a vote against under majority: it does not block.
+        assert_eq!(outcome(Rule::Majority, &tally(5, 0, 0, 1)), Outcome::Passed);
+        assert_eq!(outcome(Rule::Majority, &tally(0, 3, 0, 0)), Outcome::Failed);
+    }
+
+    #[test]
+    fn two_thirds_needs_two_thirds_of_those_not_abstaining() {
+        assert_eq!(
+            outcome(Rule::TwoThirds, &tally(2, 0, 1, 0)),
+            Outcome::Passed
+        );
+        assert_eq!(
+            outcome(Rule::TwoThirds, &tally(2, 5, 0, 1)),
+            Outcome::Passed
+        );
+        assert_eq!(
+            outcome(Rule::TwoThirds, &tally(3, 0, 2, 0)),
+            Outcome::Failed
+        );
+        assert_eq!(
+            outcome(Rule::TwoThirds, &tally(1, 0, 0, 0)),
+            Outcome::Passed
+        );
+        assert_eq!(
+            outcome(Rule::TwoThirds, &tally(0, 4, 0, 0)),
+            Outcome::Failed
+        );
+        // Large counts cannot overflow.
+        assert_eq!(
+            outcome(Rule::TwoThirds, &tally(u32::MAX, 0, u32::MAX, u32::MAX)),
+            Outcome::Failed
+        );
+        assert_eq!(
+            outcome(Rule::Majority, &tally(u32::MAX, u32::MAX, u32::MAX, 0)),
+            Outcome::Failed
+        );
+    }
+
+    #[test]
+    fn tally_counts_each_stance() {
+        use Stance::*;
+        let t = Tally::count([Agree, Agree, Block, Abstain, Disagree, Agree]);
+        assert_eq!(t, tally(3, 1, 1, 1));
+        assert_eq!(t.total(), 6);
+    }
+
+    #[test]
+    fn words_round_trip() {
+        assert_eq!("two-thirds".parse::<Rule>().unwrap(), Rule::TwoThirds);
+        assert_eq!(Rule::TwoThirds.to_string(), "two-thirds");
+        assert_eq!(
+            serde_json::to_string(&Rule::TwoThirds).unwrap(),
+            "\"two-thirds\""
+        );
+        let err = "veto".parse::<Stance>().unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "“veto” is not a stance (expected one of: agree, abstain, disagree, block)"
+        );
+    }
+}
