@@ -1,0 +1,437 @@
+//! The command line, declared with clap.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Mutual: a collective's assemblies, boards and resources, kept on members' own devices.
+#[derive(Debug, Parser)]
+#[command(name = "mutual", version, about, max_term_width = 100)]
+pub(crate) struct Cli {
+    /// The data directory [default: the platform's data directory]
+    #[arg(long, global = true, env = "MUTUAL_DIR", value_name = "DIR")]
+    pub(crate) data_dir: Option<PathBuf>,
+    /// Print one JSON document on stdout
+    #[arg(long, global = true)]
+    pub(crate) json: bool,
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Create this device's identity (refuses to overwrite one)
+    Init {
+        /// Your name, as the group will see it
+        #[arg(long)]
+        name: String,
+    },
+    /// Show your name, member id and this device's peer id
+    Whoami,
+    /// Create, list and show groups
+    #[command(subcommand)]
+    Group(GroupCommand),
+    /// Create, list, show, rename and archive documents
+    #[command(subcommand)]
+    Doc(DocCommand),
+    /// Who changed what in a document, and when
+    History {
+        /// The document (any unique prefix of its id)
+        doc: String,
+    },
+    /// Edit a board: columns and cards
+    #[command(subcommand)]
+    Board(BoardCommand),
+    /// Run an assembly: agenda, proposals, positions, decisions, minutes
+    #[command(subcommand)]
+    Assembly(AssemblyCommand),
+    /// Keep a resources list: items, lending, needs and offers
+    #[command(subcommand)]
+    Resource(ResourceCommand),
+    /// Tools for tests and benchmarks
+    #[command(subcommand, hide = true)]
+    Debug(DebugCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum GroupCommand {
+    /// Create a group with you as its first admin; prints its id
+    Create {
+        /// The group's name
+        name: String,
+    },
+    /// List your groups
+    List,
+    /// Show a group: name, members with roles, documents
+    Show {
+        /// The group (any unique prefix of its id)
+        group: String,
+    },
+    /// Rename a group
+    Rename { group: String, name: String },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum DocKind {
+    Assembly,
+    Board,
+    Resources,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum DocCommand {
+    /// Create a document in a group; prints its id
+    Create {
+        /// The group
+        group: String,
+        /// What kind of document
+        #[arg(long)]
+        kind: DocKind,
+        /// Its title
+        #[arg(long)]
+        title: String,
+    },
+    /// List a group's documents
+    List {
+        group: String,
+        /// Include archived documents
+        #[arg(long)]
+        all: bool,
+    },
+    /// Show a whole document
+    Show { doc: String },
+    /// Rename a document
+    Rename { doc: String, title: String },
+    /// Archive a document (it stays readable and can be unarchived)
+    Archive { doc: String },
+    /// Bring an archived document back
+    Unarchive { doc: String },
+}
+
+/// Text given inline or read from a file (`-` for standard input).
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub(crate) struct TextArg {
+    /// The text
+    #[arg(long)]
+    pub(crate) text: Option<String>,
+    /// Read the text from this file (`-` for standard input)
+    #[arg(long, value_name = "PATH")]
+    pub(crate) file: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum BoardCommand {
+    /// Add a column; prints its id
+    AddColumn { doc: String, name: String },
+    /// Rename a column
+    RenameColumn {
+        doc: String,
+        column: String,
+        name: String,
+    },
+    /// Add a card to a column; prints its id
+    AddCard {
+        doc: String,
+        #[arg(long)]
+        column: String,
+        #[arg(long)]
+        title: String,
+    },
+    /// Move a card to a column (at the end, or at a position counted from 1)
+    MoveCard {
+        doc: String,
+        card: String,
+        #[arg(long)]
+        column: String,
+        #[arg(long)]
+        position: Option<usize>,
+    },
+    /// Change a card's title
+    RenameCard {
+        doc: String,
+        card: String,
+        title: String,
+    },
+    /// Replace a card's description (concurrent edits by others are kept)
+    Describe {
+        doc: String,
+        card: String,
+        #[command(flatten)]
+        text: TextArg,
+    },
+    /// Assign a card to a member (name, id prefix, or `me`)
+    Assign {
+        doc: String,
+        card: String,
+        member: String,
+    },
+    /// Take a member off a card
+    Unassign {
+        doc: String,
+        card: String,
+        member: String,
+    },
+    /// Add a label to a card
+    Label {
+        doc: String,
+        card: String,
+        label: String,
+    },
+    /// Remove a label from a card
+    Unlabel {
+        doc: String,
+        card: String,
+        label: String,
+    },
+    /// Set a card's due date (YYYY-MM-DD), or clear it with `--clear`
+    Due {
+        doc: String,
+        card: String,
+        #[arg(required_unless_present = "clear")]
+        date: Option<String>,
+        #[arg(long, conflicts_with = "date")]
+        clear: bool,
+    },
+    /// Add a checklist item to a card; prints its id
+    Check {
+        doc: String,
+        card: String,
+        text: String,
+    },
+    /// Mark a checklist item done (or not done with `--undo`)
+    Tick {
+        doc: String,
+        card: String,
+        item: String,
+        #[arg(long)]
+        undo: bool,
+    },
+    /// Comment on a card; prints the comment's id
+    Comment {
+        doc: String,
+        card: String,
+        text: String,
+    },
+    /// Delete a card (it can be restored)
+    DeleteCard { doc: String, card: String },
+    /// Restore a deleted card
+    RestoreCard { doc: String, card: String },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum Rule {
+    Consent,
+    Consensus,
+    Majority,
+    TwoThirds,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum Stance {
+    Agree,
+    Abstain,
+    Disagree,
+    Block,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum AgendaStatus {
+    Pending,
+    Current,
+    Done,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum AssemblyCommand {
+    /// Set when and where the assembly meets, and who facilitates and takes notes
+    Set {
+        doc: String,
+        /// When, e.g. "2026-12-01 18:30"
+        #[arg(long)]
+        when: Option<String>,
+        #[arg(long)]
+        place: Option<String>,
+        /// A member (name, id prefix, or `me`)
+        #[arg(long)]
+        facilitator: Option<String>,
+        /// A member (name, id prefix, or `me`)
+        #[arg(long)]
+        note_taker: Option<String>,
+    },
+    /// Mark a member present (or absent with `--absent`)
+    Attend {
+        doc: String,
+        /// A member (name, id prefix, or `me`)
+        #[arg(default_value = "me")]
+        member: String,
+        #[arg(long)]
+        absent: bool,
+    },
+    /// Add an agenda item; prints its id
+    AddAgenda {
+        doc: String,
+        title: String,
+        /// Its time box in minutes
+        #[arg(long)]
+        minutes: Option<u32>,
+    },
+    /// Move an agenda item to a position (counted from 1)
+    MoveAgenda {
+        doc: String,
+        item: String,
+        #[arg(long)]
+        position: usize,
+    },
+    /// Set an agenda item's status
+    AgendaStatus {
+        doc: String,
+        item: String,
+        status: AgendaStatus,
+    },
+    /// Replace an agenda item's notes (concurrent edits by others are kept)
+    AgendaNotes {
+        doc: String,
+        item: String,
+        #[command(flatten)]
+        text: TextArg,
+    },
+    /// Delete an agenda item (it can be restored)
+    DeleteAgenda { doc: String, item: String },
+    /// Put a proposal; prints its id
+    Propose {
+        doc: String,
+        #[arg(long)]
+        title: String,
+        #[arg(long)]
+        rule: Rule,
+        /// The proposal's text
+        #[arg(long, default_value = "")]
+        text: String,
+    },
+    /// Record your position on a proposal (changing it replaces your earlier one)
+    Position {
+        doc: String,
+        proposal: String,
+        stance: Stance,
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+    /// Record the outcome of a proposal in the decision register; prints the decision's id
+    Decide { doc: String, proposal: String },
+    /// Replace the minutes (concurrent edits by others are kept)
+    Minutes {
+        doc: String,
+        #[command(flatten)]
+        text: TextArg,
+    },
+    /// Add an action item; prints its id
+    AddAction {
+        doc: String,
+        text: String,
+        /// A member (name, id prefix, or `me`)
+        #[arg(long)]
+        assignee: Option<String>,
+    },
+    /// Turn an action item into a card on a board; prints the card's id
+    ActionToCard {
+        doc: String,
+        action: String,
+        /// The board document
+        #[arg(long)]
+        board: String,
+        #[arg(long)]
+        column: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum ItemStatus {
+    Available,
+    Lent,
+    Needed,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ResourceCommand {
+    /// Add an item; prints its id
+    Add {
+        doc: String,
+        name: String,
+        #[arg(long)]
+        quantity: Option<u32>,
+        #[arg(long)]
+        unit: Option<String>,
+        #[arg(long)]
+        category: Option<String>,
+        #[arg(long)]
+        location: Option<String>,
+        /// Who keeps it (name, id prefix, or `me`)
+        #[arg(long)]
+        custodian: Option<String>,
+        #[arg(long)]
+        condition: Option<String>,
+        #[arg(long)]
+        status: Option<ItemStatus>,
+    },
+    /// Change an item's details
+    Update {
+        doc: String,
+        item: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        quantity: Option<u32>,
+        #[arg(long)]
+        unit: Option<String>,
+        #[arg(long)]
+        category: Option<String>,
+        #[arg(long)]
+        location: Option<String>,
+        #[arg(long)]
+        custodian: Option<String>,
+        #[arg(long)]
+        condition: Option<String>,
+        #[arg(long)]
+        status: Option<ItemStatus>,
+        #[arg(long)]
+        notes: Option<String>,
+    },
+    /// Delete an item (it can be restored)
+    Delete { doc: String, item: String },
+    /// Restore a deleted item
+    Restore { doc: String, item: String },
+    /// Lend an item to a member until a date; prints the loan's id
+    Lend {
+        doc: String,
+        item: String,
+        /// The borrower (name, id prefix, or `me`)
+        #[arg(long)]
+        to: String,
+        /// Due back on (YYYY-MM-DD)
+        #[arg(long)]
+        due: String,
+    },
+    /// Record that a lent item came back
+    Return { doc: String, item: String },
+    /// Post something the group needs; prints its id
+    Need { doc: String, text: String },
+    /// Post something you offer; prints its id
+    Offer { doc: String, text: String },
+    /// Mark a need or offer as resolved
+    Resolve { doc: String, entry: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum DebugCommand {
+    /// Add COUNT cards one edit at a time, printing each id once it is durable
+    AddCards {
+        doc: String,
+        #[arg(long)]
+        column: String,
+        #[arg(long)]
+        count: usize,
+    },
+    /// Check the database's integrity; prints "ok" or fails
+    Integrity,
+}

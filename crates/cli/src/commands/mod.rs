@@ -1,0 +1,200 @@
+//! One function per command, grouped by feature; each opens the node, does one thing and
+//! prints the result.
+
+mod assembly;
+mod board;
+mod resource;
+
+use std::io::Read;
+use std::path::Path;
+
+use anyhow::Context;
+use mutual_docs::Kind;
+use mutual_node::Node;
+use mutual_node::view::{DocSummary, GroupSummary, GroupView, HistoryEntry, WhoAmI};
+
+use crate::args::{Command, DebugCommand, DocCommand, DocKind, GroupCommand, TextArg};
+use crate::output::Output;
+use crate::render::{self, short};
+
+pub(crate) fn run(command: Command, dir: &Path, out: &Output) -> anyhow::Result<()> {
+    let mut node = Node::open(dir)?;
+    match command {
+        Command::Init { name } => {
+            let me = node.init(&name)?;
+            out.show(&me, print_whoami)
+        }
+        Command::Whoami => out.show(&node.whoami()?, print_whoami),
+        Command::Group(command) => group(&mut node, command, out),
+        Command::Doc(command) => doc(&mut node, command, out),
+        Command::History { doc } => {
+            let doc = node.resolve_doc(&doc)?;
+            out.show(&node.history(&doc)?, |entries| print_history(entries))
+        }
+        Command::Board(command) => board::run(&mut node, command, out),
+        Command::Assembly(command) => assembly::run(&mut node, command, out),
+        Command::Resource(command) => resource::run(&mut node, command, out),
+        Command::Debug(command) => debug(&mut node, command, out),
+    }
+}
+
+fn group(node: &mut Node, command: GroupCommand, out: &Output) -> anyhow::Result<()> {
+    match command {
+        GroupCommand::Create { name } => out.created(&node.create_group(&name)?),
+        GroupCommand::List => out.show(&node.groups()?, |groups| print_groups(groups)),
+        GroupCommand::Show { group } => {
+            let group = node.resolve_group(&group)?;
+            out.show(&node.group(&group)?, print_group)
+        }
+        GroupCommand::Rename { group, name } => {
+            let group = node.resolve_group(&group)?;
+            node.rename_group(&group, &name)?;
+            out.done(format!("Renamed the group to “{}”.", name.trim()))
+        }
+    }
+}
+
+fn doc(node: &mut Node, command: DocCommand, out: &Output) -> anyhow::Result<()> {
+    match command {
+        DocCommand::Create { group, kind, title } => {
+            let group = node.resolve_group(&group)?;
+            let kind = match kind {
+                DocKind::Assembly => Kind::Assembly,
+                DocKind::Board => Kind::Board,
+                DocKind::Resources => Kind::Resources,
+            };
+            out.created(&node.create_doc(&group, kind, &title)?)
+        }
+        DocCommand::List { group, all } => {
+            let group = node.resolve_group(&group)?;
+            let docs: Vec<DocSummary> = node
+                .docs(&group)?
+                .into_iter()
+                .filter(|d| all || !d.archived)
+                .collect();
+            out.show(&docs, |docs| print_docs(docs))
+        }
+        DocCommand::Show { doc } => {
+            let doc = node.resolve_doc(&doc)?;
+            let view = node.doc(&doc)?;
+            let names = node.member_names(&node.group_of(&doc)?)?;
+            out.show(&view, |view| render::doc(view, &names))
+        }
+        DocCommand::Rename { doc, title } => {
+            let doc = node.resolve_doc(&doc)?;
+            node.rename_doc(&doc, &title)?;
+            out.done(format!("Renamed the document to “{}”.", title.trim()))
+        }
+        DocCommand::Archive { doc } => {
+            let doc = node.resolve_doc(&doc)?;
+            node.archive_doc(&doc, true)?;
+            out.done("Archived.")
+        }
+        DocCommand::Unarchive { doc } => {
+            let doc = node.resolve_doc(&doc)?;
+            node.archive_doc(&doc, false)?;
+            out.done("Unarchived.")
+        }
+    }
+}
+
+fn debug(node: &mut Node, command: DebugCommand, out: &Output) -> anyhow::Result<()> {
+    match command {
+        DebugCommand::AddCards { doc, column, count } => {
+            board::add_cards(node, &doc, &column, count)
+        }
+        DebugCommand::Integrity => {
+            anyhow::ensure!(
+                node.integrity_ok()?,
+                "the database failed SQLite's integrity check"
+            );
+            out.done("ok")
+        }
+    }
+}
+
+/// The text of a `--text` / `--file` argument.
+pub(crate) fn read_text(arg: TextArg) -> anyhow::Result<String> {
+    match (arg.text, arg.file) {
+        (Some(text), _) => Ok(text),
+        (None, Some(path)) if path.as_os_str() == "-" => {
+            let mut text = String::new();
+            std::io::stdin()
+                .read_to_string(&mut text)
+                .context("cannot read the text from standard input")?;
+            Ok(text)
+        }
+        (None, Some(path)) => std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read the text from {}", path.display())),
+        (None, None) => anyhow::bail!("give the text with --text or --file"),
+    }
+}
+
+fn print_whoami(me: &WhoAmI) {
+    println!("name:      {}", me.name);
+    println!("member id: {}", me.member_id);
+    println!("peer id:   {}", me.peer_id);
+}
+
+fn print_groups(groups: &[GroupSummary]) {
+    if groups.is_empty() {
+        println!("No groups yet. Create one with `mutual group create NAME`.");
+    }
+    for g in groups {
+        let role = g.role.as_deref().unwrap_or("not a member");
+        println!(
+            "{}  {}  ({role}, {} members, {} documents)",
+            short(&g.id),
+            g.name,
+            g.members,
+            g.docs
+        );
+    }
+}
+
+fn print_group(group: &GroupView) {
+    println!("{}", group.name);
+    println!("id: {}", group.id);
+    println!("\nMembers:");
+    for m in &group.members {
+        let me = if m.is_me { " (you)" } else { "" };
+        println!("  {}  {}{me}  {}", short(&m.id), m.name, m.role);
+    }
+    println!("\nDocuments:");
+    if group.docs.is_empty() {
+        println!("  none yet");
+    }
+    print_docs(&group.docs);
+}
+
+fn print_docs(docs: &[DocSummary]) {
+    for d in docs {
+        let archived = if d.archived { "  (archived)" } else { "" };
+        println!("  {}  {:<9}  {}{archived}", short(&d.id), d.kind, d.title);
+    }
+}
+
+fn print_history(entries: &[HistoryEntry]) {
+    for e in entries {
+        println!("{}  {:<16}  {}", format_time(e.time), e.member, e.message);
+    }
+}
+
+/// Seconds since the epoch as "YYYY-MM-DD HH:MM" in UTC.
+fn format_time(secs: i64) -> String {
+    jiff::Timestamp::from_second(secs)
+        .map(|t| t.strftime("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_else(|_| format!("@{secs}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_format_as_utc_dates() {
+        assert_eq!(format_time(0), "1970-01-01 00:00");
+        assert_eq!(format_time(1_795_000_000), "2026-11-18 11:06");
+        assert_eq!(format_time(951_782_400), "2000-02-29 00:00");
+    }
+}

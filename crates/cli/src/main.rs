@@ -1,0 +1,49 @@
+//! `mutual`: every capability of Mutual from the command line, for always-on nodes,
+//! scripts and tests.
+//!
+//! Conventions: `--json` makes a command print exactly one JSON document on stdout; a
+//! command that creates something prints just its id (`{"id": ...}` with `--json`), so
+//! scripts can chain commands; ids may be shortened to any unique prefix; a failure prints
+//! one line on stderr and exits non-zero (2 for a usage error, 1 otherwise).
+
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
+mod args;
+mod commands;
+mod output;
+mod render;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Parser;
+
+use crate::args::Cli;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let dir = data_dir(cli.data_dir)?;
+    let out = output::Output { json: cli.json };
+    commands::run(cli.command, &dir, &out)
+}
+
+/// `--data-dir`, else `MUTUAL_DIR` (clap reads both), else the platform's data directory.
+fn data_dir(explicit: Option<PathBuf>) -> anyhow::Result<PathBuf> {
+    if let Some(dir) = explicit {
+        return Ok(dir);
+    }
+    let dirs = directories::ProjectDirs::from("org", "Mutual", "mutual")
+        .context("cannot find a home directory for Mutual's data; pass --data-dir DIR")?;
+    Ok(dirs.data_dir().to_path_buf())
+}

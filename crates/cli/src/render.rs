@@ -1,0 +1,227 @@
+//! Documents as text for people (`mutual doc show` without `--json`).
+
+use std::collections::BTreeMap;
+
+use mutual_docs::View;
+use mutual_docs::assembly::Assembly;
+use mutual_docs::board::Board;
+use mutual_docs::index::Index;
+use mutual_docs::resources::Resources;
+use mutual_node::view::DocView;
+
+/// Member ids to display names, for the document's group.
+pub(crate) type Names = BTreeMap<String, String>;
+
+pub(crate) fn doc(view: &DocView, names: &Names) {
+    let name = |id: &str| {
+        names
+            .get(id)
+            .cloned()
+            .unwrap_or_else(|| short(id).to_owned())
+    };
+    match &view.content {
+        View::Board(board) => render_board(board, &name),
+        View::Assembly(assembly) => render_assembly(assembly, &name),
+        View::Resources(resources) => render_resources(resources, &name),
+        View::Index(index) => render_index(index),
+    }
+}
+
+fn render_board(board: &Board, name: &dyn Fn(&str) -> String) {
+    println!("{}  (board)", board.title);
+    if board.columns.is_empty() {
+        println!("\nNo columns yet. Add one with `mutual board add-column DOC NAME`.");
+    }
+    for column in &board.columns {
+        println!("\n{}  [{}]", column.name, short(&column.id));
+        if column.cards.is_empty() {
+            println!("  (empty)");
+        }
+        for card in &column.cards {
+            let mut extras = Vec::new();
+            if !card.assignees.is_empty() {
+                let who: Vec<_> = card.assignees.iter().map(|m| name(m)).collect();
+                extras.push(format!("@{}", who.join(", @")));
+            }
+            if let Some(due) = &card.due {
+                extras.push(format!("due {due}"));
+            }
+            if !card.labels.is_empty() {
+                extras.push(format!("#{}", card.labels.join(" #")));
+            }
+            if !card.checklist.is_empty() {
+                let done = card.checklist.iter().filter(|c| c.done).count();
+                extras.push(format!("{done}/{} done", card.checklist.len()));
+            }
+            if !card.comments.is_empty() {
+                extras.push(format!("{} comments", card.comments.len()));
+            }
+            let extras = if extras.is_empty() {
+                String::new()
+            } else {
+                format!("  ({})", extras.join(", "))
+            };
+            println!("  {}  {}{extras}", short(&card.id), card.title);
+        }
+    }
+    if !board.deleted_cards.is_empty() {
+        println!("\nDeleted: {} cards", board.deleted_cards.len());
+    }
+}
+
+fn render_assembly(assembly: &Assembly, name: &dyn Fn(&str) -> String) {
+    println!("{}  (assembly)", assembly.title);
+    let detail = |label: &str, value: Option<String>| {
+        if let Some(value) = value {
+            println!("{label:<13}{value}");
+        }
+    };
+    detail("When:", assembly.scheduled_at.clone());
+    detail("Where:", assembly.place.clone());
+    detail("Facilitator:", assembly.facilitator.as_deref().map(name));
+    detail("Note-taker:", assembly.note_taker.as_deref().map(name));
+    if !assembly.attendance.is_empty() {
+        let present: Vec<_> = assembly.attendance.iter().map(|m| name(m)).collect();
+        println!("Present:     {}", present.join(", "));
+    }
+    println!("\nAgenda");
+    if assembly.agenda.is_empty() {
+        println!("  (empty)");
+    }
+    for (n, item) in assembly.agenda.iter().enumerate() {
+        let time = item
+            .time_box_minutes
+            .map(|m| format!(", {m} min"))
+            .unwrap_or_default();
+        println!(
+            "  {}. {}  [{}{time}, {}]",
+            n + 1,
+            item.title,
+            short(&item.id),
+            item.status
+        );
+    }
+    println!("\nProposals");
+    if assembly.proposals.is_empty() {
+        println!("  (none)");
+    }
+    for p in &assembly.proposals {
+        let t = &p.tally;
+        println!(
+            "  {}  {}  [{}: {}; agree {}, abstain {}, disagree {}, block {}]{}",
+            short(&p.id),
+            p.title,
+            p.rule,
+            p.outcome,
+            t.agree,
+            t.abstain,
+            t.disagree,
+            t.block,
+            if p.decided { " decided" } else { "" }
+        );
+        for position in &p.positions {
+            let reason = if position.reason.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", position.reason)
+            };
+            println!(
+                "      {} {}{reason}",
+                name(&position.member),
+                position.stance
+            );
+        }
+    }
+    if !assembly.decisions.is_empty() {
+        println!("\nDecisions");
+        for d in &assembly.decisions {
+            println!("  {}  {}", d.title, d.outcome);
+        }
+    }
+    if !assembly.actions.is_empty() {
+        println!("\nActions");
+        for a in &assembly.actions {
+            let who = a
+                .assignee
+                .as_deref()
+                .map(|m| format!(" @{}", name(m)))
+                .unwrap_or_default();
+            let card = if a.card.is_some() {
+                " (on a board)"
+            } else {
+                ""
+            };
+            let done = if a.done { "x" } else { " " };
+            println!("  [{done}] {}  {}{who}{card}", short(&a.id), a.text);
+        }
+    }
+    if !assembly.minutes.is_empty() {
+        println!("\nMinutes\n{}", assembly.minutes);
+    }
+}
+
+fn render_resources(resources: &Resources, name: &dyn Fn(&str) -> String) {
+    println!("{}  (resources)", resources.title);
+    println!("\nItems");
+    if resources.items.is_empty() {
+        println!("  (none)");
+    }
+    for item in &resources.items {
+        let quantity = match (item.quantity, &item.unit) {
+            (Some(q), Some(u)) => format!("{q} {u} "),
+            (Some(q), None) => format!("{q} × "),
+            _ => String::new(),
+        };
+        let mut extras = vec![item.status.to_string()];
+        extras.extend(item.category.clone());
+        extras.extend(item.location.as_ref().map(|l| format!("at {l}")));
+        extras.extend(
+            item.custodian
+                .as_deref()
+                .map(|c| format!("kept by {}", name(c))),
+        );
+        for loan in resources.open_loans(&item.id) {
+            extras.push(format!("lent to {} until {}", name(&loan.to), loan.due));
+        }
+        println!(
+            "  {}  {quantity}{}  ({})",
+            short(&item.id),
+            item.name,
+            extras.join(", ")
+        );
+    }
+    let open: Vec<_> = resources
+        .needs_offers
+        .iter()
+        .filter(|n| !n.resolved)
+        .collect();
+    if !open.is_empty() {
+        println!("\nNeeds and offers");
+        for n in open {
+            println!(
+                "  {}  {}: {}  ({})",
+                short(&n.id),
+                n.kind,
+                n.text,
+                name(&n.by)
+            );
+        }
+    }
+}
+
+fn render_index(index: &Index) {
+    println!("{}  (group index)", index.group_name);
+    for entry in &index.entries {
+        println!(
+            "  {}  {:<9}  {}",
+            short(&entry.doc.to_string()),
+            entry.kind,
+            entry.title
+        );
+    }
+}
+
+/// The first 8 characters of an id: enough to type it back, short enough to read.
+pub(crate) fn short(id: &str) -> &str {
+    id.get(..8).unwrap_or(id)
+}

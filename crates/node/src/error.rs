@@ -1,0 +1,56 @@
+//! What can go wrong when using a node; every variant reads as one sentence for a person.
+
+/// A failed node operation. Nothing was changed when one is returned.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// `init` has not run in this data directory.
+    #[error("this data directory has no identity yet; run `mutual init --name NAME` first")]
+    NoIdentity,
+    /// `init` already ran here.
+    #[error("this data directory already has an identity ({name}); refusing to overwrite it")]
+    AlreadyInitialized { name: String },
+    /// A name that cannot be used.
+    #[error("{what} must not be empty")]
+    EmptyName { what: &'static str },
+    /// No group has an id starting with the given text.
+    #[error("no group has an id starting with “{0}”")]
+    UnknownGroup(String),
+    /// No document has an id starting with the given text.
+    #[error("no document has an id starting with “{0}”")]
+    UnknownDoc(String),
+    /// Several things match an id prefix.
+    #[error("“{prefix}” matches {count} {what}s; type more of the id")]
+    Ambiguous {
+        what: &'static str,
+        prefix: String,
+        count: usize,
+    },
+    /// No member of the group matches.
+    #[error("no member of this group is called or has an id starting with “{0}”")]
+    UnknownMember(String),
+    /// This device is not (or no longer) a member's device in the group.
+    #[error("this device is not a member of group {group}")]
+    NotAMember { group: String },
+    /// A document of the wrong kind for the command.
+    #[error("document {doc} is a {found}, not a {expected}")]
+    WrongKind {
+        doc: String,
+        expected: mutual_docs::Kind,
+        found: mutual_docs::Kind,
+    },
+    /// Two documents that must be in one group are not.
+    #[error("document {doc} belongs to another group")]
+    OtherGroup { doc: String },
+    /// Stored data that no longer decodes.
+    #[error("stored data is damaged: {0} cannot be read")]
+    Corrupt(String),
+    /// The store failed (disk, database, lock).
+    #[error(transparent)]
+    Store(#[from] mutual_store::Error),
+    /// A document operation was refused.
+    #[error(transparent)]
+    Doc(#[from] mutual_docs::Error),
+    /// A membership change was refused.
+    #[error(transparent)]
+    Membership(#[from] mutual_auth::Rejected),
+}

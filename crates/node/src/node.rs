@@ -1,0 +1,641 @@
+//! [`Node`]: the operations of one device over its data directory.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::str::FromStr;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use automerge::ChangeHash;
+use mutual_auth::{GroupId, Log, MemberId, PublicKey, Role, SignedOp};
+use mutual_docs::{DocId, Document, Kind, Stamp, View};
+use mutual_store::{DocRecord, GroupRecord, Store, Write};
+
+use crate::view::{DocSummary, DocView, GroupSummary, GroupView, HistoryEntry, MemberView, WhoAmI};
+use crate::{Error, Identity};
+
+/// After this many stored chunks, a document is folded into one snapshot. Loading cost
+/// grows with the number of chunks; compacting costs one full save. 64 keeps both small.
+const COMPACT_AFTER_CHUNKS: usize = 64;
+
+/// One device's Mutual, over an open data directory (which it holds locked).
+#[derive(Debug)]
+pub struct Node {
+    store: Store,
+    identity: Option<Identity>,
+}
+
+/// A document loaded for editing: its record, contents, and heads as stored.
+struct Opened {
+    record: DocRecord,
+    doc: Document,
+    stored_heads: Vec<ChangeHash>,
+    chunks: usize,
+}
+
+impl Opened {
+    /// The write that appends what changed since the document was loaded.
+    fn changes(&mut self) -> Write {
+        let bytes = self.doc.automerge_mut().save_after(&self.stored_heads);
+        Write::Changes {
+            doc_id: self.record.doc_id.clone(),
+            bytes,
+        }
+    }
+}
+
+impl Node {
+    /// Opens the data directory `dir` (creating it if needed) and locks it.
+    pub fn open(dir: &Path) -> Result<Node, Error> {
+        let store = Store::open(dir)?;
+        let identity = store
+            .identity()?
+            .map(|record| Identity::from_record(&record))
+            .transpose()?;
+        Ok(Node { store, identity })
+    }
+
+    /// The data directory.
+    pub fn dir(&self) -> &Path {
+        self.store.dir()
+    }
+
+    /// Creates this device's identity. Refuses if there is one already.
+    pub fn init(&mut self, name: &str) -> Result<WhoAmI, Error> {
+        if let Some(identity) = &self.identity {
+            return Err(Error::AlreadyInitialized {
+                name: identity.name.clone(),
+            });
+        }
+        let name = non_empty(name, "your name")?;
+        let identity = Identity::generate(name);
+        self.store
+            .commit(&[Write::Identity(identity.to_record(now_ms()))])?;
+        self.identity = Some(identity);
+        self.whoami()
+    }
+
+    /// This device's identity.
+    pub fn identity(&self) -> Result<&Identity, Error> {
+        self.identity.as_ref().ok_or(Error::NoIdentity)
+    }
+
+    /// Name, member id and peer id of this device.
+    pub fn whoami(&self) -> Result<WhoAmI, Error> {
+        let identity = self.identity()?;
+        Ok(WhoAmI {
+            name: identity.name.clone(),
+            member_id: identity.member.id().to_string(),
+            peer_id: identity.device.peer_id().to_string(),
+        })
+    }
+
+    // ---- groups ----
+
+    /// Creates a group with this person as its founding admin; returns its id.
+    pub fn create_group(&mut self, name: &str) -> Result<GroupId, Error> {
+        let name = non_empty(name, "a group's name")?;
+        let identity = self.identity()?;
+        let now = now_ms();
+        let (log, genesis) = Log::create(
+            name,
+            &identity.name,
+            &identity.member,
+            &identity.device,
+            now as u64,
+        );
+        let group_id = log.group_id();
+        let index_id = DocId::random();
+        let mut index = Document::create(Kind::Index, name, identity.actor(), &self.stamp()?)?;
+        let writes = [
+            Write::Group(GroupRecord {
+                group_id: group_id.to_string(),
+                index_doc: index_id.to_string(),
+                joined_at: now,
+            }),
+            op_write(&group_id, &genesis),
+            Write::Doc(DocRecord {
+                doc_id: index_id.to_string(),
+                group_id: group_id.to_string(),
+                kind: Kind::Index.to_string(),
+                created_at: now,
+            }),
+            Write::Changes {
+                doc_id: index_id.to_string(),
+                bytes: index.automerge_mut().save(),
+            },
+        ];
+        self.store.commit(&writes)?;
+        Ok(group_id)
+    }
+
+    /// Finds a group by any unique prefix of its id.
+    pub fn resolve_group(&self, prefix: &str) -> Result<GroupId, Error> {
+        let prefix = prefix.trim().to_ascii_lowercase();
+        let matches = if prefix.is_empty() {
+            Vec::new()
+        } else {
+            self.store.groups_with_prefix(&prefix)?
+        };
+        match matches.as_slice() {
+            [] => Err(Error::UnknownGroup(prefix)),
+            [one] => GroupId::from_str(one).map_err(|_| Error::Corrupt(format!("group id {one}"))),
+            many => Err(Error::Ambiguous {
+                what: "group",
+                prefix,
+                count: many.len(),
+            }),
+        }
+    }
+
+    /// All groups of this device.
+    pub fn groups(&self) -> Result<Vec<GroupSummary>, Error> {
+        let me = self.identity()?.member.id();
+        let mut groups = Vec::new();
+        for record in self.store.groups()? {
+            let group_id = parse_group_id(&record.group_id)?;
+            let log = self.load_log(&group_id)?;
+            let index = self.index_view(&record)?;
+            groups.push(GroupSummary {
+                id: record.group_id.clone(),
+                name: index.group_name.clone(),
+                role: log.state().member(&me).map(|m| m.role.to_string()),
+                members: log.state().members.len(),
+                docs: index.entries.iter().filter(|d| !d.archived).count(),
+            });
+        }
+        Ok(groups)
+    }
+
+    /// A group with its members and documents.
+    pub fn group(&self, group_id: &GroupId) -> Result<GroupView, Error> {
+        let me = self.identity()?.member.id();
+        let record = self.group_record(group_id)?;
+        let log = self.load_log(group_id)?;
+        let index = self.index_view(&record)?;
+        let mut members: Vec<MemberView> = log
+            .state()
+            .members
+            .values()
+            .map(|member| MemberView {
+                id: member.id.to_string(),
+                name: member.name.clone(),
+                role: member.role.to_string(),
+                devices: member
+                    .devices
+                    .iter()
+                    .map(|d| d.peer_id().to_string())
+                    .collect(),
+                is_me: member.id == me,
+            })
+            .collect();
+        members.sort_by_key(|m| m.name.to_lowercase());
+        Ok(GroupView {
+            id: record.group_id,
+            name: index.group_name.clone(),
+            members,
+            docs: index
+                .entries
+                .iter()
+                .map(|entry| DocSummary {
+                    id: entry.doc.to_string(),
+                    kind: entry.kind.to_string(),
+                    title: entry.title.clone(),
+                    archived: entry.archived,
+                })
+                .collect(),
+        })
+    }
+
+    /// Renames a group (in its index document, which every member can edit).
+    pub fn rename_group(&mut self, group_id: &GroupId, name: &str) -> Result<(), Error> {
+        let name = non_empty(name, "a group's name")?;
+        let record = self.group_record(group_id)?;
+        let mut index = self.open_doc(&record.index_doc)?;
+        self.require_member(group_id)?;
+        mutual_docs::index::rename_group(&mut index.doc, &self.stamp()?, name)?;
+        let write = index.changes();
+        self.commit_edit(&mut index, write)
+    }
+
+    // ---- documents ----
+
+    /// Creates a document in a group; returns its id.
+    pub fn create_doc(
+        &mut self,
+        group_id: &GroupId,
+        kind: Kind,
+        title: &str,
+    ) -> Result<DocId, Error> {
+        let title = non_empty(title, "a document's title")?;
+        if kind == Kind::Index {
+            return Err(Error::Doc(mutual_docs::Error::InvalidArgument {
+                what: "kind",
+                reason: "a group has exactly one index; create an assembly, board or resources"
+                    .into(),
+            }));
+        }
+        let record = self.group_record(group_id)?;
+        self.require_member(group_id)?;
+        let stamp = self.stamp()?;
+        let actor = self.identity()?.actor();
+        let doc_id = DocId::random();
+        let mut doc = Document::create(kind, title, actor, &stamp)?;
+        let mut index = self.open_doc(&record.index_doc)?;
+        mutual_docs::index::add_entry(&mut index.doc, &stamp, doc_id, kind, title)?;
+        let writes = [
+            Write::Doc(DocRecord {
+                doc_id: doc_id.to_string(),
+                group_id: group_id.to_string(),
+                kind: kind.to_string(),
+                created_at: now_ms(),
+            }),
+            Write::Changes {
+                doc_id: doc_id.to_string(),
+                bytes: doc.automerge_mut().save(),
+            },
+            index.changes(),
+        ];
+        self.store.commit(&writes)?;
+        Ok(doc_id)
+    }
+
+    /// Finds a document by any unique prefix of its id (index documents excluded).
+    pub fn resolve_doc(&self, prefix: &str) -> Result<DocId, Error> {
+        let prefix = prefix.trim().to_ascii_lowercase();
+        let mut matches = Vec::new();
+        if !prefix.is_empty() {
+            for id in self.store.docs_with_prefix(&prefix)? {
+                if let Some(record) = self.store.doc(&id)?
+                    && record.kind != Kind::Index.to_string()
+                {
+                    matches.push(id);
+                }
+            }
+        }
+        match matches.as_slice() {
+            [] => Err(Error::UnknownDoc(prefix)),
+            [one] => DocId::from_str(one).map_err(|_| Error::Corrupt(format!("document id {one}"))),
+            many => Err(Error::Ambiguous {
+                what: "document",
+                prefix,
+                count: many.len(),
+            }),
+        }
+    }
+
+    /// The documents of a group, from its index.
+    pub fn docs(&self, group_id: &GroupId) -> Result<Vec<DocSummary>, Error> {
+        Ok(self.group(group_id)?.docs)
+    }
+
+    /// A whole document, typed.
+    pub fn doc(&self, doc_id: &DocId) -> Result<DocView, Error> {
+        let opened = self.open_doc(&doc_id.to_string())?;
+        Ok(DocView {
+            id: opened.record.doc_id.clone(),
+            group: opened.record.group_id.clone(),
+            content: opened.doc.view()?,
+        })
+    }
+
+    /// The kind of a document.
+    pub fn doc_kind(&self, doc_id: &DocId) -> Result<Kind, Error> {
+        let record = self.doc_record(&doc_id.to_string())?;
+        Kind::from_str(&record.kind)
+            .map_err(|_| Error::Corrupt(format!("kind of document {doc_id}")))
+    }
+
+    /// Renames a document (its own title and its entry in the group's index).
+    pub fn rename_doc(&mut self, doc_id: &DocId, title: &str) -> Result<(), Error> {
+        let title = non_empty(title, "a document's title")?;
+        let stamp = self.stamp()?;
+        let mut opened = self.open_doc(&doc_id.to_string())?;
+        let group_id = parse_group_id(&opened.record.group_id)?;
+        self.require_member(&group_id)?;
+        let record = self.group_record(&group_id)?;
+        let mut index = self.open_doc(&record.index_doc)?;
+        opened.doc.set_title(&stamp, title)?;
+        mutual_docs::index::rename_entry(&mut index.doc, &stamp, &doc_id.to_string(), title)?;
+        let writes = [opened.changes(), index.changes()];
+        self.store.commit(&writes)?;
+        for opened in [&mut opened, &mut index] {
+            opened.chunks += 1;
+            self.compact_if_due(opened);
+        }
+        Ok(())
+    }
+
+    /// Archives or unarchives a document in its group's index.
+    pub fn archive_doc(&mut self, doc_id: &DocId, archived: bool) -> Result<(), Error> {
+        let stamp = self.stamp()?;
+        let record = self.doc_record(&doc_id.to_string())?;
+        let group_id = parse_group_id(&record.group_id)?;
+        self.require_member(&group_id)?;
+        let group = self.group_record(&group_id)?;
+        let mut index = self.open_doc(&group.index_doc)?;
+        let entry = doc_id.to_string();
+        if archived {
+            mutual_docs::index::archive(&mut index.doc, &stamp, &entry)?;
+        } else {
+            mutual_docs::index::unarchive(&mut index.doc, &stamp, &entry)?;
+        }
+        let write = index.changes();
+        self.commit_edit(&mut index, write)
+    }
+
+    /// Applies one typed edit to a document and stores it durably; returns what the edit
+    /// returned (e.g. the id of a new card). `expected` checks the document's kind first.
+    pub fn edit<T>(
+        &mut self,
+        doc_id: &DocId,
+        expected: Kind,
+        edit: impl FnOnce(&mut Document, &Stamp) -> Result<T, mutual_docs::Error>,
+    ) -> Result<T, Error> {
+        let stamp = self.stamp()?;
+        let mut opened = self.open_kind(doc_id, expected)?;
+        self.require_member(&parse_group_id(&opened.record.group_id)?)?;
+        let out = edit(&mut opened.doc, &stamp)?;
+        let write = opened.changes();
+        self.commit_edit(&mut opened, write)?;
+        Ok(out)
+    }
+
+    /// Turns an assembly's action item into a card on a board of the same group, and links
+    /// the two; both documents change in one atomic commit. Returns the card's id.
+    pub fn action_to_card(
+        &mut self,
+        assembly: &DocId,
+        action: &str,
+        board: &DocId,
+        column: &str,
+    ) -> Result<String, Error> {
+        let stamp = self.stamp()?;
+        let mut meeting = self.open_kind(assembly, Kind::Assembly)?;
+        let mut cards = self.open_kind(board, Kind::Board)?;
+        if meeting.record.group_id != cards.record.group_id {
+            return Err(Error::OtherGroup {
+                doc: board.to_string(),
+            });
+        }
+        self.require_member(&parse_group_id(&meeting.record.group_id)?)?;
+        let View::Assembly(view) = meeting.doc.view()? else {
+            return Err(Error::Corrupt(format!("assembly {assembly}")));
+        };
+        let item = view.find_action(action)?;
+        let (action_id, title) = (item.id.clone(), item.text.clone());
+        let card = mutual_docs::board::add_card(&mut cards.doc, &stamp, column, &title)?;
+        let link = mutual_docs::assembly::CardLink {
+            doc: *board,
+            card: card.clone(),
+        };
+        mutual_docs::assembly::link_action_card(&mut meeting.doc, &stamp, &action_id, Some(&link))?;
+        let writes = [cards.changes(), meeting.changes()];
+        self.store.commit(&writes)?;
+        for opened in [&mut cards, &mut meeting] {
+            opened.chunks += 1;
+            self.compact_if_due(opened);
+        }
+        Ok(card)
+    }
+
+    /// Who changed what in a document, oldest first.
+    pub fn history(&self, doc_id: &DocId) -> Result<Vec<HistoryEntry>, Error> {
+        let mut opened = self.open_doc(&doc_id.to_string())?;
+        let log = self.load_log(&parse_group_id(&opened.record.group_id)?)?;
+        let state = log.state();
+        let names = names_of(state);
+        let entries = opened
+            .doc
+            .history()
+            .into_iter()
+            .map(|change| {
+                let device = <[u8; 32]>::try_from(change.actor.to_bytes())
+                    .ok()
+                    .and_then(|bytes| PublicKey::from_bytes(&bytes).ok());
+                let member = device.and_then(|d| state.member_of_device(&d));
+                HistoryEntry {
+                    change: change.hash,
+                    time: change.time,
+                    member_id: member.map(|m| m.id.to_string()),
+                    member: match (member, device) {
+                        (Some(m), _) => m.name.clone(),
+                        (None, Some(d)) => format!("unknown device {}", d.fmt_short()),
+                        (None, None) => format!("unknown actor {}", change.actor),
+                    },
+                    device: device.map(|d| d.peer_id().to_string()),
+                    message: with_names(change.message.unwrap_or_default(), &names),
+                }
+            })
+            .collect();
+        Ok(entries)
+    }
+
+    /// Finds a member of the document's group by `me`, exact name (any case) or id prefix.
+    pub fn resolve_member(&self, doc_or_group: &GroupId, who: &str) -> Result<MemberId, Error> {
+        let log = self.load_log(doc_or_group)?;
+        let who = who.trim();
+        if who.eq_ignore_ascii_case("me") {
+            return Ok(self.identity()?.member.id());
+        }
+        let members = &log.state().members;
+        let by_name: Vec<_> = members
+            .values()
+            .filter(|m| m.name.to_lowercase() == who.to_lowercase())
+            .collect();
+        if let [one] = by_name.as_slice() {
+            return Ok(one.id);
+        }
+        let by_id: Vec<_> = members
+            .values()
+            .filter(|m| !who.is_empty() && m.id.to_string().starts_with(&who.to_ascii_lowercase()))
+            .collect();
+        match (by_name.len(), by_id.as_slice()) {
+            (0, []) => Err(Error::UnknownMember(who.to_owned())),
+            (0, [one]) => Ok(one.id),
+            (n, ids) => Err(Error::Ambiguous {
+                what: "member",
+                prefix: who.to_owned(),
+                count: n + ids.len(),
+            }),
+        }
+    }
+
+    /// The display names of a group's current members, by member id.
+    pub fn member_names(&self, group_id: &GroupId) -> Result<BTreeMap<String, String>, Error> {
+        Ok(names_of(self.load_log(group_id)?.state()))
+    }
+
+    /// The group a document belongs to.
+    pub fn group_of(&self, doc_id: &DocId) -> Result<GroupId, Error> {
+        parse_group_id(&self.doc_record(&doc_id.to_string())?.group_id)
+    }
+
+    /// The role this person holds in a group, if a member.
+    pub fn my_role(&self, group_id: &GroupId) -> Result<Option<Role>, Error> {
+        let me = self.identity()?.member.id();
+        Ok(self.load_log(group_id)?.state().member(&me).map(|m| m.role))
+    }
+
+    /// SQLite's integrity check of this data directory's database.
+    pub fn integrity_ok(&self) -> Result<bool, Error> {
+        Ok(self.store.integrity_ok()?)
+    }
+
+    // ---- internals ----
+
+    fn stamp(&self) -> Result<Stamp, Error> {
+        Ok(Stamp {
+            member: self.identity()?.member.id().to_string(),
+            time: now_ms() / 1000,
+        })
+    }
+
+    fn group_record(&self, group_id: &GroupId) -> Result<GroupRecord, Error> {
+        self.store
+            .group(&group_id.to_string())?
+            .ok_or_else(|| Error::UnknownGroup(group_id.to_string()))
+    }
+
+    fn doc_record(&self, doc_id: &str) -> Result<DocRecord, Error> {
+        self.store
+            .doc(doc_id)?
+            .ok_or_else(|| Error::UnknownDoc(doc_id.to_owned()))
+    }
+
+    /// Rebuilds a group's membership log from the store, re-validating every op.
+    fn load_log(&self, group_id: &GroupId) -> Result<Log, Error> {
+        let corrupt = || Error::Corrupt(format!("the membership log of group {group_id}"));
+        let mut ops = self.store.ops(&group_id.to_string())?.into_iter();
+        let genesis = ops.next().ok_or_else(corrupt)?;
+        let genesis = SignedOp::from_bytes(&genesis).map_err(|_| corrupt())?;
+        let mut log = Log::from_genesis(genesis).map_err(|_| corrupt())?;
+        for bytes in ops {
+            let op = SignedOp::from_bytes(&bytes).map_err(|_| corrupt())?;
+            log.insert(op).map_err(|_| corrupt())?;
+        }
+        if log.group_id() != *group_id {
+            return Err(corrupt());
+        }
+        Ok(log)
+    }
+
+    fn require_member(&self, group_id: &GroupId) -> Result<(), Error> {
+        let device = self.identity()?.device.id();
+        let log = self.load_log(group_id)?;
+        if log.state().member_of_device(&device).is_none() {
+            return Err(Error::NotAMember {
+                group: group_id.to_string(),
+            });
+        }
+        Ok(())
+    }
+
+    fn open_doc(&self, doc_id: &str) -> Result<Opened, Error> {
+        let record = self.doc_record(doc_id)?;
+        let stored = self.store.load_doc(doc_id)?;
+        let actor = self
+            .identity
+            .as_ref()
+            .map(Identity::actor)
+            .unwrap_or_else(automerge::ActorId::random);
+        let mut doc = Document::load(&stored.bytes, actor)?;
+        let stored_heads = doc.automerge_mut().get_heads();
+        Ok(Opened {
+            record,
+            doc,
+            stored_heads,
+            chunks: stored.chunks,
+        })
+    }
+
+    /// Opens a document that must be of kind `expected`.
+    fn open_kind(&self, doc_id: &DocId, expected: Kind) -> Result<Opened, Error> {
+        let opened = self.open_doc(&doc_id.to_string())?;
+        if opened.doc.kind() != expected {
+            return Err(Error::WrongKind {
+                doc: doc_id.to_string(),
+                expected,
+                found: opened.doc.kind(),
+            });
+        }
+        Ok(opened)
+    }
+
+    fn index_view(&self, record: &GroupRecord) -> Result<mutual_docs::index::Index, Error> {
+        match self.open_doc(&record.index_doc)?.doc.view()? {
+            View::Index(index) => Ok(index),
+            _ => Err(Error::Corrupt(format!(
+                "the index of group {}",
+                record.group_id
+            ))),
+        }
+    }
+
+    fn commit_edit(&mut self, opened: &mut Opened, write: Write) -> Result<(), Error> {
+        self.store.commit(&[write])?;
+        opened.chunks += 1;
+        self.compact_if_due(opened);
+        Ok(())
+    }
+
+    /// Folds a document's chunks into one snapshot once there are many. The edit is
+    /// already durable, so a failure here loses nothing: it is retried at the next edit.
+    fn compact_if_due(&mut self, opened: &mut Opened) {
+        if opened.chunks < COMPACT_AFTER_CHUNKS {
+            return;
+        }
+        let doc_id = opened.record.doc_id.clone();
+        let snapshot = opened.doc.automerge_mut().save();
+        if let Ok(Some(last)) = self.store.last_chunk_seq(&doc_id)
+            && self.store.compact(&doc_id, last, &snapshot).is_ok()
+        {
+            opened.chunks = 1;
+        }
+    }
+}
+
+fn op_write(group_id: &GroupId, op: &SignedOp) -> Write {
+    Write::Op {
+        group_id: group_id.to_string(),
+        op_id: op.id().to_string(),
+        bytes: op.to_bytes(),
+    }
+}
+
+fn names_of(state: &mutual_auth::GroupState) -> BTreeMap<String, String> {
+    state
+        .members
+        .values()
+        .map(|m| (m.id.to_string(), m.name.clone()))
+        .collect()
+}
+
+/// Documents record members by id (names can change and clash); people read names.
+fn with_names(mut message: String, names: &BTreeMap<String, String>) -> String {
+    for (id, name) in names {
+        if message.contains(id.as_str()) {
+            message = message.replace(id.as_str(), name);
+        }
+    }
+    message
+}
+
+fn parse_group_id(text: &str) -> Result<GroupId, Error> {
+    GroupId::from_str(text).map_err(|_| Error::Corrupt(format!("group id {text}")))
+}
+
+fn non_empty<'a>(text: &'a str, what: &'static str) -> Result<&'a str, Error> {
+    let text = text.trim();
+    if text.is_empty() {
+        Err(Error::EmptyName { what })
+    } else {
+        Ok(text)
+    }
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}

@@ -1,0 +1,99 @@
+//! Read models returned by [`crate::Node`]: plain data, serializable for `--json` and the UI.
+
+use serde::Serialize;
+
+/// Who this device is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WhoAmI {
+    /// The person's display name.
+    pub name: String,
+    /// The person's member id.
+    pub member_id: String,
+    /// This device's libp2p `PeerId`.
+    pub peer_id: String,
+}
+
+/// A group in a list of groups.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GroupSummary {
+    /// The group's id.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// This person's role in it, if still a member.
+    pub role: Option<String>,
+    /// How many members it has.
+    pub members: usize,
+    /// How many documents it has (not archived).
+    pub docs: usize,
+}
+
+/// A group in full: members and documents.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GroupView {
+    /// The group's id.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// Its current members, by name.
+    pub members: Vec<MemberView>,
+    /// Its documents, archived ones included.
+    pub docs: Vec<DocSummary>,
+}
+
+/// A member of a group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MemberView {
+    /// The member's id.
+    pub id: String,
+    /// Their display name.
+    pub name: String,
+    /// `admin` or `member`.
+    pub role: String,
+    /// Their devices' peer ids.
+    pub devices: Vec<String>,
+    /// Whether this is the person using this device.
+    pub is_me: bool,
+}
+
+/// A document in a group's list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DocSummary {
+    /// The document's id.
+    pub id: String,
+    /// `assembly`, `board` or `resources`.
+    pub kind: String,
+    /// Its title.
+    pub title: String,
+    /// Whether it has been archived.
+    pub archived: bool,
+}
+
+/// A whole document.
+#[derive(Debug, Clone, Serialize)]
+pub struct DocView {
+    /// The document's id.
+    pub id: String,
+    /// The group it belongs to.
+    pub group: String,
+    /// Its contents, typed by kind.
+    #[serde(flatten)]
+    pub content: mutual_docs::View,
+}
+
+/// One change in a document's history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HistoryEntry {
+    /// The Automerge change hash.
+    pub change: String,
+    /// When it was made (unix seconds, as claimed by its author's clock).
+    pub time: i64,
+    /// The member who made it, if their device is known to the group.
+    pub member_id: Option<String>,
+    /// Their name, or a description of the unknown device.
+    pub member: String,
+    /// The device (peer id) that made it, if its actor is a device key.
+    pub device: Option<String>,
+    /// What was done, in words.
+    pub message: String,
+}

@@ -1,0 +1,465 @@
+//! The `mutual` command line, end to end: the flows a person or a script goes through, and
+//! the one-line errors they get when something is wrong.
+
+// Test helpers outside #[test] functions may unwrap too: a failure is the test failing.
+#![allow(clippy::unwrap_used)]
+
+use mutual_tests::{Device, mutual_bin};
+use serde_json::Value;
+
+fn group_with(alice: &Device, kind: &str, title: &str) -> (String, String) {
+    let group = alice.ok(&["group", "create", "Tenants of Elm Street"]);
+    let doc = alice.ok(&["doc", "create", &group, "--kind", kind, "--title", title]);
+    (group, doc)
+}
+
+fn column_of(board: &Value, card: &str) -> Vec<String> {
+    board["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| {
+            c["cards"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|k| k["id"] == card)
+        })
+        .map(|c| c["name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn whoami_prints_name_member_id_and_peer_id() {
+    let alice = Device::init("Alice");
+    let me = alice.json(&["whoami"]);
+    assert_eq!(me["name"], "Alice");
+    assert_eq!(me["member_id"].as_str().unwrap().len(), 52);
+    // An ed25519 libp2p PeerId in base58 starts with 12D3KooW.
+    assert!(
+        me["peer_id"].as_str().unwrap().starts_with("12D3KooW"),
+        "{me}"
+    );
+    let text = alice.ok(&["whoami"]);
+    assert!(text.contains("Alice") && text.contains(me["peer_id"].as_str().unwrap()));
+}
+
+#[test]
+fn init_refuses_to_overwrite_an_identity() {
+    let alice = Device::init("Alice");
+    let before = alice.json(&["whoami"]);
+    let err = alice.fails(&["init", "--name", "Mallory"]);
+    assert!(err.contains("already has an identity"), "{err}");
+    assert_eq!(alice.json(&["whoami"]), before);
+}
+
+#[test]
+fn commands_before_init_say_to_run_init() {
+    let nobody = Device::new();
+    for args in [
+        &["whoami"][..],
+        &["group", "create", "X"],
+        &["group", "list"],
+    ] {
+        let err = nobody.fails(args);
+        assert!(err.contains("mutual init --name"), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn the_data_dir_comes_from_mutual_dir_when_not_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = std::process::Command::new(mutual_bin())
+        .args(["init", "--name", "Alice"])
+        .env("MUTUAL_DIR", dir.path())
+        .output()
+        .unwrap();
+    assert!(run.status.success());
+    assert!(dir.path().join("mutual.sqlite3").exists());
+}
+
+#[test]
+fn a_new_group_has_its_founder_as_admin_and_lists_its_documents() {
+    let alice = Device::init("Alice");
+    let (group, board) = group_with(&alice, "board", "Repairs");
+    let assembly = alice.ok(&[
+        "doc", "create", &group, "--kind", "assembly", "--title", "December",
+    ]);
+
+    let groups = alice.json(&["group", "list"]);
+    assert_eq!(groups[0]["id"], group.as_str());
+    assert_eq!(groups[0]["name"], "Tenants of Elm Street");
+    assert_eq!(groups[0]["role"], "admin");
+
+    let shown = alice.json(&["group", "show", &group[..6]]);
+    assert_eq!(shown["members"][0]["name"], "Alice");
+    assert_eq!(shown["members"][0]["role"], "admin");
+    assert_eq!(shown["members"][0]["is_me"], true);
+    let mut docs: Vec<_> = shown["docs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["id"].clone())
+        .collect();
+    docs.sort_by_key(|d| d.to_string());
+    let mut expected = vec![Value::from(board.clone()), Value::from(assembly)];
+    expected.sort_by_key(|d| d.to_string());
+    assert_eq!(docs, expected);
+
+    alice.ok(&["doc", "archive", &board]);
+    let listed = alice.json(&["doc", "list", &group]);
+    assert_eq!(
+        listed.as_array().unwrap().len(),
+        1,
+        "archived docs are hidden: {listed}"
+    );
+    assert_eq!(
+        alice
+            .json(&["doc", "list", &group, "--all"])
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+}
+
+#[test]
+fn a_board_keeps_columns_and_cards_and_moves_a_card_by_id_prefix() {
+    let alice = Device::init("Alice");
+    let (_, board) = group_with(&alice, "board", "Repairs");
+    alice.ok(&["board", "add-column", &board, "To do"]);
+    alice.ok(&["board", "add-column", &board, "Done"]);
+    let card = alice.ok(&[
+        "board",
+        "add-card",
+        &board,
+        "--column",
+        "To do",
+        "--title",
+        "Fix the light",
+    ]);
+    let second = alice.json(&[
+        "board", "add-card", &board, "--column", "to do", "--title", "Paint",
+    ]);
+    assert!(second["id"].is_string());
+
+    alice.ok(&[
+        "board",
+        "move-card",
+        &board[..5],
+        &card[..4],
+        "--column",
+        "Done",
+    ]);
+    alice.ok(&["board", "assign", &board, &card, "me"]);
+    alice.ok(&["board", "due", &board, &card, "2026-12-24"]);
+    alice.ok(&[
+        "board",
+        "describe",
+        &board,
+        &card,
+        "--text",
+        "The one in the hall",
+    ]);
+
+    let shown = alice.json(&["doc", "show", &board]);
+    assert_eq!(shown["kind"], "board");
+    assert_eq!(column_of(&shown, &card), vec!["Done"]);
+    let done = &shown["columns"][1]["cards"][0];
+    assert_eq!(done["description"], "The one in the hall");
+    assert_eq!(done["due"], "2026-12-24");
+    let me = alice.json(&["whoami"]);
+    assert_eq!(done["assignees"][0], me["member_id"]);
+}
+
+#[test]
+fn an_assembly_counts_each_members_position_once_and_computes_the_outcome() {
+    let alice = Device::init("Alice");
+    let (_, assembly) = group_with(&alice, "assembly", "December assembly");
+    let item = alice.ok(&[
+        "assembly",
+        "add-agenda",
+        &assembly,
+        "Rent strike",
+        "--minutes",
+        "20",
+    ]);
+    let proposal = alice.ok(&[
+        "assembly",
+        "propose",
+        &assembly,
+        "--title",
+        "Start the strike",
+        "--rule",
+        "two-thirds",
+    ]);
+    alice.ok(&["assembly", "position", &assembly, &proposal, "disagree"]);
+    alice.ok(&[
+        "assembly",
+        "position",
+        &assembly,
+        &proposal,
+        "agree",
+        "--reason",
+        "We are ready",
+    ]);
+    alice.ok(&[
+        "assembly",
+        "minutes",
+        &assembly,
+        "--text",
+        "Opened at 18:30.",
+    ]);
+
+    let shown = alice.json(&["doc", "show", &assembly]);
+    assert_eq!(shown["agenda"][0]["id"], item.as_str());
+    assert_eq!(shown["agenda"][0]["time_box_minutes"], 20);
+    let p = &shown["proposals"][0];
+    assert_eq!(p["rule"], "two-thirds");
+    assert_eq!(
+        p["positions"].as_array().unwrap().len(),
+        1,
+        "a changed position counts once"
+    );
+    assert_eq!(p["positions"][0]["reason"], "We are ready");
+    assert_eq!(p["tally"]["agree"], 1);
+    assert_eq!(p["tally"]["disagree"], 0);
+    assert_eq!(p["outcome"], "passed");
+    assert_eq!(shown["minutes"], "Opened at 18:30.");
+
+    assert_eq!(
+        alice.json(&["assembly", "decide", &assembly, &proposal])["outcome"],
+        "passed"
+    );
+    let shown = alice.json(&["doc", "show", &assembly]);
+    assert_eq!(shown["decisions"][0]["title"], "Start the strike");
+}
+
+#[test]
+fn an_action_item_becomes_a_card_on_the_groups_board() {
+    let alice = Device::init("Alice");
+    let (group, assembly) = group_with(&alice, "assembly", "December assembly");
+    let board = alice.ok(&[
+        "doc", "create", &group, "--kind", "board", "--title", "Tasks",
+    ]);
+    alice.ok(&["board", "add-column", &board, "To do"]);
+    let action = alice.ok(&[
+        "assembly",
+        "add-action",
+        &assembly,
+        "Call the landlord",
+        "--assignee",
+        "Alice",
+    ]);
+    let card = alice.ok(&[
+        "assembly",
+        "action-to-card",
+        &assembly,
+        &action,
+        "--board",
+        &board,
+        "--column",
+        "To do",
+    ]);
+    let tasks = alice.json(&["doc", "show", &board]);
+    assert_eq!(tasks["columns"][0]["cards"][0]["id"], card.as_str());
+    assert_eq!(
+        tasks["columns"][0]["cards"][0]["title"],
+        "Call the landlord"
+    );
+    let meeting = alice.json(&["doc", "show", &assembly]);
+    assert_eq!(meeting["actions"][0]["card"]["card"], card.as_str());
+    assert_eq!(meeting["actions"][0]["card"]["doc"], board.as_str());
+}
+
+#[test]
+fn resources_are_lent_to_a_member_and_returned() {
+    let alice = Device::init("Alice");
+    let (_, list) = group_with(&alice, "resources", "Shared tools");
+    let ladder = alice.ok(&[
+        "resource",
+        "add",
+        &list,
+        "Ladder",
+        "--quantity",
+        "1",
+        "--category",
+        "tools",
+    ]);
+    alice.ok(&[
+        "resource",
+        "lend",
+        &list,
+        &ladder,
+        "--to",
+        "alice",
+        "--due",
+        "2026-12-01",
+    ]);
+    let err = alice.fails(&[
+        "resource",
+        "lend",
+        &list,
+        &ladder,
+        "--to",
+        "me",
+        "--due",
+        "2026-12-02",
+    ]);
+    assert!(err.contains("lent"), "{err}");
+    let shown = alice.json(&["doc", "show", &list]);
+    assert_eq!(shown["items"][0]["status"], "lent");
+    assert_eq!(shown["loans"][0]["due"], "2026-12-01");
+    alice.ok(&["resource", "return", &list, &ladder]);
+    let shown = alice.json(&["doc", "show", &list]);
+    assert_eq!(shown["items"][0]["status"], "available");
+    assert!(shown["loans"][0]["returned_at"].is_i64());
+    alice.ok(&["resource", "need", &list, "A drill"]);
+    assert_eq!(
+        alice.json(&["doc", "show", &list])["needs_offers"][0]["kind"],
+        "need"
+    );
+}
+
+#[test]
+fn history_says_who_changed_what() {
+    let alice = Device::init("Alice");
+    let (_, board) = group_with(&alice, "board", "Repairs");
+    alice.ok(&["board", "add-column", &board, "To do"]);
+    alice.ok(&[
+        "board",
+        "add-card",
+        &board,
+        "--column",
+        "To do",
+        "--title",
+        "Fix the light",
+    ]);
+    let history = alice.json(&["history", &board]);
+    let entries = history.as_array().unwrap();
+    assert_eq!(entries.len(), 3, "create, add column, add card: {history}");
+    let me = alice.json(&["whoami"]);
+    for e in entries {
+        assert_eq!(e["member"], "Alice");
+        assert_eq!(e["member_id"], me["member_id"]);
+        assert_eq!(e["device"], me["peer_id"]);
+    }
+    assert!(
+        entries[2]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Fix the light"),
+        "{history}"
+    );
+    assert!(alice.ok(&["history", &board]).contains("Alice"));
+}
+
+// ---- errors: one clear line, a non-zero exit, and nothing changed ----
+
+#[test]
+fn an_unknown_id_is_named_in_the_error() {
+    let alice = Device::init("Alice");
+    let (group, board) = group_with(&alice, "board", "Repairs");
+    let err = alice.fails(&["doc", "show", "zzzzzz"]);
+    assert!(
+        err.contains("no document") && err.contains("zzzzzz"),
+        "{err}"
+    );
+    let err = alice.fails(&["group", "show", "zzzzzz"]);
+    assert!(err.contains("no group"), "{err}");
+    let err = alice.fails(&["board", "move-card", &board, "zzzz", "--column", "x"]);
+    assert!(err.contains("zzzz"), "{err}");
+    let err = alice.fails(&[
+        "board", "add-card", &board, "--column", "Nowhere", "--title", "t",
+    ]);
+    assert!(err.contains("Nowhere"), "{err}");
+    assert_eq!(err.lines().count(), 1);
+    let err = alice.fails(&["board", "assign", &board, "x", "Bob"]);
+    assert!(err.contains("Bob"), "{err}");
+    assert_eq!(
+        alice
+            .json(&["doc", "list", &group])
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+#[test]
+fn an_ambiguous_prefix_asks_for_more_of_the_id() {
+    let alice = Device::init("Alice");
+    let group = alice.ok(&["group", "create", "Co-op"]);
+    // 33 documents cannot all start with different characters of a 32-letter alphabet.
+    let ids: Vec<String> = (0..33)
+        .map(|i| {
+            alice.ok(&[
+                "doc",
+                "create",
+                &group,
+                "--kind",
+                "board",
+                "--title",
+                &format!("b{i}"),
+            ])
+        })
+        .collect();
+    let first = ids
+        .iter()
+        .map(|id| &id[..1])
+        .find(|c| ids.iter().filter(|id| id.starts_with(*c)).count() > 1)
+        .unwrap();
+    let err = alice.fails(&["doc", "show", first]);
+    assert!(
+        err.contains("matches") && err.contains("type more"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_command_for_another_kind_of_document_is_refused() {
+    let alice = Device::init("Alice");
+    let (_, assembly) = group_with(&alice, "assembly", "December");
+    let before = alice.json(&["doc", "show", &assembly]);
+    let err = alice.fails(&["board", "add-column", &assembly, "To do"]);
+    assert!(
+        err.contains("is a assembly, not a board") || err.contains("not a board"),
+        "{err}"
+    );
+    assert_eq!(alice.json(&["doc", "show", &assembly]), before);
+}
+
+#[test]
+fn bad_arguments_are_refused_before_anything_changes() {
+    let alice = Device::init("Alice");
+    let (_, board) = group_with(&alice, "board", "Repairs");
+    alice.ok(&["board", "add-column", &board, "To do"]);
+    let card = alice.ok(&[
+        "board", "add-card", &board, "--column", "To do", "--title", "t",
+    ]);
+    let before = alice.json(&["doc", "show", &board]);
+
+    let err = alice.fails(&["board", "due", &board, &card, "next tuesday"]);
+    assert!(err.contains("date"), "{err}");
+    let err = alice.fails(&[
+        "board", "add-card", &board, "--column", "To do", "--title", "  ",
+    ]);
+    assert!(err.contains("title"), "{err}");
+    assert_eq!(alice.json(&["doc", "show", &board]), before);
+
+    // Usage errors come from the argument parser: exit code 2.
+    let run = alice.run(&[
+        "assembly", "propose", &board, "--title", "x", "--rule", "vibes",
+    ]);
+    assert_eq!(run.status.code(), Some(2));
+    assert!(run.stderr.contains("vibes"), "{}", run.stderr);
+}
+
+#[test]
+fn a_second_process_on_the_same_data_dir_gets_a_clear_error() {
+    let alice = Device::init("Alice");
+    let _held = mutual_store::Store::open(alice.dir()).unwrap();
+    let err = alice.fails(&["whoami"]);
+    assert!(err.contains("another Mutual process"), "{err}");
+    assert_eq!(err.lines().count(), 1);
+}

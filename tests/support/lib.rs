@@ -1,0 +1,139 @@
+//! Helpers for end-to-end tests: a data directory with the real `mutual` binary.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
+
+/// The `mutual` binary, built from the current sources.
+///
+/// Cargo only hands integration tests the binaries of their own package, and `mutual`
+/// lives in `mutual-cli`; so the first call builds it (a no-op when it is fresh, and never
+/// a stale binary when it is not) with the same cargo and profile as this test.
+pub fn mutual_bin() -> &'static Path {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        let status = Command::new(env!("CARGO"))
+            .args(["build", "--quiet", "-p", "mutual-cli", "--bin", "mutual"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .status()
+            .expect("cargo runs");
+        assert!(status.success(), "building the mutual binary failed");
+        // target/<profile>/deps/<this test> -> target/<profile>/mutual
+        let exe = std::env::current_exe().expect("test binary path");
+        let profile_dir = exe.parent().and_then(Path::parent).expect("target dir");
+        let bin = profile_dir.join("mutual");
+        assert!(bin.exists(), "no mutual binary at {}", bin.display());
+        bin
+    })
+}
+
+/// One person's device: a data directory used through the `mutual` binary.
+#[derive(Debug)]
+pub struct Device {
+    dir: tempfile::TempDir,
+}
+
+/// What one run of `mutual` did.
+#[derive(Debug)]
+pub struct Run {
+    pub status: std::process::ExitStatus,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    fn from(output: Output) -> Run {
+        Run {
+            status: output.status,
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+}
+
+impl Device {
+    /// A fresh, empty data directory.
+    pub fn new() -> Device {
+        Device {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    /// A fresh data directory with an identity named `name`.
+    pub fn init(name: &str) -> Device {
+        let device = Device::new();
+        device.ok(&["init", "--name", name]);
+        device
+    }
+
+    /// The data directory.
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// A `mutual` command on this data directory, not yet run.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(mutual_bin());
+        command
+            .arg("--data-dir")
+            .arg(self.dir())
+            .args(args)
+            .env_remove("MUTUAL_DIR")
+            .stdin(Stdio::null());
+        command
+    }
+
+    /// Runs `mutual ARGS` and returns what happened, whatever it was.
+    pub fn run(&self, args: &[&str]) -> Run {
+        let run = Run::from(self.command(args).output().expect("mutual runs"));
+        assert!(
+            !run.stderr.contains("panicked"),
+            "mutual {args:?} panicked:\n{}",
+            run.stderr
+        );
+        run
+    }
+
+    /// Runs `mutual ARGS`, which must succeed; returns its stdout, trimmed.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let run = self.run(args);
+        assert!(
+            run.status.success(),
+            "mutual {args:?} failed ({}):\n{}",
+            run.status,
+            run.stderr
+        );
+        run.stdout.trim().to_owned()
+    }
+
+    /// Runs `mutual ARGS --json`, which must succeed; returns the parsed document.
+    pub fn json(&self, args: &[&str]) -> serde_json::Value {
+        let mut with_json = args.to_vec();
+        with_json.push("--json");
+        let stdout = self.ok(&with_json);
+        serde_json::from_str(&stdout).unwrap_or_else(|e| {
+            panic!("mutual {args:?} --json printed invalid JSON ({e}):\n{stdout}")
+        })
+    }
+
+    /// Runs `mutual ARGS`, which must fail with one line on stderr; returns that line.
+    pub fn fails(&self, args: &[&str]) -> String {
+        let run = self.run(args);
+        assert!(
+            !run.status.success(),
+            "mutual {args:?} should have failed but printed:\n{}",
+            run.stdout
+        );
+        let stderr = run.stderr.trim().to_owned();
+        assert!(!stderr.is_empty(), "mutual {args:?} failed silently");
+        stderr
+    }
+}
+
+impl Default for Device {
+    fn default() -> Self {
+        Device::new()
+    }
+}
