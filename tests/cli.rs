@@ -354,6 +354,72 @@ fn history_says_who_changed_what() {
     assert!(alice.ok(&["history", &board]).contains("Alice"));
 }
 
+#[test]
+fn people_read_names_not_member_ids() {
+    let alice = Device::init("Alice");
+    let (_, board) = group_with(&alice, "board", "Repairs");
+    alice.ok(&["board", "add-column", &board, "To do"]);
+    let card = alice.ok(&[
+        "board",
+        "add-card",
+        &board,
+        "--column",
+        "To do",
+        "--title",
+        "Fix the light",
+    ]);
+    alice.ok(&["board", "assign", &board, &card, "me"]);
+    let member_id = alice.json(&["whoami"])["member_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let shown = alice.ok(&["doc", "show", &board]);
+    assert!(
+        shown.contains("To do") && shown.contains("Fix the light") && shown.contains("@Alice"),
+        "{shown}"
+    );
+    let history = alice.ok(&["history", &board]);
+    assert!(history.contains("to Alice"), "{history}");
+    for text in [&shown, &history] {
+        assert!(
+            !text.contains(&member_id),
+            "a member id leaked into:\n{text}"
+        );
+    }
+}
+
+#[test]
+fn a_reader_that_stops_early_ends_the_command_quietly() {
+    use std::io::{BufRead, BufReader};
+    let alice = Device::init("Alice");
+    let (_, board) = group_with(&alice, "board", "Repairs");
+    alice.ok(&["board", "add-column", &board, "To do"]);
+    // Like `mutual ... | head -1`: read one line, then close the pipe.
+    let mut child = alice
+        .command(&[
+            "debug",
+            "add-cards",
+            &board,
+            "--column",
+            "To do",
+            "--count",
+            "100000",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "exit {}: {stderr}", output.status);
+    assert!(stderr.is_empty(), "{stderr}");
+}
+
 // ---- errors: one clear line, a non-zero exit, and nothing changed ----
 
 #[test]

@@ -1,5 +1,8 @@
 //! Printing results: human text by default, one JSON document with `--json`.
 
+use std::io::{ErrorKind, Write};
+
+use anyhow::Context;
 use serde::Serialize;
 
 /// How results are printed.
@@ -9,37 +12,55 @@ pub(crate) struct Output {
 }
 
 impl Output {
-    /// Prints `value` as JSON, or runs `text` to print it for people.
+    /// Prints `value` as JSON, or the text that `text` makes of it for people.
     pub(crate) fn show<T: Serialize>(
         &self,
         value: &T,
-        text: impl FnOnce(&T),
+        text: impl FnOnce(&T) -> String,
     ) -> anyhow::Result<()> {
         if self.json {
-            println!("{}", serde_json::to_string_pretty(value)?);
+            emit(&format!("{}\n", serde_json::to_string_pretty(value)?))
         } else {
-            text(value);
+            emit(&text(value))
         }
-        Ok(())
     }
 
     /// Prints the id of something just created: bare, or as `{"id": ...}`.
     pub(crate) fn created(&self, id: &impl std::fmt::Display) -> anyhow::Result<()> {
         if self.json {
-            println!("{}", serde_json::json!({ "id": id.to_string() }));
+            emit(&format!(
+                "{}\n",
+                serde_json::json!({ "id": id.to_string() })
+            ))
         } else {
-            println!("{id}");
+            emit(&format!("{id}\n"))
         }
-        Ok(())
     }
 
     /// Confirms a change that created nothing: a sentence, or `{"ok": true}`.
     pub(crate) fn done(&self, sentence: impl std::fmt::Display) -> anyhow::Result<()> {
         if self.json {
-            println!("{}", serde_json::json!({ "ok": true }));
+            emit(&format!("{}\n", serde_json::json!({ "ok": true })))
         } else {
-            println!("{sentence}");
+            emit(&format!("{sentence}\n"))
         }
-        Ok(())
+    }
+}
+
+/// The reader of standard output went away (`mutual history DOC | head`).
+#[derive(Debug, thiserror::Error)]
+#[error("standard output was closed")]
+pub(crate) struct ReaderGone;
+
+/// Writes `text` to standard output and flushes it, so that it is out before the next edit.
+pub(crate) fn emit(text: &str) -> anyhow::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Ok(()) => Ok(()),
+        Err(error) if error.kind() == ErrorKind::BrokenPipe => Err(ReaderGone.into()),
+        Err(error) => Err(error).context("cannot write to standard output"),
     }
 }

@@ -12,7 +12,7 @@ use mutual_node::view::DocView;
 /// Member ids to display names, for the document's group.
 pub(crate) type Names = BTreeMap<String, String>;
 
-pub(crate) fn doc(view: &DocView, names: &Names) {
+pub(crate) fn doc(view: &DocView, names: &Names) -> String {
     let name = |id: &str| {
         names
             .get(id)
@@ -27,15 +27,19 @@ pub(crate) fn doc(view: &DocView, names: &Names) {
     }
 }
 
-fn render_board(board: &Board, name: &dyn Fn(&str) -> String) {
-    println!("{}  (board)", board.title);
+fn render_board(board: &Board, name: &dyn Fn(&str) -> String) -> String {
+    let mut s = String::new();
+    say!(s, "{}  (board)", board.title);
     if board.columns.is_empty() {
-        println!("\nNo columns yet. Add one with `mutual board add-column DOC NAME`.");
+        say!(
+            s,
+            "\nNo columns yet. Add one with `mutual board add-column DOC NAME`."
+        );
     }
     for column in &board.columns {
-        println!("\n{}  [{}]", column.name, short(&column.id));
+        say!(s, "\n{}  [{}]", column.name, short(&column.id));
         if column.cards.is_empty() {
-            println!("  (empty)");
+            say!(s, "  (empty)");
         }
         for card in &column.cards {
             let mut extras = Vec::new();
@@ -61,39 +65,44 @@ fn render_board(board: &Board, name: &dyn Fn(&str) -> String) {
             } else {
                 format!("  ({})", extras.join(", "))
             };
-            println!("  {}  {}{extras}", short(&card.id), card.title);
+            say!(s, "  {}  {}{extras}", short(&card.id), card.title);
         }
     }
     if !board.deleted_cards.is_empty() {
-        println!("\nDeleted: {} cards", board.deleted_cards.len());
+        say!(s, "\nDeleted: {} cards", board.deleted_cards.len());
     }
+    s
 }
 
-fn render_assembly(assembly: &Assembly, name: &dyn Fn(&str) -> String) {
-    println!("{}  (assembly)", assembly.title);
-    let detail = |label: &str, value: Option<String>| {
+fn render_assembly(assembly: &Assembly, name: &dyn Fn(&str) -> String) -> String {
+    let mut s = String::new();
+    say!(s, "{}  (assembly)", assembly.title);
+    let details = [
+        ("When:", assembly.scheduled_at.clone()),
+        ("Where:", assembly.place.clone()),
+        ("Facilitator:", assembly.facilitator.as_deref().map(name)),
+        ("Note-taker:", assembly.note_taker.as_deref().map(name)),
+    ];
+    for (label, value) in details {
         if let Some(value) = value {
-            println!("{label:<13}{value}");
+            say!(s, "{label:<13}{value}");
         }
-    };
-    detail("When:", assembly.scheduled_at.clone());
-    detail("Where:", assembly.place.clone());
-    detail("Facilitator:", assembly.facilitator.as_deref().map(name));
-    detail("Note-taker:", assembly.note_taker.as_deref().map(name));
+    }
     if !assembly.attendance.is_empty() {
         let present: Vec<_> = assembly.attendance.iter().map(|m| name(m)).collect();
-        println!("Present:     {}", present.join(", "));
+        say!(s, "Present:     {}", present.join(", "));
     }
-    println!("\nAgenda");
+    say!(s, "\nAgenda");
     if assembly.agenda.is_empty() {
-        println!("  (empty)");
+        say!(s, "  (empty)");
     }
     for (n, item) in assembly.agenda.iter().enumerate() {
         let time = item
             .time_box_minutes
             .map(|m| format!(", {m} min"))
             .unwrap_or_default();
-        println!(
+        say!(
+            s,
             "  {}. {}  [{}{time}, {}]",
             n + 1,
             item.title,
@@ -101,13 +110,14 @@ fn render_assembly(assembly: &Assembly, name: &dyn Fn(&str) -> String) {
             item.status
         );
     }
-    println!("\nProposals");
+    say!(s, "\nProposals");
     if assembly.proposals.is_empty() {
-        println!("  (none)");
+        say!(s, "  (none)");
     }
     for p in &assembly.proposals {
         let t = &p.tally;
-        println!(
+        say!(
+            s,
             "  {}  {}  [{}: {}; agree {}, abstain {}, disagree {}, block {}]{}",
             short(&p.id),
             p.title,
@@ -125,7 +135,8 @@ fn render_assembly(assembly: &Assembly, name: &dyn Fn(&str) -> String) {
             } else {
                 format!(": {}", position.reason)
             };
-            println!(
+            say!(
+                s,
                 "      {} {}{reason}",
                 name(&position.member),
                 position.stance
@@ -133,13 +144,13 @@ fn render_assembly(assembly: &Assembly, name: &dyn Fn(&str) -> String) {
         }
     }
     if !assembly.decisions.is_empty() {
-        println!("\nDecisions");
+        say!(s, "\nDecisions");
         for d in &assembly.decisions {
-            println!("  {}  {}", d.title, d.outcome);
+            say!(s, "  {}  {}", d.title, d.outcome);
         }
     }
     if !assembly.actions.is_empty() {
-        println!("\nActions");
+        say!(s, "\nActions");
         for a in &assembly.actions {
             let who = a
                 .assignee
@@ -152,19 +163,21 @@ fn render_assembly(assembly: &Assembly, name: &dyn Fn(&str) -> String) {
                 ""
             };
             let done = if a.done { "x" } else { " " };
-            println!("  [{done}] {}  {}{who}{card}", short(&a.id), a.text);
+            say!(s, "  [{done}] {}  {}{who}{card}", short(&a.id), a.text);
         }
     }
     if !assembly.minutes.is_empty() {
-        println!("\nMinutes\n{}", assembly.minutes);
+        say!(s, "\nMinutes\n{}", assembly.minutes);
     }
+    s
 }
 
-fn render_resources(resources: &Resources, name: &dyn Fn(&str) -> String) {
-    println!("{}  (resources)", resources.title);
-    println!("\nItems");
+fn render_resources(resources: &Resources, name: &dyn Fn(&str) -> String) -> String {
+    let mut s = String::new();
+    say!(s, "{}  (resources)", resources.title);
+    say!(s, "\nItems");
     if resources.items.is_empty() {
-        println!("  (none)");
+        say!(s, "  (none)");
     }
     for item in &resources.items {
         let quantity = match (item.quantity, &item.unit) {
@@ -183,7 +196,8 @@ fn render_resources(resources: &Resources, name: &dyn Fn(&str) -> String) {
         for loan in resources.open_loans(&item.id) {
             extras.push(format!("lent to {} until {}", name(&loan.to), loan.due));
         }
-        println!(
+        say!(
+            s,
             "  {}  {quantity}{}  ({})",
             short(&item.id),
             item.name,
@@ -196,9 +210,10 @@ fn render_resources(resources: &Resources, name: &dyn Fn(&str) -> String) {
         .filter(|n| !n.resolved)
         .collect();
     if !open.is_empty() {
-        println!("\nNeeds and offers");
+        say!(s, "\nNeeds and offers");
         for n in open {
-            println!(
+            say!(
+                s,
                 "  {}  {}: {}  ({})",
                 short(&n.id),
                 n.kind,
@@ -207,18 +222,22 @@ fn render_resources(resources: &Resources, name: &dyn Fn(&str) -> String) {
             );
         }
     }
+    s
 }
 
-fn render_index(index: &Index) {
-    println!("{}  (group index)", index.group_name);
+fn render_index(index: &Index) -> String {
+    let mut s = String::new();
+    say!(s, "{}  (group index)", index.group_name);
     for entry in &index.entries {
-        println!(
+        say!(
+            s,
             "  {}  {:<9}  {}",
             short(&entry.doc.to_string()),
             entry.kind,
             entry.title
         );
     }
+    s
 }
 
 /// The first 8 characters of an id: enough to type it back, short enough to read.

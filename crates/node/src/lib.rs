@@ -23,4 +23,4 @@ pub mod view;
 
 pub use error::Error;
 pub use identity::Identity;
-pub use node::Node;
+pub use node::{Node, index_doc_id};

@@ -6,9 +6,10 @@ use std::str::FromStr;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use automerge::ChangeHash;
-use mutual_auth::{GroupId, Log, MemberId, PublicKey, Role, SignedOp};
+use mutual_auth::{GroupId, Log, MemberId, PublicKey, SignedOp};
 use mutual_docs::{DocId, Document, Kind, Stamp, View};
 use mutual_store::{DocRecord, GroupRecord, Store, Write};
+use sha2::{Digest, Sha256};
 
 use crate::view::{DocSummary, DocView, GroupSummary, GroupView, HistoryEntry, MemberView, WhoAmI};
 use crate::{Error, Identity};
@@ -104,7 +105,7 @@ impl Node {
             now as u64,
         );
         let group_id = log.group_id();
-        let index_id = DocId::random();
+        let index_id = index_doc_id(&group_id);
         let mut index = Document::create(Kind::Index, name, identity.actor(), &self.stamp()?)?;
         let writes = [
             Write::Group(GroupRecord {
@@ -213,8 +214,7 @@ impl Node {
         let mut index = self.open_doc(&record.index_doc)?;
         self.require_member(group_id)?;
         mutual_docs::index::rename_group(&mut index.doc, &self.stamp()?, name)?;
-        let write = index.changes();
-        self.commit_edit(&mut index, write)
+        self.commit(Vec::new(), &mut [&mut index])
     }
 
     // ---- documents ----
@@ -227,13 +227,6 @@ impl Node {
         title: &str,
     ) -> Result<DocId, Error> {
         let title = non_empty(title, "a document's title")?;
-        if kind == Kind::Index {
-            return Err(Error::Doc(mutual_docs::Error::InvalidArgument {
-                what: "kind",
-                reason: "a group has exactly one index; create an assembly, board or resources"
-                    .into(),
-            }));
-        }
         let record = self.group_record(group_id)?;
         self.require_member(group_id)?;
         let stamp = self.stamp()?;
@@ -242,7 +235,7 @@ impl Node {
         let mut doc = Document::create(kind, title, actor, &stamp)?;
         let mut index = self.open_doc(&record.index_doc)?;
         mutual_docs::index::add_entry(&mut index.doc, &stamp, doc_id, kind, title)?;
-        let writes = [
+        let writes = vec![
             Write::Doc(DocRecord {
                 doc_id: doc_id.to_string(),
                 group_id: group_id.to_string(),
@@ -253,9 +246,8 @@ impl Node {
                 doc_id: doc_id.to_string(),
                 bytes: doc.automerge_mut().save(),
             },
-            index.changes(),
         ];
-        self.store.commit(&writes)?;
+        self.commit(writes, &mut [&mut index])?;
         Ok(doc_id)
     }
 
@@ -298,13 +290,6 @@ impl Node {
         })
     }
 
-    /// The kind of a document.
-    pub fn doc_kind(&self, doc_id: &DocId) -> Result<Kind, Error> {
-        let record = self.doc_record(&doc_id.to_string())?;
-        Kind::from_str(&record.kind)
-            .map_err(|_| Error::Corrupt(format!("kind of document {doc_id}")))
-    }
-
     /// Renames a document (its own title and its entry in the group's index).
     pub fn rename_doc(&mut self, doc_id: &DocId, title: &str) -> Result<(), Error> {
         let title = non_empty(title, "a document's title")?;
@@ -316,13 +301,7 @@ impl Node {
         let mut index = self.open_doc(&record.index_doc)?;
         opened.doc.set_title(&stamp, title)?;
         mutual_docs::index::rename_entry(&mut index.doc, &stamp, &doc_id.to_string(), title)?;
-        let writes = [opened.changes(), index.changes()];
-        self.store.commit(&writes)?;
-        for opened in [&mut opened, &mut index] {
-            opened.chunks += 1;
-            self.compact_if_due(opened);
-        }
-        Ok(())
+        self.commit(Vec::new(), &mut [&mut opened, &mut index])
     }
 
     /// Archives or unarchives a document in its group's index.
@@ -339,8 +318,7 @@ impl Node {
         } else {
             mutual_docs::index::unarchive(&mut index.doc, &stamp, &entry)?;
         }
-        let write = index.changes();
-        self.commit_edit(&mut index, write)
+        self.commit(Vec::new(), &mut [&mut index])
     }
 
     /// Applies one typed edit to a document and stores it durably; returns what the edit
@@ -355,8 +333,7 @@ impl Node {
         let mut opened = self.open_kind(doc_id, expected)?;
         self.require_member(&parse_group_id(&opened.record.group_id)?)?;
         let out = edit(&mut opened.doc, &stamp)?;
-        let write = opened.changes();
-        self.commit_edit(&mut opened, write)?;
+        self.commit(Vec::new(), &mut [&mut opened])?;
         Ok(out)
     }
 
@@ -389,12 +366,7 @@ impl Node {
             card: card.clone(),
         };
         mutual_docs::assembly::link_action_card(&mut meeting.doc, &stamp, &action_id, Some(&link))?;
-        let writes = [cards.changes(), meeting.changes()];
-        self.store.commit(&writes)?;
-        for opened in [&mut cards, &mut meeting] {
-            opened.chunks += 1;
-            self.compact_if_due(opened);
-        }
+        self.commit(Vec::new(), &mut [&mut cards, &mut meeting])?;
         Ok(card)
     }
 
@@ -430,9 +402,9 @@ impl Node {
         Ok(entries)
     }
 
-    /// Finds a member of the document's group by `me`, exact name (any case) or id prefix.
-    pub fn resolve_member(&self, doc_or_group: &GroupId, who: &str) -> Result<MemberId, Error> {
-        let log = self.load_log(doc_or_group)?;
+    /// Finds a member of a group by `me`, exact name (any case) or id prefix.
+    pub fn resolve_member(&self, group_id: &GroupId, who: &str) -> Result<MemberId, Error> {
+        let log = self.load_log(group_id)?;
         let who = who.trim();
         if who.eq_ignore_ascii_case("me") {
             return Ok(self.identity()?.member.id());
@@ -468,12 +440,6 @@ impl Node {
     /// The group a document belongs to.
     pub fn group_of(&self, doc_id: &DocId) -> Result<GroupId, Error> {
         parse_group_id(&self.doc_record(&doc_id.to_string())?.group_id)
-    }
-
-    /// The role this person holds in a group, if a member.
-    pub fn my_role(&self, group_id: &GroupId) -> Result<Option<Role>, Error> {
-        let me = self.identity()?.member.id();
-        Ok(self.load_log(group_id)?.state().member(&me).map(|m| m.role))
     }
 
     /// SQLite's integrity check of this data directory's database.
@@ -571,10 +537,15 @@ impl Node {
         }
     }
 
-    fn commit_edit(&mut self, opened: &mut Opened, write: Write) -> Result<(), Error> {
-        self.store.commit(&[write])?;
-        opened.chunks += 1;
-        self.compact_if_due(opened);
+    /// Commits `writes` and what changed in `docs` in one transaction, then compacts any of
+    /// the documents that has gathered many chunks.
+    fn commit(&mut self, mut writes: Vec<Write>, docs: &mut [&mut Opened]) -> Result<(), Error> {
+        writes.extend(docs.iter_mut().map(|opened| opened.changes()));
+        self.store.commit(&writes)?;
+        for opened in docs {
+            opened.chunks += 1;
+            self.compact_if_due(opened);
+        }
         Ok(())
     }
 
@@ -592,6 +563,18 @@ impl Node {
             opened.chunks = 1;
         }
     }
+}
+
+/// The id of a group's index document, derived from the group's id so that every member
+/// knows which document is the index without being told.
+pub fn index_doc_id(group_id: &GroupId) -> DocId {
+    let digest = Sha256::new()
+        .chain_update(b"mutual/index-doc/v1")
+        .chain_update(group_id.as_bytes())
+        .finalize();
+    let mut bytes = [0; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    DocId::from_bytes(bytes)
 }
 
 fn op_write(group_id: &GroupId, op: &SignedOp) -> Write {
@@ -639,3 +622,7 @@ fn now_ms() -> i64 {
         .map(|d| d.as_millis() as i64)
         .unwrap_or(0)
 }
+
+#[cfg(test)]
+#[path = "tests.rs"]
+mod tests;

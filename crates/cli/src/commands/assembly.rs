@@ -158,12 +158,10 @@ pub(crate) fn run(node: &mut Node, command: AssemblyCommand, out: &Output) -> an
             let outcome = node.edit(&doc, Kind::Assembly, |d, s| {
                 assembly::decide(d, s, &proposal)
             })?;
-            if out.json {
-                println!("{}", serde_json::json!({ "outcome": outcome }));
-            } else {
-                println!("{outcome}");
-            }
-            Ok(())
+            let outcome = serde_json::json!({ "outcome": outcome });
+            out.show(&outcome, |o| {
+                format!("{}\n", o["outcome"].as_str().unwrap_or_default())
+            })
         }
         C::Minutes { doc, text } => {
             let doc = node.resolve_doc(&doc)?;

@@ -157,7 +157,7 @@ pub(crate) fn add_cards(
         let id = node.edit(&doc, Kind::Board, |d, s| {
             board::add_card(d, s, column, &title)
         })?;
-        println!("{id}");
+        crate::output::emit(&format!("{id}\n"))?;
     }
     Ok(())
 }

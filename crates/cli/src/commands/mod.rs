@@ -130,54 +130,89 @@ pub(crate) fn read_text(arg: TextArg) -> anyhow::Result<String> {
     }
 }
 
-fn print_whoami(me: &WhoAmI) {
-    println!("name:      {}", me.name);
-    println!("member id: {}", me.member_id);
-    println!("peer id:   {}", me.peer_id);
+fn print_whoami(me: &WhoAmI) -> String {
+    let mut s = String::new();
+    say!(s, "name:      {}", me.name);
+    say!(s, "member id: {}", me.member_id);
+    say!(s, "peer id:   {}", me.peer_id);
+    s
 }
 
-fn print_groups(groups: &[GroupSummary]) {
+fn print_groups(groups: &[GroupSummary]) -> String {
+    let mut s = String::new();
     if groups.is_empty() {
-        println!("No groups yet. Create one with `mutual group create NAME`.");
+        say!(
+            s,
+            "No groups yet. Create one with `mutual group create NAME`."
+        );
     }
     for g in groups {
         let role = g.role.as_deref().unwrap_or("not a member");
-        println!(
-            "{}  {}  ({role}, {} members, {} documents)",
+        say!(
+            s,
+            "{}  {}  ({role}, {}, {})",
             short(&g.id),
             g.name,
-            g.members,
-            g.docs
+            count(g.members, "member"),
+            count(g.docs, "document")
         );
     }
+    s
 }
 
-fn print_group(group: &GroupView) {
-    println!("{}", group.name);
-    println!("id: {}", group.id);
-    println!("\nMembers:");
+/// "1 member", "3 members".
+fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
+fn print_group(group: &GroupView) -> String {
+    let mut s = String::new();
+    say!(s, "{}", group.name);
+    say!(s, "id: {}", group.id);
+    say!(s, "\nMembers:");
     for m in &group.members {
         let me = if m.is_me { " (you)" } else { "" };
-        println!("  {}  {}{me}  {}", short(&m.id), m.name, m.role);
+        say!(s, "  {}  {}{me}  {}", short(&m.id), m.name, m.role);
     }
-    println!("\nDocuments:");
+    say!(s, "\nDocuments:");
     if group.docs.is_empty() {
-        println!("  none yet");
+        say!(s, "  none yet");
     }
-    print_docs(&group.docs);
+    s.push_str(&print_docs(&group.docs));
+    s
 }
 
-fn print_docs(docs: &[DocSummary]) {
+fn print_docs(docs: &[DocSummary]) -> String {
+    let mut s = String::new();
     for d in docs {
         let archived = if d.archived { "  (archived)" } else { "" };
-        println!("  {}  {:<9}  {}{archived}", short(&d.id), d.kind, d.title);
+        say!(
+            s,
+            "  {}  {:<9}  {}{archived}",
+            short(&d.id),
+            d.kind,
+            d.title
+        );
     }
+    s
 }
 
-fn print_history(entries: &[HistoryEntry]) {
+fn print_history(entries: &[HistoryEntry]) -> String {
+    let mut s = String::new();
     for e in entries {
-        println!("{}  {:<16}  {}", format_time(e.time), e.member, e.message);
+        say!(
+            s,
+            "{}  {:<16}  {}",
+            format_time(e.time),
+            e.member,
+            e.message
+        );
     }
+    s
 }
 
 /// Seconds since the epoch as "YYYY-MM-DD HH:MM" in UTC.

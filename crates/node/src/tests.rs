@@ -1,0 +1,127 @@
+//! Node stories that the CLI cannot reach: membership enforcement, compaction, damaged data.
+
+use mutual_auth::Action;
+use mutual_docs::board;
+
+use super::*;
+
+fn alice() -> (tempfile::TempDir, Node) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut node = Node::open(dir.path()).unwrap();
+    node.init("Alice").unwrap();
+    (dir, node)
+}
+
+fn board_with_column(node: &mut Node) -> (mutual_auth::GroupId, mutual_docs::DocId) {
+    let group = node.create_group("Food co-op").unwrap();
+    let doc = node.create_doc(&group, Kind::Board, "Chores").unwrap();
+    node.edit(&doc, Kind::Board, |d, s| board::add_column(d, s, "To do"))
+        .unwrap();
+    (group, doc)
+}
+
+#[test]
+fn a_device_that_left_the_group_can_no_longer_edit_its_documents() {
+    let (_dir, mut node) = alice();
+    let (group, doc) = board_with_column(&mut node);
+    // Alice leaves: a signed op that removes her own member.
+    let identity = node.identity().unwrap();
+    let mut log = node.load_log(&group).unwrap();
+    let leave = log
+        .author(
+            &identity.device,
+            Action::RemoveMember {
+                member: identity.member.id(),
+            },
+            1,
+        )
+        .unwrap();
+    node.store
+        .commit(&[Write::Op {
+            group_id: group.to_string(),
+            op_id: leave.id().to_string(),
+            bytes: leave.to_bytes(),
+        }])
+        .unwrap();
+
+    let before = node.doc(&doc).unwrap().content;
+    let err = node
+        .edit(&doc, Kind::Board, |d, s| {
+            board::add_card(d, s, "To do", "x")
+        })
+        .unwrap_err();
+    assert!(matches!(err, Error::NotAMember { .. }), "{err}");
+    assert_eq!(node.doc(&doc).unwrap().content, before);
+}
+
+#[test]
+fn many_edits_are_compacted_into_a_snapshot_and_nothing_is_lost() {
+    let (_dir, mut node) = alice();
+    let (_, doc) = board_with_column(&mut node);
+    let mut cards = Vec::new();
+    for i in 0..150 {
+        let title = format!("card {i}");
+        cards.push(
+            node.edit(&doc, Kind::Board, |d, s| {
+                board::add_card(d, s, "To do", &title)
+            })
+            .unwrap(),
+        );
+    }
+    let stored = node.store.load_doc(&doc.to_string()).unwrap();
+    assert!(
+        stored.chunks < COMPACT_AFTER_CHUNKS,
+        "{} chunks after 152 edits",
+        stored.chunks
+    );
+    let View::Board(view) = node.doc(&doc).unwrap().content else {
+        panic!("not a board")
+    };
+    let kept: Vec<_> = view.columns[0].cards.iter().map(|c| c.id.clone()).collect();
+    assert_eq!(kept, cards);
+    assert_eq!(node.history(&doc).unwrap().len(), 152);
+}
+
+#[test]
+fn a_damaged_membership_op_in_the_store_is_reported_not_a_panic() {
+    let (_dir, mut node) = alice();
+    let (group, _) = board_with_column(&mut node);
+    node.store
+        .commit(&[Write::Op {
+            group_id: group.to_string(),
+            op_id: "garbage".into(),
+            bytes: vec![0xff; 40],
+        }])
+        .unwrap();
+    let err = node.group(&group).unwrap_err();
+    assert!(matches!(err, Error::Corrupt(_)), "{err}");
+    assert!(err.to_string().contains("membership log"), "{err}");
+}
+
+#[test]
+fn every_member_derives_the_same_index_document_for_a_group() {
+    let (_dir, mut node) = alice();
+    let group = node.create_group("Food co-op").unwrap();
+    let record = node.group_record(&group).unwrap();
+    assert_eq!(record.index_doc, index_doc_id(&group).to_string());
+    // A genesis op decoded elsewhere names the same group, hence the same index.
+    let genesis = SignedOp::from_bytes(&node.store.ops(&group.to_string()).unwrap()[0]).unwrap();
+    assert_eq!(index_doc_id(&genesis.id().into()), index_doc_id(&group));
+}
+
+#[test]
+fn member_names_resolve_by_me_name_and_id_prefix() {
+    let (_dir, mut node) = alice();
+    let group = node.create_group("Food co-op").unwrap();
+    let me = node.identity().unwrap().member.id();
+    assert_eq!(node.resolve_member(&group, "me").unwrap(), me);
+    assert_eq!(node.resolve_member(&group, "ALICE").unwrap(), me);
+    assert_eq!(
+        node.resolve_member(&group, &me.to_string()[..6]).unwrap(),
+        me
+    );
+    assert!(matches!(
+        node.resolve_member(&group, "bob"),
+        Err(Error::UnknownMember(_))
+    ));
+}
