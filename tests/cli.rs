@@ -518,7 +518,17 @@ fn bad_arguments_are_refused_before_anything_changes() {
         "assembly", "propose", &board, "--title", "x", "--rule", "vibes",
     ]);
     assert_eq!(run.status.code(), Some(2));
-    assert!(run.stderr.contains("vibes"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("vibes") && run.stderr.contains("consensus"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.stderr.trim().lines().count(), 1, "{}", run.stderr);
+    let run = alice.run(&["board", "add-card", &board, "--title", "x"]);
+    assert_eq!(run.status.code(), Some(2));
+    assert!(run.stderr.contains("--column"), "{}", run.stderr);
+    assert_eq!(run.stderr.trim().lines().count(), 1, "{}", run.stderr);
+    assert_eq!(alice.json(&["doc", "show", &board]), before);
 }
 
 #[test]

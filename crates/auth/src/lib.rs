@@ -54,17 +54,39 @@
 //! 3. **Revocations** are `RemoveMember(m)`, `UnlinkDevice(d)`, `ChangeRole(m, Member)` of an
 //!    admin, and `RevokeInvite(i)`. They are idempotent, and an effective one cancels every
 //!    *concurrent* op (neither is an ancestor of the other) that is authored by the revoked
-//!    principal (for a demotion: only its ops that needed the admin role) or grants to it
-//!    (adding or linking `m`/`d`, promoting `m`, using `i` or an invite made by `m`).
-//! 4. Revocations are never cancelled, so concurrent mutual removals remove both, and a
-//!    removal beats every concurrent op of the removed member.
+//!    principal, revocations included (for a demotion: only its ops that needed the admin
+//!    role), or grants to it (adding or linking `m`/`d`, promoting `m`, using `i` or an invite
+//!    made by `m`).
+//! 4. Except a **counter-revocation**: a revocation by the revoked principal that revokes the
+//!    author of the revocation at hand (removes or demotes its member, or unlinks the device
+//!    that signed it) is not cancelled by it. So concurrent mutual removals remove both, and
+//!    concurrent mutual demotions demote both; every other concurrent op of a removed member,
+//!    a `RevokeInvite` included, is cancelled.
 //! 5. When a revocation cancels an op that was already applied, the replay restarts from that
-//!    op with the larger cancelled set. Cancellation only grows, so this ends.
+//!    op with the larger cancelled set. Cancellation only grows, so this ends: an op stays
+//!    cancelled even if the revocation that cancelled it is cancelled later in the replay.
+//!
+//! Why revocations are not simply spared: the DAG knows only concurrency, and an author picks
+//! an op's parents. A removed admin can sign, after her removal, a revocation whose parents
+//! predate it (a *backdated* op). It is concurrent with her removal, so if revocations were
+//! never cancelled she could still remove, demote or unlink anyone. Under rule 4 her removal
+//! cancels it, unless it revokes whoever removed her.
+//!
+//! That is the inherent limit: without trusted time a backdated counter-revocation cannot be
+//! told from a genuine concurrent mutual removal, so a removed member can still take whoever
+//! removed them down with them; any other admin can add that person back. The flip side: an
+//! admin removed concurrently with one of her own removals of someone else loses that removal.
+//!
+//! Known gaps, still open: an op cancelled by a backdated revocation before the removal of its
+//! author cancelled it stays cancelled (rule 5), so a removed admin can still wipe out some of a
+//! bystander's concurrent ops (not their membership or role); and if her remover's own
+//! admission or role rests on ops after the point she backdates to, revoking whoever granted it
+//! cancels that grant and, with it, her removal.
 //!
 //! Authority is judged in the causal past, never in the replay state, because a concurrent
 //! op must not take away an author's right: that is cancellation's job, and it spares
-//! revocations. Inserting an op that follows every head costs one application; any other
-//! insert replays the log, O(n²) in the number of ops in the worst case.
+//! counter-revocations. Inserting an op that follows every head costs one application; any
+//! other insert replays the log, O(n²) in the number of ops in the worst case.
 
 pub mod keys;
 pub mod log;

@@ -9,7 +9,7 @@ use crate::bitset::BitSet;
 use crate::log::{Entry, OpStatus};
 use crate::op::{Action, GroupId};
 use crate::rejected::Rejected;
-use crate::rules::{self, Authority, Mode, Revocation};
+use crate::rules::{self, Authority, Mode, Revocation, Revoker};
 use crate::state::GroupState;
 
 /// The outcome of resolving a set of ops.
@@ -103,10 +103,11 @@ struct Replay<'a> {
     group: GroupId,
     /// One per position of `order` processed so far.
     slots: Vec<Slot>,
-    /// Entry index -> the revocation (entry index) that cancels it. Only ever grows.
+    /// Entry index -> the revocation (entry index) that cancels it. Only ever grows, even when
+    /// that revocation is cancelled in turn: this is what makes the replay end.
     cancelled: HashMap<usize, usize>,
-    /// Effective revocations so far: (position, entry index, what it revokes).
-    revocations: Vec<(usize, usize, Revocation)>,
+    /// Effective revocations so far: (position, entry index, what it revokes, who made it).
+    revocations: Vec<(usize, usize, Revocation, Revoker)>,
     /// The replay state after the processed positions.
     state: GroupState,
 }
@@ -156,10 +157,10 @@ impl Replay<'_> {
         let cancelled_by = self
             .revocations
             .iter()
-            .find(|(_, by, revocation)| {
-                self.concurrent(index, *by) && revocation.targets(op, &authority)
+            .find(|(_, by, revocation, revoker)| {
+                self.concurrent(index, *by) && revocation.cancels(*revoker, op, &authority)
             })
-            .map(|(_, by, _)| *by);
+            .map(|(_, by, _, _)| *by);
         if let Some(by) = cancelled_by {
             self.cancelled.insert(index, by);
             self.push(Some(authority), Outcome::Cancelled(by));
@@ -170,10 +171,15 @@ impl Replay<'_> {
             return None;
         }
         rules::apply(&mut self.state, op, authority.member);
+        let revoker = Revoker {
+            member: authority.member,
+            device: op.author,
+        };
         let revocation = authority.revocation;
         self.push(Some(authority), Outcome::Effective);
         let revocation = revocation?;
-        self.revocations.push((position, index, revocation));
+        self.revocations
+            .push((position, index, revocation, revoker));
         // Cancel the concurrent targets that came earlier in the order.
         let mut rewind_to = None;
         for earlier in 0..position {
@@ -183,7 +189,7 @@ impl Replay<'_> {
             };
             if self.cancelled.contains_key(&target)
                 || !self.concurrent(index, target)
-                || !revocation.targets(&self.entries[target].op.op, target_authority)
+                || !revocation.cancels(revoker, &self.entries[target].op.op, target_authority)
             {
                 continue;
             }
@@ -207,7 +213,7 @@ impl Replay<'_> {
     /// cancellation only ever adds ops at or after `position`.
     fn rewind(&mut self, position: usize) {
         self.slots.truncate(position);
-        self.revocations.retain(|(at, _, _)| *at < position);
+        self.revocations.retain(|(at, ..)| *at < position);
         self.state = self.effective_state(position, None);
     }
 

@@ -2,7 +2,7 @@
 //! [`check_genesis`]),
 //! who may author it ([`authorize`], judged in the op's causal past), whether it still makes
 //! sense where it lands ([`check_applicable`], judged in the replay), what it does ([`apply`]),
-//! and which ops a revocation cancels ([`Revocation::targets`]).
+//! and which ops a revocation cancels ([`Revocation::cancels`]).
 
 use std::collections::BTreeSet;
 
@@ -34,6 +34,15 @@ pub(crate) enum Revocation {
     Admin(MemberId),
     /// `RevokeInvite`.
     Invite(PublicKey),
+}
+
+/// Who made a revocation: what a counter-revocation targets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Revoker {
+    /// The author's member.
+    pub(crate) member: MemberId,
+    /// The device that signed the revocation.
+    pub(crate) device: DeviceId,
 }
 
 /// Facts found while authorizing an op, used to apply it and to decide what cancels it.
@@ -190,7 +199,7 @@ fn check_invite_signature(
 /// Whether the op's author may do what it does, judged in `past`: the state of the op's
 /// causal past (at insert: computed from its ancestors alone; in the replay: its ancestors'
 /// effective ops). A concurrent op never takes away an author's right here; that is what
-/// cancellation is for, and it spares revocations.
+/// cancellation is for, and it spares counter-revocations.
 pub(crate) fn authorize(op: &Op, past: &GroupState, mode: Mode) -> Result<Authority, Rejected> {
     let author = past
         .member_of_device(&op.author)
@@ -490,11 +499,17 @@ fn count_use(state: &mut GroupState, via: &Option<InviteUse>) {
 }
 
 impl Revocation {
-    /// Whether this revocation cancels `op` (authored with `authority`), given that the two
-    /// are concurrent. Revocations are never cancelled, so that concurrent mutual removals
-    /// remove both.
-    pub(crate) fn targets(&self, op: &Op, authority: &Authority) -> bool {
-        if authority.revocation.is_some() {
+    /// Whether this revocation, made by `by`, cancels `op` (authored with `authority`),
+    /// given that the two are concurrent: the revoked principal's ops, revocations included
+    /// (for a demotion, those that needed the admin role), grants to it and uses of the
+    /// revoked invite or of the removed member's invites. A counter-revocation (an op that
+    /// itself revokes `by`) is spared, so that concurrent mutual removals remove both; see the
+    /// crate docs for why the rest of a revoked principal's revocations are not.
+    pub(crate) fn cancels(&self, by: Revoker, op: &Op, authority: &Authority) -> bool {
+        if authority
+            .revocation
+            .is_some_and(|revocation| revocation.revokes(by))
+        {
             return false;
         }
         match (self, &op.action) {
@@ -527,6 +542,16 @@ impl Revocation {
             (Revocation::Invite(i), action) => matches!(action,
                 Action::AddMember { via: Some(via), .. } | Action::LinkDevice { via: Some(via), .. }
                     if via.invite == *i),
+        }
+    }
+
+    /// Whether this revocation takes something away from `author`: their membership, their
+    /// admin role, or the device they made their own revocation on.
+    fn revokes(&self, author: Revoker) -> bool {
+        match *self {
+            Revocation::Member(m) | Revocation::Admin(m) => m == author.member,
+            Revocation::Device(d) => d == author.device,
+            Revocation::Invite(_) => false,
         }
     }
 }

@@ -1,5 +1,8 @@
 //! Stories about one group's log. Peers are alice (the founder), bob, carol, dave and erin;
-//! mallory is not in the group.
+//! mallory is an outsider, except in the stories where she is an admin who turns against the
+//! group.
+
+use std::collections::BTreeSet;
 
 use super::*;
 use crate::keys::{DeviceCert, InviteKey, MemberId, Signature};
@@ -843,8 +846,65 @@ fn removal_then_later_re_add_works() {
 
 // --- concurrency ---
 
+/// Delivers `ops` to a copy of `base` in every order, parking an op until its parents have
+/// arrived as a sync engine would; checks that all the copies agree and returns one.
+fn merge_in_every_order(base: &Log, ops: &[SignedOp]) -> Log {
+    let mut merged: Option<Log> = None;
+    for order in permutations(ops.len()) {
+        let mut log = base.clone();
+        let mut pending: Vec<&SignedOp> = order.iter().map(|&i| &ops[i]).collect();
+        while !pending.is_empty() {
+            let before = pending.len();
+            pending.retain(|op| match log.insert((*op).clone()) {
+                Ok(_) => false,
+                Err(Rejected::MissingParents(_)) => true,
+                Err(other) => panic!("refused: {other}"),
+            });
+            assert!(pending.len() < before, "some ops never got their parents");
+        }
+        match &merged {
+            Some(first) => assert_converged(first, &log),
+            None => merged = Some(log),
+        }
+    }
+    merged.unwrap()
+}
+
+/// Every order of `0..n`.
+fn permutations(n: usize) -> Vec<Vec<usize>> {
+    if n == 0 {
+        return vec![Vec::new()];
+    }
+    let mut all = Vec::new();
+    for shorter in permutations(n - 1) {
+        for at in 0..n {
+            let mut order = shorter.clone();
+            order.insert(at, n - 1);
+            all.push(order);
+        }
+    }
+    all
+}
+
+/// Whether `first` comes before `second` in the log's deterministic order.
+fn comes_before(log: &Log, first: &SignedOp, second: &SignedOp) -> bool {
+    let position = |op: &SignedOp| log.ops().iter().position(|o| o.id() == op.id());
+    position(first) < position(second)
+}
+
+fn remove(who: &Peer) -> Action {
+    Action::RemoveMember { member: who.id() }
+}
+
+fn set_role(who: &Peer, role: Role) -> Action {
+    Action::ChangeRole {
+        member: who.id(),
+        role,
+    }
+}
+
 #[test]
-fn concurrent_mutual_removals_remove_both() {
+fn concurrent_mutual_removals_still_remove_both() {
     let c = cast();
     let mut alice = founded(&c);
     let mut bob = alice.clone();
@@ -867,11 +927,273 @@ fn concurrent_mutual_removals_remove_both() {
         .unwrap();
     // 2. They sync.
     sync(&mut alice, &mut bob);
-    // 3. Both are gone; carol remains.
+    // 3. Each removal revokes the other's author: they are counter-revocations, which a
+    //    removal spares. Both are gone; carol remains.
     let members: Vec<MemberId> = alice.state().members.keys().copied().collect();
     assert_eq!(members, vec![c.carol.id()]);
     assert_eq!(alice.status(&by_alice.id()), Some(OpStatus::Effective));
     assert_eq!(alice.status(&by_bob.id()), Some(OpStatus::Effective));
+}
+
+#[test]
+fn concurrent_mutual_demotions_demote_both() {
+    let c = cast();
+    let mut alice = founded(&c);
+    alice
+        .author(&c.alice.device, add(&c.dave, Role::Admin), T0 + 3)
+        .unwrap();
+    let mut bob = alice.clone();
+    // 1. alice demotes bob while bob demotes alice.
+    let by_alice = alice
+        .author(&c.alice.device, set_role(&c.bob, Role::Member), T0 + 10)
+        .unwrap();
+    let by_bob = bob
+        .author(&c.bob.device, set_role(&c.alice, Role::Member), T0 + 10)
+        .unwrap();
+    // 2. They sync: each demotion counters the other, so both hold; dave is still an admin.
+    sync(&mut alice, &mut bob);
+    assert!(!alice.state().is_admin(&c.alice.id()));
+    assert!(!alice.state().is_admin(&c.bob.id()));
+    assert!(alice.state().is_admin(&c.dave.id()));
+    assert_eq!(alice.status(&by_alice.id()), Some(OpStatus::Effective));
+    assert_eq!(alice.status(&by_bob.id()), Some(OpStatus::Effective));
+}
+
+#[test]
+fn an_admin_removed_concurrently_with_removing_someone_else_loses_that_removal() {
+    let c = cast();
+    let mut alice = founded(&c);
+    let mut bob = alice.clone();
+    // 1. alice removes carol while bob removes alice.
+    let by_alice = alice
+        .author(&c.alice.device, remove(&c.carol), T0 + 10)
+        .unwrap();
+    let by_bob = bob
+        .author(&c.bob.device, remove(&c.alice), T0 + 10)
+        .unwrap();
+    // 2. They sync. alice's removal of carol is an op of alice's concurrent with her removal,
+    //    and it does not counter bob: it is cancelled. Without trusted time it cannot be told
+    //    from a removal alice backdated after she was removed. carol stays; bob may remove her
+    //    again.
+    sync(&mut alice, &mut bob);
+    let mut expected = vec![c.bob.id(), c.carol.id()];
+    expected.sort();
+    let members: Vec<MemberId> = bob.state().members.keys().copied().collect();
+    assert_eq!(members, expected);
+    assert_eq!(
+        bob.status(&by_alice.id()),
+        Some(OpStatus::Cancelled { by: by_bob.id() })
+    );
+    assert_eq!(bob.status(&by_bob.id()), Some(OpStatus::Effective));
+}
+
+#[test]
+fn a_removed_admins_backdated_removal_of_a_bystander_is_cancelled() {
+    // The removal's time changes its id, so that it lands both before and after mallory's
+    // ops in the order.
+    let mut removal_first = BTreeSet::new();
+    for seed in 0..8 {
+        let c = cast();
+        // 1. alice adds dave and mallory as admins and creates an invite.
+        let mut alice = founded(&c);
+        alice
+            .author(&c.alice.device, add(&c.dave, Role::Admin), T0 + 3)
+            .unwrap();
+        alice
+            .author(&c.alice.device, add(&c.mallory, Role::Admin), T0 + 4)
+            .unwrap();
+        let key = invite(&mut alice, &c.alice.device, Role::Member, T0 + 1_000, 1);
+        let base = alice.clone();
+        let mut mallory = alice.clone();
+        // 2. alice removes mallory.
+        let removal = alice
+            .author(&c.alice.device, remove(&c.mallory), T0 + 10 + seed)
+            .unwrap();
+        // 3. Later, mallory authors on a replica she forked before her removal: she removes
+        //    carol, demotes dave and revokes the invite.
+        let backdated = [
+            remove(&c.carol),
+            set_role(&c.dave, Role::Member),
+            Action::RevokeInvite {
+                invite: key.public(),
+            },
+        ]
+        .into_iter()
+        .map(|action| mallory.author(&c.mallory.device, action, T0 + 50).unwrap())
+        .collect::<Vec<_>>();
+        // 4. However the ops meet, her backdated ops are concurrent with her removal and
+        //    counter none of its author: all are cancelled.
+        let ops: Vec<SignedOp> = [removal.clone()]
+            .into_iter()
+            .chain(backdated.clone())
+            .collect();
+        let mut log = merge_in_every_order(&base, &ops);
+        removal_first.insert(comes_before(&log, &removal, &backdated[0]));
+        assert!(log.state().member(&c.mallory.id()).is_none());
+        assert!(log.state().member(&c.carol.id()).is_some());
+        assert!(log.state().is_admin(&c.dave.id()));
+        assert!(!log.state().invite(&key.public()).unwrap().revoked);
+        for op in &backdated {
+            assert_eq!(
+                log.status(&op.id()),
+                Some(OpStatus::Cancelled { by: removal.id() }),
+                "seed {seed}"
+            );
+        }
+        // 5. The invite still admits someone, and dave still acts as an admin.
+        let action = join(&log, &key, &c.erin, Role::Member);
+        log.author(&c.carol.device, action, T0 + 60).unwrap();
+        log.author(&c.dave.device, set_role(&c.erin, Role::Admin), T0 + 61)
+            .unwrap();
+    }
+    assert_eq!(
+        removal_first.len(),
+        2,
+        "the removal always landed on one side"
+    );
+}
+
+#[test]
+fn a_removed_admins_backdated_unlink_of_a_bystanders_device_is_cancelled() {
+    let mut removal_first = BTreeSet::new();
+    for seed in 0..8 {
+        let c = cast();
+        // 1. carol links a laptop; alice adds mallory as an admin.
+        let mut alice = founded(&c);
+        let laptop = c.carol.member.certify(c.carol.laptop.id());
+        alice
+            .author(
+                &c.carol.device,
+                Action::LinkDevice {
+                    cert: laptop,
+                    via: None,
+                },
+                T0 + 3,
+            )
+            .unwrap();
+        alice
+            .author(&c.alice.device, add(&c.mallory, Role::Admin), T0 + 4)
+            .unwrap();
+        let base = alice.clone();
+        let mut mallory = alice.clone();
+        // 2. alice removes mallory; mallory, on her old replica, unlinks both of carol's
+        //    devices.
+        let removal = alice
+            .author(&c.alice.device, remove(&c.mallory), T0 + 10 + seed)
+            .unwrap();
+        let backdated = [c.carol.device.id(), c.carol.laptop.id()]
+            .into_iter()
+            .map(|device| {
+                let action = Action::UnlinkDevice { device };
+                mallory.author(&c.mallory.device, action, T0 + 50).unwrap()
+            })
+            .collect::<Vec<_>>();
+        // 3. Merged in any order, the unlinks are cancelled and carol keeps both devices.
+        let ops: Vec<SignedOp> = [removal.clone()]
+            .into_iter()
+            .chain(backdated.clone())
+            .collect();
+        let mut log = merge_in_every_order(&base, &ops);
+        removal_first.insert(comes_before(&log, &removal, &backdated[0]));
+        let carol = log.state().member(&c.carol.id()).unwrap();
+        assert_eq!(
+            carol.devices,
+            BTreeSet::from([c.carol.device.id(), c.carol.laptop.id()])
+        );
+        for op in &backdated {
+            assert_eq!(
+                log.status(&op.id()),
+                Some(OpStatus::Cancelled { by: removal.id() }),
+                "seed {seed}"
+            );
+        }
+        // 4. Both devices still speak for carol.
+        invite(&mut log, &c.carol.device, Role::Member, T0 + 1_000, 1);
+        invite(&mut log, &c.carol.laptop, Role::Member, T0 + 1_000, 1);
+    }
+    assert_eq!(
+        removal_first.len(),
+        2,
+        "the removal always landed on one side"
+    );
+}
+
+#[test]
+fn a_removed_admin_can_still_counter_remove_whoever_removed_them_until_re_added() {
+    let c = cast();
+    let mut alice = founded(&c);
+    alice
+        .author(&c.alice.device, add(&c.mallory, Role::Admin), T0 + 3)
+        .unwrap();
+    let base = alice.clone();
+    let mut mallory = alice.clone();
+    // 1. alice removes mallory; mallory, on her old replica, removes alice. Without trusted
+    //    time this is a genuine concurrent mutual removal as far as anyone can tell.
+    let removal = alice
+        .author(&c.alice.device, remove(&c.mallory), T0 + 10)
+        .unwrap();
+    let counter = mallory
+        .author(&c.mallory.device, remove(&c.alice), T0 + 50)
+        .unwrap();
+    let mut log = merge_in_every_order(&base, &[removal.clone(), counter.clone()]);
+    assert_eq!(log.status(&removal.id()), Some(OpStatus::Effective));
+    assert_eq!(log.status(&counter.id()), Some(OpStatus::Effective));
+    assert!(log.state().member(&c.alice.id()).is_none());
+    assert!(log.state().member(&c.mallory.id()).is_none());
+    // 2. bob, another admin, adds alice back; mallory stays out.
+    log.author(&c.bob.device, add(&c.alice, Role::Admin), T0 + 60)
+        .unwrap();
+    assert!(log.state().is_admin(&c.alice.id()));
+    assert!(log.state().member(&c.mallory.id()).is_none());
+}
+
+#[test]
+fn a_demoted_admins_concurrent_revocations_that_needed_the_role_are_cancelled() {
+    let c = cast();
+    let mut alice = founded(&c);
+    let carols = invite(&mut alice, &c.carol.device, Role::Member, T0 + 1_000, 1);
+    let bobs = invite(&mut alice, &c.bob.device, Role::Member, T0 + 1_000, 1);
+    let mut bob = alice.clone();
+    // 1. alice demotes bob while bob removes carol, revokes carol's invite and his own.
+    let demotion = alice
+        .author(&c.alice.device, set_role(&c.bob, Role::Member), T0 + 10)
+        .unwrap();
+    let removal = bob
+        .author(&c.bob.device, remove(&c.carol), T0 + 11)
+        .unwrap();
+    let revoke_carols = bob
+        .author(
+            &c.bob.device,
+            Action::RevokeInvite {
+                invite: carols.public(),
+            },
+            T0 + 12,
+        )
+        .unwrap();
+    let revoke_own = bob
+        .author(
+            &c.bob.device,
+            Action::RevokeInvite {
+                invite: bobs.public(),
+            },
+            T0 + 13,
+        )
+        .unwrap();
+    // 2. They sync: what needed bob's admin role is cancelled; revoking his own invite
+    //    did not, and holds.
+    sync(&mut alice, &mut bob);
+    let state = alice.state();
+    assert!(!state.is_admin(&c.bob.id()));
+    assert!(state.member(&c.carol.id()).is_some());
+    assert!(!state.invite(&carols.public()).unwrap().revoked);
+    assert!(state.invite(&bobs.public()).unwrap().revoked);
+    for op in [&removal, &revoke_carols] {
+        assert_eq!(
+            alice.status(&op.id()),
+            Some(OpStatus::Cancelled { by: demotion.id() })
+        );
+    }
+    assert_eq!(alice.status(&revoke_own.id()), Some(OpStatus::Effective));
 }
 
 #[test]
