@@ -236,6 +236,47 @@ fn an_assembly_counts_each_members_position_once_and_computes_the_outcome() {
 }
 
 #[test]
+fn agenda_items_and_columns_are_reordered_by_position_counted_from_one() {
+    let alice = Device::init("Alice");
+    let (group, assembly) = group_with(&alice, "assembly", "December");
+    let first = alice.ok(&["assembly", "add-agenda", &assembly, "Welcome"]);
+    let second = alice.ok(&["assembly", "add-agenda", &assembly, "Rent"]);
+    alice.ok(&[
+        "assembly",
+        "move-agenda",
+        &assembly,
+        &second,
+        "--position",
+        "1",
+    ]);
+    alice.ok(&[
+        "assembly",
+        "rename-agenda",
+        &assembly,
+        &first,
+        "Welcome and roles",
+    ]);
+    alice.ok(&["assembly", "time-box", &assembly, &first, "5"]);
+    let agenda = &alice.json(&["doc", "show", &assembly])["agenda"];
+    assert_eq!(agenda[0]["id"], second.as_str());
+    assert_eq!(agenda[1]["title"], "Welcome and roles");
+    assert_eq!(agenda[1]["time_box_minutes"], 5);
+
+    let board = alice.ok(&[
+        "doc", "create", &group, "--kind", "board", "--title", "Tasks",
+    ]);
+    alice.ok(&["board", "add-column", &board, "To do"]);
+    alice.ok(&["board", "add-column", &board, "Done"]);
+    alice.ok(&["board", "move-column", &board, "done", "--position", "1"]);
+    assert_eq!(
+        alice.json(&["doc", "show", &board])["columns"][0]["name"],
+        "Done"
+    );
+    let run = alice.run(&["board", "move-column", &board, "done", "--position", "0"]);
+    assert_eq!(run.status.code(), Some(2), "{}", run.stderr);
+}
+
+#[test]
 fn an_action_item_becomes_a_card_on_the_groups_board() {
     let alice = Device::init("Alice");
     let (group, assembly) = group_with(&alice, "assembly", "December assembly");

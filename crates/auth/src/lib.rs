@@ -105,7 +105,7 @@ pub use decode::DecodeError;
 pub use keys::{
     DeviceCert, DeviceId, DeviceKey, InviteKey, KeyError, MemberId, MemberKey, PublicKey, Signature,
 };
-pub use log::{Inserted, Log, OpStatus};
+pub use log::{Inserted, KnownDevice, Log, OpStatus};
 pub use op::{
     Action, GroupId, InvitePolicy, InviteUse, Op, OpId, Role, SignError, SignedOp, UnknownRole,
     join_request_message,

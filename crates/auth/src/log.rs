@@ -1,11 +1,11 @@
 //! [`Log`]: one group's membership DAG of signed ops, validated at insert and resolved into
 //! a [`GroupState`]. See the crate docs for the rules.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 
 use crate::bitset::BitSet;
-use crate::keys::{DeviceKey, MemberKey};
+use crate::keys::{DeviceId, DeviceKey, MemberId, MemberKey};
 use crate::op::{Action, GroupId, MAX_NAME_BYTES, Op, OpId, SignedOp};
 use crate::rejected::{Malformation, Rejected};
 use crate::resolve::{self, Resolution};
@@ -303,11 +303,55 @@ impl Log {
             .collect()
     }
 
+    /// Every device that a stored op certified, with the member who certified it and that
+    /// member's name as last recorded. For naming people in history after they have left or
+    /// been removed; who is a member *now* is [`Log::state`]'s to say, never this.
+    pub fn known_devices(&self) -> BTreeMap<DeviceId, KnownDevice> {
+        let mut names = BTreeMap::new();
+        let mut devices = BTreeMap::new();
+        for op in self.ops() {
+            match &op.op.action {
+                Action::Create {
+                    founder,
+                    founder_name,
+                    ..
+                } => {
+                    names.insert(founder.member, founder_name.clone());
+                    devices.entry(founder.device).or_insert(founder.member);
+                }
+                Action::AddMember { cert, name, .. } => {
+                    names.insert(cert.member, name.clone());
+                    devices.entry(cert.device).or_insert(cert.member);
+                }
+                Action::LinkDevice { cert, .. } => {
+                    devices.entry(cert.device).or_insert(cert.member);
+                }
+                _ => {}
+            }
+        }
+        devices
+            .into_iter()
+            .filter_map(|(device, member)| {
+                let name = names.get(&member)?.clone();
+                Some((device, KnownDevice { member, name }))
+            })
+            .collect()
+    }
+
     /// What the stored op with this id amounts to.
     pub fn status(&self, id: &OpId) -> Option<OpStatus> {
         let index = *self.index.get(id)?;
         self.resolution.status.get(index).cloned().flatten()
     }
+}
+
+/// A device some stored op certified: whose it was, and their name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KnownDevice {
+    /// The member who certified the device.
+    pub member: MemberId,
+    /// That member's display name.
+    pub name: String,
 }
 
 fn sha256(bytes: &[u8]) -> [u8; 32] {

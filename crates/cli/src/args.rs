@@ -130,6 +130,13 @@ pub(crate) enum BoardCommand {
         column: String,
         name: String,
     },
+    /// Move a column to a position (counted from 1)
+    MoveColumn {
+        doc: String,
+        column: String,
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+        position: u32,
+    },
     /// Add a card to a column; prints its id
     AddCard {
         doc: String,
@@ -144,8 +151,8 @@ pub(crate) enum BoardCommand {
         card: String,
         #[arg(long)]
         column: String,
-        #[arg(long)]
-        position: Option<usize>,
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+        position: Option<u32>,
     },
     /// Change a card's title
     RenameCard {
@@ -280,8 +287,23 @@ pub(crate) enum AssemblyCommand {
     MoveAgenda {
         doc: String,
         item: String,
-        #[arg(long)]
-        position: usize,
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+        position: u32,
+    },
+    /// Rename an agenda item
+    RenameAgenda {
+        doc: String,
+        item: String,
+        title: String,
+    },
+    /// Set an agenda item's time box in minutes, or clear it with `--clear`
+    TimeBox {
+        doc: String,
+        item: String,
+        #[arg(required_unless_present = "clear")]
+        minutes: Option<u32>,
+        #[arg(long, conflicts_with = "minutes")]
+        clear: bool,
     },
     /// Set an agenda item's status
     AgendaStatus {
@@ -298,6 +320,8 @@ pub(crate) enum AssemblyCommand {
     },
     /// Delete an agenda item (it can be restored)
     DeleteAgenda { doc: String, item: String },
+    /// Restore a deleted agenda item
+    RestoreAgenda { doc: String, item: String },
     /// Put a proposal; prints its id
     Propose {
         doc: String,
@@ -332,6 +356,13 @@ pub(crate) enum AssemblyCommand {
         /// A member (name, id prefix, or `me`)
         #[arg(long)]
         assignee: Option<String>,
+    },
+    /// Mark an action item done (or not done with `--undo`)
+    ActionDone {
+        doc: String,
+        action: String,
+        #[arg(long)]
+        undo: bool,
     },
     /// Turn an action item into a card on a board; prints the card's id
     ActionToCard {
@@ -396,6 +427,13 @@ pub(crate) enum ResourceCommand {
         status: Option<ItemStatus>,
         #[arg(long)]
         notes: Option<String>,
+    },
+    /// Move an item to a position in the list (counted from 1)
+    Move {
+        doc: String,
+        item: String,
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+        position: u32,
     },
     /// Delete an item (it can be restored)
     Delete { doc: String, item: String },

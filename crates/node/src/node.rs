@@ -370,12 +370,19 @@ impl Node {
         Ok(card)
     }
 
-    /// Who changed what in a document, oldest first.
+    /// Who changed what in a document, oldest first. People who have since left are still
+    /// named, from the certificates in the group's log.
     pub fn history(&self, doc_id: &DocId) -> Result<Vec<HistoryEntry>, Error> {
         let mut opened = self.open_doc(&doc_id.to_string())?;
         let log = self.load_log(&parse_group_id(&opened.record.group_id)?)?;
         let state = log.state();
-        let names = names_of(state);
+        let known = log.known_devices();
+        let mut names = names_of(state);
+        for former in known.values() {
+            names
+                .entry(former.member.to_string())
+                .or_insert_with(|| former.name.clone());
+        }
         let entries = opened
             .doc
             .history()
@@ -384,16 +391,19 @@ impl Node {
                 let device = <[u8; 32]>::try_from(change.actor.to_bytes())
                     .ok()
                     .and_then(|bytes| PublicKey::from_bytes(&bytes).ok());
-                let member = device.and_then(|d| state.member_of_device(&d));
+                let current = device.and_then(|d| state.member_of_device(&d));
+                let former = device.and_then(|d| known.get(&d));
+                let (member_id, member) = match (current, former, device) {
+                    (Some(m), _, _) => (Some(m.id), m.name.clone()),
+                    (None, Some(f), _) => (Some(f.member), format!("{} (former member)", f.name)),
+                    (None, None, Some(d)) => (None, format!("unknown device {}", d.fmt_short())),
+                    (None, None, None) => (None, format!("unknown actor {}", change.actor)),
+                };
                 HistoryEntry {
                     change: change.hash,
                     time: change.time,
-                    member_id: member.map(|m| m.id.to_string()),
-                    member: match (member, device) {
-                        (Some(m), _) => m.name.clone(),
-                        (None, Some(d)) => format!("unknown device {}", d.fmt_short()),
-                        (None, None) => format!("unknown actor {}", change.actor),
-                    },
+                    member_id: member_id.map(|m| m.to_string()),
+                    member,
                     device: device.map(|d| d.peer_id().to_string()),
                     message: with_names(change.message.unwrap_or_default(), &names),
                 }

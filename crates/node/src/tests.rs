@@ -52,6 +52,12 @@ fn a_device_that_left_the_group_can_no_longer_edit_its_documents() {
         .unwrap_err();
     assert!(matches!(err, Error::NotAMember { .. }), "{err}");
     assert_eq!(node.doc(&doc).unwrap().content, before);
+    // Her earlier edits are still hers in the history.
+    let history = node.history(&doc).unwrap();
+    assert!(
+        history.iter().all(|e| e.member == "Alice (former member)"),
+        "{history:?}"
+    );
 }
 
 #[test]

@@ -844,6 +844,37 @@ fn removal_then_later_re_add_works() {
     .unwrap();
 }
 
+#[test]
+fn a_removed_members_devices_stay_known_by_name_for_history() {
+    let c = cast();
+    let mut log = founded(&c);
+    log.author(
+        &c.carol.device,
+        Action::LinkDevice {
+            cert: c.carol.member.certify(c.carol.laptop.id()),
+            via: None,
+        },
+        T0 + 3,
+    )
+    .unwrap();
+    log.author(
+        &c.alice.device,
+        Action::RemoveMember {
+            member: c.carol.id(),
+        },
+        T0 + 4,
+    )
+    .unwrap();
+    assert!(log.state().member_of_device(&c.carol.device.id()).is_none());
+    let known = log.known_devices();
+    for device in [c.carol.device.id(), c.carol.laptop.id()] {
+        assert_eq!(known[&device].member, c.carol.id());
+        assert_eq!(known[&device].name, "someone");
+    }
+    assert_eq!(known[&c.alice.device.id()].name, "alice");
+    assert!(!known.contains_key(&c.mallory.device.id()));
+}
+
 // --- concurrency ---
 
 /// Delivers `ops` to a copy of `base` in every order, parking an op until its parents have

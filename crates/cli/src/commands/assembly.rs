@@ -4,6 +4,7 @@ use mutual_docs::assembly::{self, AgendaStatus, Rule, Stance};
 use mutual_docs::{DocId, Kind};
 use mutual_node::Node;
 
+use super::board::from_one;
 use super::read_text;
 use crate::args::{self, AssemblyCommand};
 use crate::output::Output;
@@ -83,12 +84,30 @@ pub(crate) fn run(node: &mut Node, command: AssemblyCommand, out: &Output) -> an
             position,
         } => {
             let doc = node.resolve_doc(&doc)?;
-            // People count positions from 1; the document from 0.
-            let position = position.saturating_sub(1);
+            let position = from_one(position);
             node.edit(&doc, Kind::Assembly, |d, s| {
                 assembly::move_agenda_item(d, s, &item, position)
             })?;
             out.done("Moved the agenda item.")
+        }
+        C::RenameAgenda { doc, item, title } => {
+            let doc = node.resolve_doc(&doc)?;
+            node.edit(&doc, Kind::Assembly, |d, s| {
+                assembly::set_agenda_title(d, s, &item, &title)
+            })?;
+            out.done("Renamed the agenda item.")
+        }
+        C::TimeBox {
+            doc,
+            item,
+            minutes,
+            clear: _,
+        } => {
+            let doc = node.resolve_doc(&doc)?;
+            node.edit(&doc, Kind::Assembly, |d, s| {
+                assembly::set_time_box(d, s, &item, minutes)
+            })?;
+            out.done("Set the time box.")
         }
         C::AgendaStatus { doc, item, status } => {
             let doc = node.resolve_doc(&doc)?;
@@ -116,6 +135,13 @@ pub(crate) fn run(node: &mut Node, command: AssemblyCommand, out: &Output) -> an
                 assembly::delete_agenda_item(d, s, &item)
             })?;
             out.done("Deleted the agenda item.")
+        }
+        C::RestoreAgenda { doc, item } => {
+            let doc = node.resolve_doc(&doc)?;
+            node.edit(&doc, Kind::Assembly, |d, s| {
+                assembly::restore_agenda_item(d, s, &item)
+            })?;
+            out.done("Restored the agenda item.")
         }
         C::Propose {
             doc,
@@ -184,6 +210,17 @@ pub(crate) fn run(node: &mut Node, command: AssemblyCommand, out: &Output) -> an
             out.created(&node.edit(&doc, Kind::Assembly, |d, s| {
                 assembly::add_action(d, s, &text, assignee.as_deref())
             })?)
+        }
+        C::ActionDone { doc, action, undo } => {
+            let doc = node.resolve_doc(&doc)?;
+            node.edit(&doc, Kind::Assembly, |d, s| {
+                assembly::set_action_done(d, s, &action, !undo)
+            })?;
+            out.done(if undo {
+                "Marked not done."
+            } else {
+                "Marked done."
+            })
         }
         C::ActionToCard {
             doc,

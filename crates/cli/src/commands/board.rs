@@ -21,6 +21,18 @@ pub(crate) fn run(node: &mut Node, command: BoardCommand, out: &Output) -> anyho
             })?;
             out.done("Renamed the column.")
         }
+        C::MoveColumn {
+            doc,
+            column,
+            position,
+        } => {
+            let doc = node.resolve_doc(&doc)?;
+            let position = from_one(position);
+            node.edit(&doc, Kind::Board, |d, s| {
+                board::move_column(d, s, &column, position)
+            })?;
+            out.done("Moved the column.")
+        }
         C::AddCard { doc, column, title } => {
             let doc = node.resolve_doc(&doc)?;
             out.created(&node.edit(&doc, Kind::Board, |d, s| {
@@ -34,8 +46,7 @@ pub(crate) fn run(node: &mut Node, command: BoardCommand, out: &Output) -> anyho
             position,
         } => {
             let doc = node.resolve_doc(&doc)?;
-            // People count positions from 1; the document from 0.
-            let position = position.map(|p| p.saturating_sub(1));
+            let position = position.map(from_one);
             node.edit(&doc, Kind::Board, |d, s| {
                 board::move_card(d, s, &card, &column, position)
             })?;
@@ -141,6 +152,11 @@ pub(crate) fn run(node: &mut Node, command: BoardCommand, out: &Output) -> anyho
             out.done("Restored the card.")
         }
     }
+}
+
+/// People count positions from 1 (clap refuses 0); documents count from 0.
+pub(crate) fn from_one(position: u32) -> usize {
+    usize::try_from(position).map_or(usize::MAX, |p| p.saturating_sub(1))
 }
 
 /// `mutual debug add-cards`: one edit per card, each id printed once durable, so a test can

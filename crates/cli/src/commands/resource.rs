@@ -4,6 +4,7 @@ use mutual_docs::resources::{self, ItemStatus, ItemUpdate, NeedOfferKind, NewIte
 use mutual_docs::{DocId, Kind};
 use mutual_node::Node;
 
+use super::board::from_one;
 use crate::args::{self, ResourceCommand};
 use crate::output::Output;
 
@@ -76,6 +77,18 @@ pub(crate) fn run(node: &mut Node, command: ResourceCommand, out: &Output) -> an
                 resources::update_item(d, s, &item, &update)
             })?;
             out.done("Updated the item.")
+        }
+        C::Move {
+            doc,
+            item,
+            position,
+        } => {
+            let doc = node.resolve_doc(&doc)?;
+            let position = from_one(position);
+            node.edit(&doc, Kind::Resources, |d, s| {
+                resources::move_item(d, s, &item, position)
+            })?;
+            out.done("Moved the item.")
         }
         C::Delete { doc, item } => {
             let doc = node.resolve_doc(&doc)?;
