@@ -1,6 +1,6 @@
 //! Keys and signatures: [`PublicKey`], [`Signature`], the secret keys [`DeviceKey`],
-//! [`MemberKey`] and [`InviteKey`], and the [`DeviceCert`] by which a member vouches for a
-//! device.
+//! [`MemberKey`] and [`InviteKey`], and the [`DeviceCert`] by which a member and a device
+//! vouch for each other.
 //!
 //! Everything is ed25519 (ed25519-dalek). A device key is also the device's libp2p identity:
 //! the same 32-byte secret gives the same public key, `PeerId` and signatures in both crates,
@@ -16,8 +16,10 @@ use crate::base32::{self, ParseError};
 use crate::decode::{self, DecodeError};
 use crate::op::{GroupId, InviteUse, join_request_message};
 
-/// Domain tag of the message a member key signs to certify a device.
-const CERT_TAG: &[u8] = b"mutual/device-cert/v1\0";
+/// Domain tag of the message a member key signs to claim a device.
+const CERT_MEMBER_TAG: &[u8] = b"mutual/device-cert/member/v2\0";
+/// Domain tag of the message a device key signs to accept a member.
+const CERT_DEVICE_TAG: &[u8] = b"mutual/device-cert/device/v2\0";
 
 /// Why a key or signature was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -239,7 +241,8 @@ impl fmt::Debug for DeviceKey {
     }
 }
 
-/// The secret key of a member (a person). It only certifies the member's devices.
+/// The secret key of a member (a person). It only certifies the member's devices
+/// ([`DeviceCert::new`]).
 ///
 /// `Debug` shows only the public key; the secret is zeroized on drop.
 #[derive(Clone)]
@@ -264,15 +267,6 @@ impl MemberKey {
     /// The member's public key.
     pub fn id(&self) -> MemberId {
         public_of(&self.0)
-    }
-
-    /// Certifies that `device` belongs to this member.
-    pub fn certify(&self, device: DeviceId) -> DeviceCert {
-        DeviceCert {
-            member: self.id(),
-            device,
-            signature: sign_with(&self.0, &cert_message(&device)),
-        }
     }
 }
 
@@ -326,44 +320,75 @@ impl fmt::Debug for InviteKey {
     }
 }
 
-/// A member's statement, signed with the member key, that `device` is one of theirs.
+/// That `device` is one of `member`'s devices, signed by both keys: the member claims the
+/// device, and the device accepts the member.
+///
+/// Both signatures are needed because a device's public key is public (it is its `PeerId`):
+/// with the member's alone, anyone could certify someone else's device as theirs, and so
+/// squat it in a group or race its owner's admission.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct DeviceCert {
-    /// The member vouching.
+    /// The member vouching for the device.
     pub member: MemberId,
-    /// The device vouched for.
+    /// The device vouching for the member.
     pub device: DeviceId,
     /// The member key's signature over a domain tag and the device key.
-    pub signature: Signature,
+    pub member_signature: Signature,
+    /// The device key's signature over another domain tag and the member key.
+    pub device_signature: Signature,
 }
 
-/// The postcard encoding of a [`DeviceCert`]: three fixed-size fields, 128 bytes.
-const CERT_BYTES: usize = 32 + 32 + 64;
+/// The postcard encoding of a [`DeviceCert`]: four fixed-size fields, 192 bytes.
+const CERT_BYTES: usize = 32 + 32 + 64 + 64;
 
 impl DeviceCert {
-    /// Checks the member's signature.
-    pub fn verify(&self) -> Result<(), KeyError> {
-        self.member
-            .verify(&cert_message(&self.device), &self.signature)
+    /// Certifies that `device` belongs to `member`, signing with both keys. Whoever makes a
+    /// certificate therefore holds both secrets: the device's owner, who was given the member
+    /// key (or generated it).
+    pub fn new(member: &MemberKey, device: &DeviceKey) -> DeviceCert {
+        let (member_id, device_id) = (member.id(), device.id());
+        DeviceCert {
+            member: member_id,
+            device: device_id,
+            member_signature: sign_with(&member.0, &member_message(&device_id)),
+            device_signature: device.sign(&device_message(&member_id)),
+        }
     }
 
-    /// The binary (postcard) form: member, device, signature; 128 bytes.
+    /// Checks both signatures: the member's over the device, and the device's over the
+    /// member.
+    pub fn verify(&self) -> Result<(), KeyError> {
+        self.member
+            .verify(&member_message(&self.device), &self.member_signature)?;
+        self.device
+            .verify(&device_message(&self.member), &self.device_signature)
+    }
+
+    /// The binary (postcard) form: member, device, member signature, device signature;
+    /// 192 bytes.
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut bytes = Vec::with_capacity(CERT_BYTES);
         bytes.extend_from_slice(self.member.as_bytes());
         bytes.extend_from_slice(self.device.as_bytes());
-        bytes.extend_from_slice(self.signature.as_bytes());
+        bytes.extend_from_slice(self.member_signature.as_bytes());
+        bytes.extend_from_slice(self.device_signature.as_bytes());
         bytes
     }
 
-    /// Parses the binary form. Does not check the signature: see [`DeviceCert::verify`].
+    /// Parses the binary form. Does not check the signatures: see [`DeviceCert::verify`].
     pub fn from_bytes(bytes: &[u8]) -> Result<DeviceCert, DecodeError> {
         decode::decode(bytes, CERT_BYTES)
     }
 }
 
-fn cert_message(device: &DeviceId) -> Vec<u8> {
-    [CERT_TAG, device.as_bytes()].concat()
+/// What the member key signs: that the device is theirs.
+fn member_message(device: &DeviceId) -> Vec<u8> {
+    [CERT_MEMBER_TAG, device.as_bytes()].concat()
+}
+
+/// What the device key signs: that the member is its owner.
+fn device_message(member: &MemberId) -> Vec<u8> {
+    [CERT_DEVICE_TAG, member.as_bytes()].concat()
 }
 
 #[cfg(test)]
@@ -452,23 +477,69 @@ mod tests {
     }
 
     #[test]
-    fn device_cert_verifies_and_round_trips() {
+    fn device_cert_verifies_both_signatures_and_round_trips() {
         let alice = MemberKey::generate();
         let laptop = DeviceKey::generate();
-        let cert = alice.certify(laptop.id());
+        let cert = DeviceCert::new(&alice, &laptop);
+        assert_eq!((cert.member, cert.device), (alice.id(), laptop.id()));
         cert.verify().unwrap();
         let bytes = cert.to_bytes();
+        assert_eq!(bytes.len(), CERT_BYTES);
         assert_eq!(bytes, postcard::to_allocvec(&cert).unwrap());
         assert_eq!(DeviceCert::from_bytes(&bytes), Ok(cert));
-        assert!(DeviceCert::from_bytes(&bytes[..100]).is_err());
+        assert!(DeviceCert::from_bytes(&bytes[..CERT_BYTES - 1]).is_err());
+        let json = serde_json::to_string(&cert).unwrap();
+        assert_eq!(serde_json::from_str::<DeviceCert>(&json).unwrap(), cert);
+    }
 
+    #[test]
+    fn device_cert_needs_the_members_signature() {
+        let alice = MemberKey::generate();
+        let laptop = DeviceKey::generate();
+        let cert = DeviceCert::new(&alice, &laptop);
         // Someone else's member key cannot vouch in alice's name.
         let mallory = MemberKey::generate();
         let forged = DeviceCert {
-            signature: mallory.certify(laptop.id()).signature,
+            member_signature: DeviceCert::new(&mallory, &laptop).member_signature,
             ..cert
         };
         assert_eq!(forged.verify(), Err(KeyError::BadSignature));
+        // Nor can the device sign the member's part: the tags differ.
+        let swapped = DeviceCert {
+            member_signature: cert.device_signature,
+            ..cert
+        };
+        assert_eq!(swapped.verify(), Err(KeyError::BadSignature));
+    }
+
+    #[test]
+    fn device_cert_needs_the_devices_signature() {
+        let alice = MemberKey::generate();
+        let laptop = DeviceKey::generate();
+        let cert = DeviceCert::new(&alice, &laptop);
+        // mallory claims alice's laptop. Her member signature over it is genuine (the laptop's
+        // key is public), but she has no laptop secret to sign with.
+        let mallory = MemberKey::generate();
+        let with_both = DeviceCert::new(&mallory, &laptop);
+        with_both.verify().unwrap();
+        let missing = DeviceCert {
+            device_signature: Signature::from_bytes([0; 64]),
+            ..with_both
+        };
+        assert_eq!(missing.verify(), Err(KeyError::BadSignature));
+        // The laptop's signature accepting alice does not carry over to mallory...
+        let replayed = DeviceCert {
+            device_signature: cert.device_signature,
+            ..with_both
+        };
+        assert_eq!(replayed.verify(), Err(KeyError::BadSignature));
+        // ...and her own device's signature is no stand-in for the laptop's.
+        let own = DeviceCert::new(&mallory, &DeviceKey::generate());
+        let substituted = DeviceCert {
+            device_signature: own.device_signature,
+            ..with_both
+        };
+        assert_eq!(substituted.verify(), Err(KeyError::BadSignature));
     }
 
     #[test]

@@ -5,8 +5,9 @@
 //! # Main types
 //!
 //! - [`DeviceKey`] / [`DeviceId`]: a device's ed25519 key, which is also its libp2p identity
-//!   ([`PublicKey::peer_id`]). [`MemberKey`] / [`MemberId`]: a person, who vouches for their
-//!   devices with a [`DeviceCert`]. [`InviteKey`]: the secret of an invite code.
+//!   ([`PublicKey::peer_id`]). [`MemberKey`] / [`MemberId`]: a person. A [`DeviceCert`] says
+//!   that a device is a member's, signed by both keys, so nobody can claim a device (whose
+//!   key is public) without holding it. [`InviteKey`]: the secret of an invite code.
 //! - [`SignedOp`]: one signed change to a group's membership ([`Op`], [`Action`]), named by its
 //!   hash ([`OpId`]). A group is named by its genesis op's id ([`GroupId`]).
 //! - [`Log`]: one group's DAG of ops; [`GroupState`]: the members, roles, devices and invites
@@ -25,9 +26,9 @@
 //! parents sorted and distinct, names at most [`op::MAX_NAME_BYTES`]); that all parents are
 //! stored (else [`Rejected::MissingParents`], the one retryable error, reported before the
 //! costly checks so that a parked op is verified once); the author's signature, every device
-//! certificate, and the invite key's signature over [`join_request_message`]; and then the
-//! rules below, judged in the op's **causal past**: the state resolved from its ancestors
-//! alone. An op that fails is never stored.
+//! certificate (both its signatures), and the invite key's signature over
+//! [`join_request_message`]; and then the rules below, judged in the op's **causal past**: the
+//! state resolved from its ancestors alone. An op that fails is never stored.
 //!
 //! The author must be a linked device of a current member. `AddMember` directly: an admin.
 //! `AddMember` via an invite: any member, if the invite exists, is not revoked, has not expired

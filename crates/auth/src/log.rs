@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 
 use crate::bitset::BitSet;
-use crate::keys::{DeviceId, DeviceKey, MemberId, MemberKey};
+use crate::keys::{DeviceCert, DeviceId, DeviceKey, MemberId, MemberKey};
 use crate::op::{Action, GroupId, MAX_NAME_BYTES, Op, OpId, SignedOp};
 use crate::rejected::{Malformation, Rejected};
 use crate::resolve::{self, Resolution};
@@ -103,7 +103,7 @@ impl Log {
             action: Action::Create {
                 name: truncate(name),
                 founder_name: truncate(founder_name),
-                founder: member.certify(device.id()),
+                founder: DeviceCert::new(member, device),
             },
         };
         let genesis = SignedOp::sign_as_author(op, device);
@@ -303,13 +303,19 @@ impl Log {
             .collect()
     }
 
-    /// Every device that a stored op certified, with the member who certified it and that
-    /// member's name as last recorded. For naming people in history after they have left or
-    /// been removed; who is a member *now* is [`Log::state`]'s to say, never this.
+    /// Every device that an effective op certified, with the member of the first such op in
+    /// the log's order and that member's name as the last effective op recorded it. For
+    /// naming people in history after they have left or been removed; who is a member *now*
+    /// is [`Log::state`]'s to say, never this. Cancelled and ineffective ops are left out:
+    /// they never made anyone a member, so they name no one.
     pub fn known_devices(&self) -> BTreeMap<DeviceId, KnownDevice> {
         let mut names = BTreeMap::new();
         let mut devices = BTreeMap::new();
-        for op in self.ops() {
+        let effective = self.resolution.order.iter().filter_map(|&index| {
+            let status = self.resolution.status.get(index)?.as_ref()?;
+            (*status == OpStatus::Effective).then_some(&self.entries[index].op)
+        });
+        for op in effective {
             match &op.op.action {
                 Action::Create {
                     founder,

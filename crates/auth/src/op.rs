@@ -183,13 +183,13 @@ pub enum Action {
         name: String,
         /// The founder's display name.
         founder_name: String,
-        /// The founder's member key certifying the authoring device.
+        /// The founder's certificate of the authoring device.
         founder: DeviceCert,
     },
     /// Admits a person with one device: directly by an admin, or by any member on the
     /// strength of an invite whose secret the joiner proved to hold.
     AddMember {
-        /// The new member's key certifying their device.
+        /// The certificate of the new member's device.
         cert: DeviceCert,
         /// The new member's display name.
         name: String,
@@ -231,7 +231,7 @@ pub enum Action {
     /// Adds a device to a member: directly from one of the member's devices, or by any member
     /// on the strength of a link-device invite made by that member.
     LinkDevice {
-        /// The member's key certifying the new device.
+        /// The certificate binding the new device and its member.
         cert: DeviceCert,
         /// The link-device invite used, if any (its join request has an empty name).
         via: Option<InviteUse>,
@@ -354,7 +354,7 @@ mod tests {
             action: Action::Create {
                 name: "Tenants' union".into(),
                 founder_name: "alice".into(),
-                founder: alice.certify(laptop.id()),
+                founder: DeviceCert::new(&alice, &laptop),
             },
         };
         SignedOp::sign(op, &laptop).unwrap()

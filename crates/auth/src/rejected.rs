@@ -15,8 +15,11 @@ pub enum Rejected {
     /// The op's signature does not verify against its author's key.
     #[error("the op's signature does not verify against its author's key")]
     BadSignature,
-    /// A device certificate in the op is not signed by the member key it names.
-    #[error("a device certificate in the op is not signed by the member key it names")]
+    /// A device certificate in the op is not signed by both the member and the device it
+    /// names.
+    #[error(
+        "a device certificate in the op is not signed by both the member and the device it names"
+    )]
     BadCertificate,
     /// The invite signature does not prove possession of the invite's secret.
     #[error("the invite signature does not prove possession of the invite's secret")]

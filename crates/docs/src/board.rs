@@ -35,7 +35,10 @@ use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ObjType};
 use serde::Serialize;
 
-use crate::document::{DELETED, Header, RANK, Slot, place, put_opt_str, put_text, sort_slots};
+use crate::document::{
+    DELETED, Header, RANK, Slot, find, find_live, live_slots_where, place, put_opt_str, put_text,
+    slots,
+};
 use crate::id::{new_id, resolve};
 use crate::input::{self, short};
 use crate::schema::Node;
@@ -305,41 +308,27 @@ struct Found<'a> {
     title: String,
 }
 
+impl<'a> Found<'a> {
+    fn new((id, node): (String, Node<'a>)) -> Result<Found<'a>, Error> {
+        let title = node.string(TITLE)?;
+        Ok(Found { id, node, title })
+    }
+}
+
 fn find_card<'a>(root: &Node<'a>, query: &str) -> Result<Found<'a>, Error> {
-    let cards = root.map(CARDS)?;
-    let id = resolve("card", cards.keys(), query)?;
-    let node = cards.map(&id)?;
-    let title = node.string(TITLE)?;
-    Ok(Found { id, node, title })
+    Found::new(find(&root.map(CARDS)?, "card", query)?)
 }
 
 /// Like [`find_card`], refusing deleted cards.
 fn find_live_card<'a>(root: &Node<'a>, query: &str) -> Result<Found<'a>, Error> {
-    let card = find_card(root, query)?;
-    if card.node.boolean(DELETED)? {
-        return Err(Error::Deleted {
-            what: "card",
-            id: card.id,
-        });
-    }
-    Ok(card)
+    Found::new(find_live(&root.map(CARDS)?, "card", query)?)
 }
 
 /// The live cards of `column`, in order, leaving out `except`.
 fn card_slots(root: &Node<'_>, column: &str, except: Option<&str>) -> Result<Vec<Slot>, Error> {
-    let mut slots = Vec::new();
-    for (id, node) in root.map(CARDS)?.children()? {
-        if Some(id.as_str()) == except || node.boolean(DELETED)? || node.string(COLUMN)? != column {
-            continue;
-        }
-        slots.push(Slot {
-            rank: node.rank(RANK)?,
-            obj: node.id.clone(),
-            id,
-        });
-    }
-    sort_slots(&mut slots);
-    Ok(slots)
+    live_slots_where(&root.map(CARDS)?, except, |card| {
+        Ok(card.string(COLUMN)? == column)
+    })
 }
 
 /// Adds a column at the right end; returns its id. Refuses a name another column has.
@@ -677,17 +666,9 @@ pub fn add_check_item(
             ..
         } = find_live_card(&root, card)?;
         let list = node.map(CHECKLIST)?;
-        let mut slots = Vec::new();
-        for (id, item) in list.children()? {
-            slots.push(Slot {
-                rank: item.rank(RANK)?,
-                obj: item.id.clone(),
-                id,
-            });
-        }
-        sort_slots(&mut slots);
+        let entries = slots(&list, |_, _| Ok(true))?;
         let list = list.id;
-        let rank = place(tx, &slots, slots.len(), CHECKLIST)?;
+        let rank = place(tx, &entries, entries.len(), CHECKLIST)?;
         let id = new_id();
         let item = tx.put_object(&list, &id, ObjType::Map)?;
         tx.put(&item, TEXT, text)?;

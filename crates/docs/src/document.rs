@@ -348,11 +348,14 @@ pub(crate) fn find_live<'a>(
     Ok((id, node))
 }
 
-/// The live (not deleted) entries of a ranked `collection` other than `except`, in order.
-pub(crate) fn live_slots(collection: &Node<'_>, except: Option<&str>) -> Result<Vec<Slot>, Error> {
+/// The entries of a ranked `collection` that `keep` accepts, in order.
+pub(crate) fn slots(
+    collection: &Node<'_>,
+    mut keep: impl FnMut(&str, &Node<'_>) -> Result<bool, SchemaError>,
+) -> Result<Vec<Slot>, Error> {
     let mut slots = Vec::new();
     for (id, node) in collection.children()? {
-        if Some(id.as_str()) == except || node.boolean(DELETED)? {
+        if !keep(&id, &node)? {
             continue;
         }
         slots.push(Slot {
@@ -363,4 +366,20 @@ pub(crate) fn live_slots(collection: &Node<'_>, except: Option<&str>) -> Result<
     }
     sort_slots(&mut slots);
     Ok(slots)
+}
+
+/// The live (not deleted) entries of a ranked `collection` other than `except`, in order.
+pub(crate) fn live_slots(collection: &Node<'_>, except: Option<&str>) -> Result<Vec<Slot>, Error> {
+    live_slots_where(collection, except, |_| Ok(true))
+}
+
+/// Like [`live_slots`], keeping only the entries `keep` accepts.
+pub(crate) fn live_slots_where(
+    collection: &Node<'_>,
+    except: Option<&str>,
+    mut keep: impl FnMut(&Node<'_>) -> Result<bool, SchemaError>,
+) -> Result<Vec<Slot>, Error> {
+    slots(collection, |id, node| {
+        Ok(Some(id) != except && !node.boolean(DELETED)? && keep(node)?)
+    })
 }

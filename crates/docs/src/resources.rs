@@ -4,7 +4,7 @@
 //! Stored shape (root of a `resources` document, besides the common header):
 //! ```text
 //! items:        { <id>: { name: str, category?: str, quantity?: int, unit?: str, location?: str,
-//!                         custodian?: str, condition?: str, status: "available"|"lent"|"needed",
+//!                         custodian?: str, condition?: str, status: "available"|"needed"|"lent",
 //!                         notes: text, rank: str, deleted: bool, created_by: str, created_at: int } }
 //! needs_offers: { <id>: { kind: "need"|"offer", text: str, by: str, time: int, resolved: bool } }
 //! loans:        { <id>: { item: str (an item id), to: str, lent_at: int, due: "YYYY-MM-DD",
@@ -18,6 +18,14 @@
 //!   both win; notes are Automerge text.
 //! - Deletion is a `deleted` flag: an update made concurrently with a deletion is kept, the
 //!   item stays deleted, and [`restore_item`] brings it back with the update.
+//! - Whether an item is lent is the lending log's to say, never the `status` register's: the
+//!   read model shows an item with an open loan as [`ItemStatus::Lent`], whatever its stored
+//!   status, and one stored as `lent` with no open loan (only older documents store `lent`)
+//!   as [`ItemStatus::Available`]. So an item lent by one member while another marks it
+//!   needed reads as lent until it comes back, never as a needed item out on loan. [`lend`]
+//!   only adds the loan; [`return_item`] closes the loans and stores `available` (the item is
+//!   back, so the group has it); [`update_item`] refuses to change the status of an item
+//!   with an open loan.
 //! - [`lend`] refuses an item with an open loan, but two members lending the same item at the
 //!   same moment on two devices cannot see each other: both loans are kept (the log records
 //!   what happened), both show as open, and [`return_item`] closes every open loan of the
@@ -26,6 +34,8 @@
 //! Overdue loans: the read model stays a pure function of the document, so it does not
 //! know today's date; ask [`Loan::is_overdue`] or [`Resources::overdue`] with the caller's
 //! date. Dates are `YYYY-MM-DD`, which compare correctly as text.
+
+use std::collections::HashSet;
 
 use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ObjType};
@@ -71,7 +81,8 @@ words! {
     pub enum ItemStatus ("item status") {
         /// The group has it and it is not lent.
         Available = "available",
-        /// Someone borrowed it (set by [`lend`], cleared by [`return_item`]).
+        /// Someone borrowed it: it has an open loan ([`lend`] until [`return_item`]). Derived
+        /// from the lending log when read; see the module doc.
         Lent = "lent",
         /// The group wants it but does not have it.
         Needed = "needed",
@@ -157,7 +168,7 @@ pub struct Item {
     pub custodian: Option<String>,
     /// Its state, in words.
     pub condition: Option<String>,
-    /// Whether it can be borrowed.
+    /// Whether it can be borrowed: lent iff it has an open loan (see the module doc).
     pub status: ItemStatus,
     /// Notes (collaborative text).
     pub notes: String,
@@ -305,7 +316,7 @@ pub(crate) fn read(root: &Node<'_>, header: Header) -> Result<Resources, SchemaE
         items.push((node.rank(RANK)?, item));
     }
     items.sort_by(|a, b| (&a.0, &a.1.id).cmp(&(&b.0, &b.1.id)));
-    let (deleted_items, items): (Vec<_>, Vec<_>) =
+    let (mut deleted_items, mut items): (Vec<_>, Vec<_>) =
         items.into_iter().map(|(_, i)| i).partition(|i| i.deleted);
 
     let mut needs_offers = Vec::new();
@@ -340,6 +351,15 @@ pub(crate) fn read(root: &Node<'_>, header: Header) -> Result<Resources, SchemaE
     }
     loans.sort_by(|a, b| (a.lent_at, &a.id).cmp(&(b.lent_at, &b.id)));
 
+    let lent: HashSet<&str> = loans
+        .iter()
+        .filter(|l| l.is_open())
+        .map(|l| l.item.as_str())
+        .collect();
+    for item in items.iter_mut().chain(&mut deleted_items) {
+        item.status = shown_status(item.status, lent.contains(item.id.as_str()));
+    }
+
     Ok(Resources {
         title: header.title,
         created_at: header.created_at,
@@ -351,7 +371,17 @@ pub(crate) fn read(root: &Node<'_>, header: Header) -> Result<Resources, SchemaE
     })
 }
 
-/// Refuses [`ItemStatus::Lent`] outside [`lend`], so the status and the log agree.
+/// The status an item shows: lent iff it has an open loan; otherwise what is stored, where a
+/// stored `lent` (only older documents have it) means available.
+fn shown_status(stored: ItemStatus, has_open_loan: bool) -> ItemStatus {
+    match (has_open_loan, stored) {
+        (true, _) => ItemStatus::Lent,
+        (false, ItemStatus::Lent) => ItemStatus::Available,
+        (false, stored) => stored,
+    }
+}
+
+/// Refuses [`ItemStatus::Lent`] outside [`lend`]: only the lending log makes an item lent.
 fn settable_status(status: ItemStatus) -> Result<ItemStatus, Error> {
     if status == ItemStatus::Lent {
         return Err(Error::InvalidArgument {
@@ -419,10 +449,7 @@ pub fn update_item(
         let (id, node) = find_live(&items, "item", item)?;
         let old_name = node.string(NAME)?;
         let notes = node.text_id(NOTES)?;
-        if status.is_some()
-            && node.word::<ItemStatus>(STATUS, "item status")? == ItemStatus::Lent
-            && !open_loans(&Node::root(tx), &id)?.is_empty()
-        {
+        if status.is_some() && !open_loans(&Node::root(tx), &id)?.is_empty() {
             return Err(Error::InvalidArgument {
                 what: "item status",
                 reason: format!("“{old_name}” is lent; record its return instead"),
@@ -573,7 +600,8 @@ fn open_loans(root: &Node<'_>, item: &str) -> Result<Vec<(automerge::ObjId, Stri
 }
 
 /// Records that `item` is lent to `to` until `due` (`YYYY-MM-DD`); returns the loan's id.
-/// Refuses an item that is deleted, needed, or already lent.
+/// Refuses an item that is deleted, needed, or already lent. The loan alone makes the item
+/// read as lent: the stored status is left as it is.
 pub fn lend(
     doc: &mut Document,
     stamp: &Stamp,
@@ -600,7 +628,6 @@ pub fn lend(
             });
         }
         let loans = root.map(LOANS)?.id;
-        let item_obj = node.id;
         let id = new_id();
         let loan = tx.put_object(&loans, &id, ObjType::Map)?;
         tx.put(&loan, ITEM, item_id.as_str())?;
@@ -608,12 +635,12 @@ pub fn lend(
         tx.put(&loan, LENT_AT, stamp.time)?;
         tx.put(&loan, DUE, due)?;
         tx.put(&loan, LENT_BY, stamp.member.as_str())?;
-        tx.put(&item_obj, STATUS, ItemStatus::Lent.as_str())?;
         Ok((id, format!("lent “{}” to {to} until {due}", short(&name))))
     })
 }
 
-/// Records that a lent item came back: closes every open loan of it and makes it available.
+/// Records that a lent item came back: closes every open loan of it and sets its stored
+/// status to available. Refuses an item with no open loan, whatever its stored status.
 pub fn return_item(doc: &mut Document, stamp: &Stamp, item: &str) -> Result<(), Error> {
     doc.transact(Kind::Resources, stamp, |tx| {
         let root = Node::root(tx);

@@ -8,7 +8,7 @@ mod common;
 use common::*;
 use mutual_docs::assembly::{self, Outcome, Rule, Stance, outcome};
 use mutual_docs::resources::{self, ItemStatus, ItemUpdate, NewItem};
-use mutual_docs::{Document, Kind, board};
+use mutual_docs::{Document, Error, Kind, board};
 
 /// A board with columns To do, Doing, Done and cards A, B, C in To do.
 fn kitchen_board() -> (Document, Vec<String>) {
@@ -411,6 +411,58 @@ fn lending_one_item_on_two_devices_logs_both_and_one_return_closes_both() {
     let r = resources(&alice_doc);
     assert!(r.open_loans(&drill).is_empty());
     assert_eq!(r.loans.len(), 2);
+    assert_eq!(r.item(&drill).unwrap().status, ItemStatus::Available);
+}
+
+#[test]
+fn an_item_lent_while_marked_needed_reads_lent_until_it_comes_back() {
+    // 1. Alice and Bob hold a tool list with a drill.
+    let mut alice_doc = create(Kind::Resources, "Tools");
+    let drill = resources::add_item(&mut alice_doc, &alice(1), &NewItem::named("Drill")).unwrap();
+    let mut bob_doc = fork(&mut alice_doc, 2);
+    // 2. Offline, Alice lends the drill to Carol, while Bob adds the other tools of the
+    //    workshop and then marks the drill needed (his edit is the later one in Automerge's
+    //    order, so it would win the status register).
+    resources::lend(&mut alice_doc, &alice(2), &drill, "carol", "2026-12-01").unwrap();
+    for name in ["Saw", "Ladder", "Vice"] {
+        resources::add_item(&mut bob_doc, &bob(3), &NewItem::named(name)).unwrap();
+    }
+    let needed = ItemUpdate {
+        status: Some(ItemStatus::Needed),
+        ..ItemUpdate::default()
+    };
+    resources::update_item(&mut bob_doc, &bob(4), &drill, &needed).unwrap();
+    // 3. Each merges the other's changes: the loan is open, so the drill reads lent on both.
+    let mut alice_merged = fork(&mut alice_doc, 1);
+    alice_merged
+        .automerge_mut()
+        .merge(bob_doc.automerge_mut())
+        .unwrap();
+    let mut bob_merged = fork(&mut bob_doc, 2);
+    bob_merged
+        .automerge_mut()
+        .merge(alice_doc.automerge_mut())
+        .unwrap();
+    assert_converged(&mut alice_merged, &mut bob_merged);
+    let (mut alice_doc, mut bob_doc) = (alice_merged, bob_merged);
+    let r = resources(&alice_doc);
+    assert_eq!(r.open_loans(&drill).len(), 1);
+    assert_eq!(r.item(&drill).unwrap().status, ItemStatus::Lent);
+    // 4. While it is out, nobody can lend it again or change its status.
+    assert!(matches!(
+        resources::lend(&mut bob_doc, &bob(5), &drill, "dan", "2026-12-02"),
+        Err(Error::AlreadyLent { .. })
+    ));
+    assert!(matches!(
+        resources::update_item(&mut bob_doc, &bob(5), &drill, &needed),
+        Err(Error::InvalidArgument { .. })
+    ));
+    // 5. Carol brings it back to Bob: after a sync it is available everywhere.
+    resources::return_item(&mut bob_doc, &bob(6), &drill).unwrap();
+    merge_both(&mut alice_doc, &mut bob_doc);
+    assert_converged(&mut alice_doc, &mut bob_doc);
+    let r = resources(&alice_doc);
+    assert!(r.open_loans(&drill).is_empty());
     assert_eq!(r.item(&drill).unwrap().status, ItemStatus::Available);
 }
 

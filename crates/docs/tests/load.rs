@@ -319,6 +319,34 @@ fn assembly_resources_and_index_mismatches_name_the_path() {
 }
 
 #[test]
+fn an_item_stored_as_lent_without_an_open_loan_reads_available() {
+    // A document where the status register says lent but the loan came back (as older
+    // versions could leave it): the lending log decides.
+    let (mut doc, tent) = sample_resources();
+    resources::return_item(&mut doc, &alice(5), &tent).unwrap();
+    let drill = resources::add_item(&mut doc, &alice(6), &NewItem::named("Drill")).unwrap();
+    for item in [&tent, &drill] {
+        let obj = map_at(doc.automerge(), &["items", item]);
+        doc.automerge_mut().put(&obj, "status", "lent").unwrap();
+    }
+    doc.automerge_mut().commit();
+    let mut doc = Document::load(&doc.automerge_mut().save(), actor(1)).unwrap();
+    let r = resources(&doc);
+    for item in [&tent, &drill] {
+        assert_eq!(
+            r.item(item).unwrap().status,
+            resources::ItemStatus::Available
+        );
+    }
+    // And it can be lent.
+    resources::lend(&mut doc, &alice(7), &drill, "bob", "2026-02-01").unwrap();
+    assert_eq!(
+        resources(&doc).item(&drill).unwrap().status,
+        resources::ItemStatus::Lent
+    );
+}
+
+#[test]
 fn a_peer_change_that_breaks_the_schema_is_reported_by_view_and_operations() {
     let (mut alice_doc, card, _) = sample_board();
     let mut bob_doc = fork(&mut alice_doc, 2);

@@ -33,7 +33,7 @@ impl Identity {
     pub fn generate(name: &str) -> Identity {
         let member = MemberKey::generate();
         let device = DeviceKey::generate();
-        let cert = member.certify(device.id());
+        let cert = DeviceCert::new(&member, &device);
         Identity {
             name: name.to_owned(),
             member,

@@ -108,7 +108,7 @@ impl World {
         let (mut log, _) = Log::create("co-op", "alice", &alice.member, &alice.devices[0], T0);
         for (who, role) in [(1, Role::Admin), (2, Role::Member)] {
             let action = Action::AddMember {
-                cert: people[who].member.certify(people[who].devices[0].id()),
+                cert: DeviceCert::new(&people[who].member, &people[who].devices[0]),
                 name: format!("person {who}"),
                 role,
                 via: None,
@@ -136,7 +136,7 @@ impl World {
 
     fn cert(&self, person: usize, device: usize) -> DeviceCert {
         let person = &self.people[person];
-        person.member.certify(person.devices[device].id())
+        DeviceCert::new(&person.member, &person.devices[device])
     }
 
     fn person_of(&self, member: &MemberId) -> Option<usize> {

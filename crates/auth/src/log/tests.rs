@@ -31,7 +31,7 @@ impl Peer {
     }
 
     fn cert(&self) -> DeviceCert {
-        self.member.certify(self.device.id())
+        DeviceCert::new(&self.member, &self.device)
     }
 }
 
@@ -364,7 +364,7 @@ fn bad_certificate_is_rejected() {
     let mut log = founded(&c);
     // mallory certifies dave's device in dave's name.
     let cert = DeviceCert {
-        signature: c.mallory.member.certify(c.dave.device.id()).signature,
+        member_signature: DeviceCert::new(&c.mallory.member, &c.dave.device).member_signature,
         ..c.dave.cert()
     };
     let action = Action::AddMember {
@@ -388,9 +388,9 @@ fn adding_a_member_twice_or_a_linked_device_is_rejected() {
             member: c.carol.id()
         })
     );
-    // dave tries to enter with bob's device.
+    // dave tries to enter with bob's device (which consents: it certifies dave too).
     let action = Action::AddMember {
-        cert: c.dave.member.certify(c.bob.device.id()),
+        cert: DeviceCert::new(&c.dave.member, &c.bob.device),
         name: "dave".into(),
         role: Role::Member,
         via: None,
@@ -660,7 +660,7 @@ fn only_an_admin_or_the_creator_revokes_an_invite() {
 fn a_member_links_a_laptop_directly_and_unlinks_it() {
     let c = cast();
     let mut log = founded(&c);
-    let cert = c.carol.member.certify(c.carol.laptop.id());
+    let cert = DeviceCert::new(&c.carol.member, &c.carol.laptop);
     log.author(
         &c.carol.device,
         Action::LinkDevice { cert, via: None },
@@ -716,7 +716,7 @@ fn a_laptop_is_linked_through_an_invite_to_oneself() {
     )
     .unwrap();
     // The new laptop holds carol's member key and the invite secret; bob admits it.
-    let cert = c.carol.member.certify(c.carol.laptop.id());
+    let cert = DeviceCert::new(&c.carol.member, &c.carol.laptop);
     let via = Some(key.redeem(&log.group_id(), &cert, ""));
     log.author(&c.bob.device, Action::LinkDevice { cert, via }, T0 + 6)
         .unwrap();
@@ -746,7 +746,7 @@ fn a_device_belongs_to_one_member_and_only_its_member_links_it() {
     let c = cast();
     let mut log = founded(&c);
     // carol cannot link a device certified by bob's member key.
-    let cert = c.bob.member.certify(c.bob.laptop.id());
+    let cert = DeviceCert::new(&c.bob.member, &c.bob.laptop);
     assert_eq!(
         log.author(
             &c.carol.device,
@@ -756,8 +756,8 @@ fn a_device_belongs_to_one_member_and_only_its_member_links_it() {
         .err(),
         Some(Rejected::CertNotForAuthor)
     );
-    // carol cannot take alice's device.
-    let cert = c.carol.member.certify(c.alice.device.id());
+    // carol cannot take alice's device, even with its consent.
+    let cert = DeviceCert::new(&c.carol.member, &c.alice.device);
     assert_eq!(
         log.author(
             &c.carol.device,
@@ -780,6 +780,63 @@ fn a_device_belongs_to_one_member_and_only_its_member_links_it() {
         )
         .err(),
         Some(Rejected::NotAdmin)
+    );
+}
+
+#[test]
+fn a_member_cannot_certify_someone_elses_device() {
+    let c = cast();
+    let mut log = founded(&c);
+    let add_mallory = log
+        .author(&c.alice.device, add(&c.mallory, Role::Admin), T0 + 3)
+        .unwrap();
+    log.author(&c.alice.device, add(&c.erin, Role::Member), T0 + 4)
+        .unwrap();
+    // 1. dave's device key is public: it is his PeerId. mallory signs a certificate claiming
+    //    it, but she cannot sign for the device.
+    let claim = DeviceCert::new(&c.mallory.member, &c.dave.device);
+    let unsigned = DeviceCert {
+        device_signature: Signature::from_bytes([0; 64]),
+        ..claim
+    };
+    let forged = DeviceCert {
+        device_signature: c.mallory.cert().device_signature,
+        ..claim
+    };
+    for cert in [unsigned, forged] {
+        // 2. Linking it to herself is refused...
+        let link = Action::LinkDevice { cert, via: None };
+        let op = SignedOp::sign(draft(&log, &c.mallory.device, link), &c.mallory.device).unwrap();
+        assert_rejected(&mut log, op, Rejected::BadCertificate);
+        // 3. ...and so is admitting a puppet member on it with a backdated op, which would
+        //    sort before dave's own admission.
+        let puppet = MemberKey::from_secret_bytes([99; 32]);
+        let action = Action::AddMember {
+            cert: DeviceCert {
+                member: puppet.id(),
+                member_signature: DeviceCert::new(&puppet, &c.dave.device).member_signature,
+                ..cert
+            },
+            name: "dave".into(),
+            role: Role::Member,
+            via: None,
+        };
+        let backdated = Op {
+            parents: vec![add_mallory.id()],
+            time: T0,
+            ..draft(&log, &c.mallory.device, action)
+        };
+        let op = SignedOp::sign(backdated, &c.mallory.device).unwrap();
+        assert_rejected(&mut log, op, Rejected::BadCertificate);
+    }
+    // 4. dave's own device is still free: alice adds him with it.
+    log.author(&c.alice.device, add(&c.dave, Role::Member), T0 + 5)
+        .unwrap();
+    assert_eq!(
+        log.state()
+            .member_of_device(&c.dave.device.id())
+            .map(|m| m.id),
+        Some(c.dave.id())
     );
 }
 
@@ -836,7 +893,7 @@ fn removal_then_later_re_add_works() {
     log.author(
         &c.carol.device,
         Action::LinkDevice {
-            cert: c.carol.member.certify(c.carol.laptop.id()),
+            cert: DeviceCert::new(&c.carol.member, &c.carol.laptop),
             via: None,
         },
         T0 + 7,
@@ -851,7 +908,7 @@ fn a_removed_members_devices_stay_known_by_name_for_history() {
     log.author(
         &c.carol.device,
         Action::LinkDevice {
-            cert: c.carol.member.certify(c.carol.laptop.id()),
+            cert: DeviceCert::new(&c.carol.member, &c.carol.laptop),
             via: None,
         },
         T0 + 3,
@@ -873,6 +930,56 @@ fn a_removed_members_devices_stay_known_by_name_for_history() {
     }
     assert_eq!(known[&c.alice.device.id()].name, "alice");
     assert!(!known.contains_key(&c.mallory.device.id()));
+}
+
+#[test]
+fn cancelled_certificates_name_no_one_in_history() {
+    let c = cast();
+    let mut alice = founded(&c);
+    let mut bob = alice.clone();
+    // 1. alice removes bob while bob adds dave and links his laptop.
+    let removal = alice
+        .author(&c.alice.device, remove(&c.bob), T0 + 10)
+        .unwrap();
+    let add_dave = bob
+        .author(&c.bob.device, add(&c.dave, Role::Member), T0 + 11)
+        .unwrap();
+    let link = bob
+        .author(
+            &c.bob.device,
+            Action::LinkDevice {
+                cert: DeviceCert::new(&c.bob.member, &c.bob.laptop),
+                via: None,
+            },
+            T0 + 12,
+        )
+        .unwrap();
+    // 2. They sync: the removal cancels both.
+    sync(&mut alice, &mut bob);
+    for op in [&add_dave, &link] {
+        assert_eq!(
+            alice.status(&op.id()),
+            Some(OpStatus::Cancelled { by: removal.id() })
+        );
+    }
+    // 3. bob gives the laptop to carol, who links it. bob's cancelled link comes first in the
+    //    order, but it never made the laptop his.
+    alice
+        .author(
+            &c.carol.device,
+            Action::LinkDevice {
+                cert: DeviceCert::new(&c.carol.member, &c.bob.laptop),
+                via: None,
+            },
+            T0 + 13,
+        )
+        .unwrap();
+    assert!(comes_before(&alice, &link, alice.ops().last().unwrap()));
+    let known = alice.known_devices();
+    assert_eq!(known[&c.bob.laptop.id()].member, c.carol.id());
+    // 4. dave never became a member, so history knows nothing of him; bob was one.
+    assert!(!known.contains_key(&c.dave.device.id()));
+    assert_eq!(known[&c.bob.device.id()].member, c.bob.id());
 }
 
 // --- concurrency ---
@@ -1020,8 +1127,8 @@ fn an_admin_removed_concurrently_with_removing_someone_else_loses_that_removal()
 
 #[test]
 fn a_removed_admins_backdated_removal_of_a_bystander_is_cancelled() {
-    // The removal's time changes its id, so that it lands both before and after mallory's
-    // ops in the order.
+    // The ops' times change their ids, so that the removal lands both before and after
+    // mallory's ops in the order.
     let mut removal_first = BTreeSet::new();
     for seed in 0..8 {
         let c = cast();
@@ -1050,7 +1157,11 @@ fn a_removed_admins_backdated_removal_of_a_bystander_is_cancelled() {
             },
         ]
         .into_iter()
-        .map(|action| mallory.author(&c.mallory.device, action, T0 + 50).unwrap())
+        .map(|action| {
+            mallory
+                .author(&c.mallory.device, action, T0 + 50 + seed)
+                .unwrap()
+        })
         .collect::<Vec<_>>();
         // 4. However the ops meet, her backdated ops are concurrent with her removal and
         //    counter none of its author: all are cancelled.
@@ -1091,7 +1202,7 @@ fn a_removed_admins_backdated_unlink_of_a_bystanders_device_is_cancelled() {
         let c = cast();
         // 1. carol links a laptop; alice adds mallory as an admin.
         let mut alice = founded(&c);
-        let laptop = c.carol.member.certify(c.carol.laptop.id());
+        let laptop = DeviceCert::new(&c.carol.member, &c.carol.laptop);
         alice
             .author(
                 &c.carol.device,
@@ -1251,7 +1362,7 @@ fn removal_beats_concurrent_ops_by_the_removed_member() {
         .author(
             &c.dave.device,
             Action::LinkDevice {
-                cert: c.dave.member.certify(c.dave.laptop.id()),
+                cert: DeviceCert::new(&c.dave.member, &c.dave.laptop),
                 via: None,
             },
             T0 + 13,
@@ -1502,7 +1613,7 @@ fn a_cancelled_admission_cascades_through_later_concurrent_ops() {
             .author(
                 &c.dave.device,
                 Action::LinkDevice {
-                    cert: c.dave.member.certify(c.dave.laptop.id()),
+                    cert: DeviceCert::new(&c.dave.member, &c.dave.laptop),
                     via: None,
                 },
                 T0 + 21,
