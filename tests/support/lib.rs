@@ -9,20 +9,34 @@ use std::sync::OnceLock;
 /// The `mutual` binary, built from the current sources.
 ///
 /// Cargo only hands integration tests the binaries of their own package, and `mutual`
-/// lives in `mutual-cli`; so the first call builds it (a no-op when it is fresh, and never
-/// a stale binary when it is not) with the same cargo and profile as this test.
+/// lives in `mutual-cli`; so the first call builds it with the same cargo and the same
+/// profile as this test (a no-op when it is fresh, and never a stale binary when it is not).
 pub fn mutual_bin() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| {
+        // target/<profile dir>/deps/<this test> -> target/<profile dir>/mutual
+        let exe = std::env::current_exe().expect("test binary path");
+        let profile_dir = exe.parent().and_then(Path::parent).expect("target dir");
+        // Cargo names the dev profile's directory `debug`; every other profile, its own name.
+        let profile = match profile_dir.file_name().and_then(|n| n.to_str()) {
+            Some("debug") | None => "dev",
+            Some(name) => name,
+        };
         let status = Command::new(env!("CARGO"))
-            .args(["build", "--quiet", "-p", "mutual-cli", "--bin", "mutual"])
+            .args([
+                "build",
+                "--quiet",
+                "--profile",
+                profile,
+                "-p",
+                "mutual-cli",
+                "--bin",
+                "mutual",
+            ])
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .status()
             .expect("cargo runs");
         assert!(status.success(), "building the mutual binary failed");
-        // target/<profile>/deps/<this test> -> target/<profile>/mutual
-        let exe = std::env::current_exe().expect("test binary path");
-        let profile_dir = exe.parent().and_then(Path::parent).expect("target dir");
         let bin = profile_dir.join("mutual");
         assert!(bin.exists(), "no mutual binary at {}", bin.display());
         bin

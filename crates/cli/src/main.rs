@@ -39,7 +39,7 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Err(error) => {
-            eprintln!("{}", usage_error_line(&error.to_string()));
+            output::report(&usage_error_line(&error.to_string()));
             return ExitCode::from(2);
         }
     };
@@ -48,7 +48,7 @@ fn main() -> ExitCode {
         // `mutual ... | head`: the reader has what it wanted, which is not a failure.
         Err(error) if error.is::<output::ReaderGone>() => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            output::report(&format!("error: {error:#}"));
             ExitCode::FAILURE
         }
     }

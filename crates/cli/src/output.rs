@@ -47,6 +47,12 @@ impl Output {
     }
 }
 
+/// Writes one line to standard error. If nobody is listening there either, there is no one
+/// left to tell, so a failure is ignored (unlike `eprintln!`, which would panic).
+pub(crate) fn report(line: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
+}
+
 /// The reader of standard output went away (`mutual history DOC | head`).
 #[derive(Debug, thiserror::Error)]
 #[error("standard output was closed")]

@@ -12,7 +12,8 @@ use mutual_node::view::DocView;
 /// Member ids to display names, for the document's group.
 pub(crate) type Names = BTreeMap<String, String>;
 
-pub(crate) fn doc(view: &DocView, names: &Names) -> String {
+/// `today` ("YYYY-MM-DD", the person's local date) is what loans are overdue against.
+pub(crate) fn doc(view: &DocView, names: &Names, today: &str) -> String {
     let name = |id: &str| {
         names
             .get(id)
@@ -22,7 +23,7 @@ pub(crate) fn doc(view: &DocView, names: &Names) -> String {
     match &view.content {
         View::Board(board) => render_board(board, &name),
         View::Assembly(assembly) => render_assembly(assembly, &name),
-        View::Resources(resources) => render_resources(resources, &name),
+        View::Resources(resources) => render_resources(resources, &name, today),
         View::Index(index) => render_index(index),
     }
 }
@@ -66,6 +67,9 @@ fn render_board(board: &Board, name: &dyn Fn(&str) -> String) -> String {
                 format!("  ({})", extras.join(", "))
             };
             say!(s, "  {}  {}{extras}", short(&card.id), card.title);
+            if let Some(first) = card.description.lines().find(|l| !l.trim().is_empty()) {
+                say!(s, "            {}", first.trim());
+            }
         }
     }
     if !board.deleted_cards.is_empty() {
@@ -129,6 +133,9 @@ fn render_assembly(assembly: &Assembly, name: &dyn Fn(&str) -> String) -> String
             t.block,
             if p.decided { " decided" } else { "" }
         );
+        if !p.text.is_empty() {
+            say!(s, "      {}", p.text);
+        }
         for position in &p.positions {
             let reason = if position.reason.is_empty() {
                 String::new()
@@ -172,9 +179,13 @@ fn render_assembly(assembly: &Assembly, name: &dyn Fn(&str) -> String) -> String
     s
 }
 
-fn render_resources(resources: &Resources, name: &dyn Fn(&str) -> String) -> String {
+fn render_resources(resources: &Resources, name: &dyn Fn(&str) -> String, today: &str) -> String {
     let mut s = String::new();
     say!(s, "{}  (resources)", resources.title);
+    let overdue = resources.overdue(today).len();
+    if overdue > 0 {
+        say!(s, "{overdue} overdue: see the items marked OVERDUE below");
+    }
     say!(s, "\nItems");
     if resources.items.is_empty() {
         say!(s, "  (none)");
@@ -194,7 +205,16 @@ fn render_resources(resources: &Resources, name: &dyn Fn(&str) -> String) -> Str
                 .map(|c| format!("kept by {}", name(c))),
         );
         for loan in resources.open_loans(&item.id) {
-            extras.push(format!("lent to {} until {}", name(&loan.to), loan.due));
+            let overdue = if loan.is_overdue(today) {
+                ", OVERDUE"
+            } else {
+                ""
+            };
+            extras.push(format!(
+                "lent to {} until {}{overdue}",
+                name(&loan.to),
+                loan.due
+            ));
         }
         say!(
             s,

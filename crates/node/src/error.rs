@@ -32,7 +32,7 @@ pub enum Error {
     #[error("this device is not a member of group {group}")]
     NotAMember { group: String },
     /// A document of the wrong kind for the command.
-    #[error("document {doc} is a {found}, not a {expected}")]
+    #[error("document {doc} is {}, not {}", with_article(*found), with_article(*expected))]
     WrongKind {
         doc: String,
         expected: mutual_docs::Kind,
@@ -50,7 +50,14 @@ pub enum Error {
     /// A document operation was refused.
     #[error(transparent)]
     Doc(#[from] mutual_docs::Error),
-    /// A membership change was refused.
-    #[error(transparent)]
-    Membership(#[from] mutual_auth::Rejected),
+}
+
+/// "an assembly", "a board": a kind as a person would say it.
+fn with_article(kind: mutual_docs::Kind) -> &'static str {
+    match kind {
+        mutual_docs::Kind::Assembly => "an assembly",
+        mutual_docs::Kind::Board => "a board",
+        mutual_docs::Kind::Resources => "a resources list",
+        mutual_docs::Kind::Index => "a group index",
+    }
 }

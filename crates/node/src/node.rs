@@ -25,21 +25,33 @@ pub struct Node {
     identity: Option<Identity>,
 }
 
-/// A document loaded for editing: its record, contents, and heads as stored.
+/// A document loaded for editing: its record, contents, and where its storage stood.
 struct Opened {
     record: DocRecord,
     doc: Document,
     stored_heads: Vec<ChangeHash>,
+    /// How many chunks it was stored in, and the last one's seq.
     chunks: usize,
+    last_seq: i64,
 }
 
 impl Opened {
-    /// The write that appends what changed since the document was loaded.
+    /// The write that stores what changed since the document was loaded: the changes
+    /// appended, or, once it has many chunks, everything folded into one snapshot in the
+    /// same transaction (so compaction never needs a write of its own).
     fn changes(&mut self) -> Write {
-        let bytes = self.doc.automerge_mut().save_after(&self.stored_heads);
-        Write::Changes {
-            doc_id: self.record.doc_id.clone(),
-            bytes,
+        let doc_id = self.record.doc_id.clone();
+        if self.chunks + 1 >= COMPACT_AFTER_CHUNKS {
+            Write::Compact {
+                doc_id,
+                through_seq: self.last_seq,
+                snapshot: self.doc.automerge_mut().save(),
+            }
+        } else {
+            Write::Changes {
+                doc_id,
+                bytes: self.doc.automerge_mut().save_after(&self.stored_heads),
+            }
         }
     }
 }
@@ -150,7 +162,8 @@ impl Node {
 
     /// All groups of this device.
     pub fn groups(&self) -> Result<Vec<GroupSummary>, Error> {
-        let me = self.identity()?.member.id();
+        // By device, as `require_member` decides: an unlinked device holds no role.
+        let device = self.identity()?.device.id();
         let mut groups = Vec::new();
         for record in self.store.groups()? {
             let group_id = parse_group_id(&record.group_id)?;
@@ -159,7 +172,10 @@ impl Node {
             groups.push(GroupSummary {
                 id: record.group_id.clone(),
                 name: index.group_name.clone(),
-                role: log.state().member(&me).map(|m| m.role.to_string()),
+                role: log
+                    .state()
+                    .member_of_device(&device)
+                    .map(|m| m.role.to_string()),
                 members: log.state().members.len(),
                 docs: index.entries.iter().filter(|d| !d.archived).count(),
             });
@@ -256,11 +272,9 @@ impl Node {
         let prefix = prefix.trim().to_ascii_lowercase();
         let mut matches = Vec::new();
         if !prefix.is_empty() {
-            for id in self.store.docs_with_prefix(&prefix)? {
-                if let Some(record) = self.store.doc(&id)?
-                    && record.kind != Kind::Index.to_string()
-                {
-                    matches.push(id);
+            for record in self.store.docs_with_prefix(&prefix)? {
+                if record.kind != Kind::Index.as_str() {
+                    matches.push(record.doc_id);
                 }
             }
         }
@@ -521,6 +535,7 @@ impl Node {
             doc,
             stored_heads,
             chunks: stored.chunks,
+            last_seq: stored.last_seq,
         })
     }
 
@@ -547,31 +562,10 @@ impl Node {
         }
     }
 
-    /// Commits `writes` and what changed in `docs` in one transaction, then compacts any of
-    /// the documents that has gathered many chunks.
+    /// Commits `writes` and what changed in `docs`, in one transaction.
     fn commit(&mut self, mut writes: Vec<Write>, docs: &mut [&mut Opened]) -> Result<(), Error> {
         writes.extend(docs.iter_mut().map(|opened| opened.changes()));
-        self.store.commit(&writes)?;
-        for opened in docs {
-            opened.chunks += 1;
-            self.compact_if_due(opened);
-        }
-        Ok(())
-    }
-
-    /// Folds a document's chunks into one snapshot once there are many. The edit is
-    /// already durable, so a failure here loses nothing: it is retried at the next edit.
-    fn compact_if_due(&mut self, opened: &mut Opened) {
-        if opened.chunks < COMPACT_AFTER_CHUNKS {
-            return;
-        }
-        let doc_id = opened.record.doc_id.clone();
-        let snapshot = opened.doc.automerge_mut().save();
-        if let Ok(Some(last)) = self.store.last_chunk_seq(&doc_id)
-            && self.store.compact(&doc_id, last, &snapshot).is_ok()
-        {
-            opened.chunks = 1;
-        }
+        Ok(self.store.commit(&writes)?)
     }
 }
 

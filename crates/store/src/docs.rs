@@ -51,15 +51,6 @@ fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<DocRecord> {
     })
 }
 
-pub(crate) fn of_group(conn: &Connection, group_id: &str) -> Result<Vec<DocRecord>, Error> {
-    let mut stmt = conn.prepare(
-        "SELECT doc_id, group_id, kind, created_at FROM docs WHERE group_id = ?1
-         ORDER BY created_at, doc_id",
-    )?;
-    let rows = stmt.query_map([group_id], from_row)?;
-    Ok(rows.collect::<Result<_, _>>()?)
-}
-
 pub(crate) fn get(conn: &Connection, doc_id: &str) -> Result<Option<DocRecord>, Error> {
     Ok(conn
         .query_row(
@@ -70,11 +61,12 @@ pub(crate) fn get(conn: &Connection, doc_id: &str) -> Result<Option<DocRecord>, 
         .optional()?)
 }
 
-pub(crate) fn with_prefix(conn: &Connection, prefix: &str) -> Result<Vec<String>, Error> {
+pub(crate) fn with_prefix(conn: &Connection, prefix: &str) -> Result<Vec<DocRecord>, Error> {
     let mut stmt = conn.prepare(
-        "SELECT doc_id FROM docs WHERE substr(doc_id, 1, length(?1)) = ?1 ORDER BY doc_id",
+        "SELECT doc_id, group_id, kind, created_at FROM docs
+         WHERE substr(doc_id, 1, length(?1)) = ?1 ORDER BY doc_id",
     )?;
-    let rows = stmt.query_map([prefix], |row| row.get(0))?;
+    let rows = stmt.query_map([prefix], from_row)?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
@@ -97,14 +89,6 @@ pub(crate) fn load(conn: &Connection, doc_id: &str) -> Result<DocBytes, Error> {
         return Err(Error::EmptyDoc(doc_id.to_owned()));
     }
     Ok(loaded)
-}
-
-pub(crate) fn last_seq(conn: &Connection, doc_id: &str) -> Result<Option<i64>, Error> {
-    Ok(conn.query_row(
-        "SELECT max(seq) FROM doc_chunks WHERE doc_id = ?1",
-        [doc_id],
-        |row| row.get(0),
-    )?)
 }
 
 pub(crate) fn compact(

@@ -14,7 +14,7 @@
 //! - When [`Store::commit`] returns `Ok`, the writes are on disk (WAL with
 //!   `synchronous = FULL`): they survive `kill -9` and a power cut.
 //! - A document is never rewritten whole to save one edit: edits append a chunk, and
-//!   [`Store::compact`] folds chunks into a snapshot now and then.
+//!   [`Write::Compact`] folds them into a snapshot now and then.
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
@@ -61,6 +61,16 @@ pub enum Write {
         doc_id: String,
         /// The bytes of `save_after` / the changes.
         bytes: Vec<u8>,
+    },
+    /// Replaces a document's chunks up to and including `through_seq` by `snapshot`, which
+    /// must hold everything they held (and may hold more). Later chunks stay after it.
+    Compact {
+        /// The document.
+        doc_id: String,
+        /// The last chunk folded in ([`DocBytes::last_seq`] when the document was read).
+        through_seq: i64,
+        /// A full Automerge save.
+        snapshot: Vec<u8>,
     },
 }
 
@@ -114,6 +124,11 @@ impl Store {
                 } => groups::insert_op(&tx, group_id, op_id, bytes)?,
                 Write::Doc(record) => docs::insert_doc(&tx, record)?,
                 Write::Changes { doc_id, bytes } => docs::append_chunk(&tx, doc_id, bytes)?,
+                Write::Compact {
+                    doc_id,
+                    through_seq,
+                    snapshot,
+                } => docs::compact(&tx, doc_id, *through_seq, snapshot)?,
             }
         }
         tx.commit()?;
@@ -145,43 +160,19 @@ impl Store {
         groups::ops(&self.conn, group_id)
     }
 
-    /// A group's documents, oldest first (the index document included).
-    pub fn docs(&self, group_id: &str) -> Result<Vec<DocRecord>, Error> {
-        docs::of_group(&self.conn, group_id)
-    }
-
     /// One document's record.
     pub fn doc(&self, doc_id: &str) -> Result<Option<DocRecord>, Error> {
         docs::get(&self.conn, doc_id)
     }
 
-    /// The ids of the documents whose id starts with `prefix`.
-    pub fn docs_with_prefix(&self, prefix: &str) -> Result<Vec<String>, Error> {
+    /// The documents whose id starts with `prefix`.
+    pub fn docs_with_prefix(&self, prefix: &str) -> Result<Vec<DocRecord>, Error> {
         docs::with_prefix(&self.conn, prefix)
     }
 
     /// A document's bytes, ready for Automerge's `load`: its chunks concatenated.
     pub fn load_doc(&self, doc_id: &str) -> Result<DocBytes, Error> {
         docs::load(&self.conn, doc_id)
-    }
-
-    /// The `seq` of the newest chunk of `doc_id`, if it has any.
-    pub fn last_chunk_seq(&self, doc_id: &str) -> Result<Option<i64>, Error> {
-        docs::last_seq(&self.conn, doc_id)
-    }
-
-    /// Replaces the chunks of `doc_id` up to and including `through_seq` by `snapshot`,
-    /// which must hold everything those chunks held. Later chunks stay after it.
-    pub fn compact(
-        &mut self,
-        doc_id: &str,
-        through_seq: i64,
-        snapshot: &[u8],
-    ) -> Result<(), Error> {
-        let tx = self.conn.transaction()?;
-        docs::compact(&tx, doc_id, through_seq, snapshot)?;
-        tx.commit()?;
-        Ok(())
     }
 
     /// SQLite's own consistency check of the database file: `true` when it reports "ok".
@@ -200,7 +191,7 @@ pub struct DocBytes {
     pub bytes: Vec<u8>,
     /// How many chunks there are (a snapshot counts as one).
     pub chunks: usize,
-    /// The `seq` of the last chunk, for [`Store::compact`].
+    /// The `seq` of the last chunk, for [`Write::Compact`].
     pub last_seq: i64,
 }
 

@@ -109,7 +109,13 @@ fn chunks_concatenate_in_order_and_compaction_keeps_later_chunks_after_the_snaps
 
     // A chunk lands between reading the document and compacting it.
     store.commit(&[changes("d1", b"cc")]).unwrap();
-    store.compact("d1", loaded.last_seq, b"AB").unwrap();
+    store
+        .commit(&[Write::Compact {
+            doc_id: "d1".into(),
+            through_seq: loaded.last_seq,
+            snapshot: b"AB".to_vec(),
+        }])
+        .unwrap();
     let after = store.load_doc("d1").unwrap();
     assert_eq!(after.bytes, b"ABcc");
     assert_eq!(after.chunks, 2);
@@ -156,7 +162,13 @@ fn prefixes_find_every_match_and_only_matches() {
     );
     assert_eq!(store.groups_with_prefix("abd").unwrap(), vec!["abd2"]);
     assert!(store.groups_with_prefix("%").unwrap().is_empty());
-    assert_eq!(store.docs_with_prefix("xy").unwrap(), vec!["xy1"]);
+    let found: Vec<_> = store
+        .docs_with_prefix("xy")
+        .unwrap()
+        .into_iter()
+        .map(|d| d.doc_id)
+        .collect();
+    assert_eq!(found, vec!["xy1"]);
 }
 
 #[test]

@@ -1,11 +1,11 @@
 //! `mutual assembly ...`: agenda, proposals, positions, decisions, minutes, actions.
 
+use mutual_docs::Kind;
 use mutual_docs::assembly::{self, AgendaStatus, Rule, Stance};
-use mutual_docs::{DocId, Kind};
 use mutual_node::Node;
 
 use super::board::from_one;
-use super::read_text;
+use super::{member, member_or_nobody, read_text};
 use crate::args::{self, AssemblyCommand};
 use crate::output::Output;
 
@@ -26,9 +26,11 @@ pub(crate) fn run(node: &mut Node, command: AssemblyCommand, out: &Output) -> an
             );
             // Resolve every name first, then change everything in one edit: all or nothing.
             let facilitator = facilitator
-                .map(|who| member(node, &doc, &who))
+                .map(|who| member_or_nobody(node, &doc, &who))
                 .transpose()?;
-            let note_taker = note_taker.map(|who| member(node, &doc, &who)).transpose()?;
+            let note_taker = note_taker
+                .map(|who| member_or_nobody(node, &doc, &who))
+                .transpose()?;
             node.edit(&doc, Kind::Assembly, |d, s| {
                 if let Some(when) = &when {
                     assembly::set_scheduled_at(d, s, non_empty(when))?;
@@ -52,9 +54,7 @@ pub(crate) fn run(node: &mut Node, command: AssemblyCommand, out: &Output) -> an
             absent,
         } => {
             let doc = node.resolve_doc(&doc)?;
-            let who = node
-                .resolve_member(&node.group_of(&doc)?, &who)?
-                .to_string();
+            let who = member(node, &doc, &who)?;
             node.edit(&doc, Kind::Assembly, |d, s| {
                 if absent {
                     assembly::mark_absent(d, s, &who)
@@ -204,7 +204,7 @@ pub(crate) fn run(node: &mut Node, command: AssemblyCommand, out: &Output) -> an
         } => {
             let doc = node.resolve_doc(&doc)?;
             let assignee = match assignee {
-                Some(who) => member(node, &doc, &who)?,
+                Some(who) => member_or_nobody(node, &doc, &who)?,
                 None => None,
             };
             out.created(&node.edit(&doc, Kind::Assembly, |d, s| {
@@ -233,16 +233,6 @@ pub(crate) fn run(node: &mut Node, command: AssemblyCommand, out: &Output) -> an
             out.created(&node.action_to_card(&doc, &action, &board, &column)?)
         }
     }
-}
-
-/// A member named on the command line, or none for an empty argument (which clears).
-fn member(node: &Node, doc: &DocId, who: &str) -> anyhow::Result<Option<String>> {
-    if who.trim().is_empty() {
-        return Ok(None);
-    }
-    Ok(Some(
-        node.resolve_member(&node.group_of(doc)?, who)?.to_string(),
-    ))
 }
 
 /// An empty argument clears a field.

@@ -69,9 +69,7 @@ pub(crate) fn run(node: &mut Node, command: BoardCommand, out: &Output) -> anyho
         }
         C::Assign { doc, card, member } => {
             let doc = node.resolve_doc(&doc)?;
-            let member = node
-                .resolve_member(&node.group_of(&doc)?, &member)?
-                .to_string();
+            let member = super::member(node, &doc, &member)?;
             node.edit(&doc, Kind::Board, |d, s| {
                 board::assign(d, s, &card, &member)
             })?;
@@ -79,9 +77,7 @@ pub(crate) fn run(node: &mut Node, command: BoardCommand, out: &Output) -> anyho
         }
         C::Unassign { doc, card, member } => {
             let doc = node.resolve_doc(&doc)?;
-            let member = node
-                .resolve_member(&node.group_of(&doc)?, &member)?
-                .to_string();
+            let member = super::member(node, &doc, &member)?;
             node.edit(&doc, Kind::Board, |d, s| {
                 board::unassign(d, s, &card, &member)
             })?;

@@ -9,7 +9,7 @@ use std::io::Read;
 use std::path::Path;
 
 use anyhow::Context;
-use mutual_docs::Kind;
+use mutual_docs::{DocId, Kind};
 use mutual_node::Node;
 use mutual_node::view::{DocSummary, GroupSummary, GroupView, HistoryEntry, WhoAmI};
 
@@ -78,7 +78,8 @@ fn doc(node: &mut Node, command: DocCommand, out: &Output) -> anyhow::Result<()>
             let doc = node.resolve_doc(&doc)?;
             let view = node.doc(&doc)?;
             let names = node.member_names(&node.group_of(&doc)?)?;
-            out.show(&view, |view| render::doc(view, &names))
+            let today = jiff::Zoned::now().date().to_string();
+            out.show(&view, |view| render::doc(view, &names, &today))
         }
         DocCommand::Rename { doc, title } => {
             let doc = node.resolve_doc(&doc)?;
@@ -111,6 +112,23 @@ fn debug(node: &mut Node, command: DebugCommand, out: &Output) -> anyhow::Result
             out.done("ok")
         }
     }
+}
+
+/// A member named on the command line (name, id prefix or `me`), as a member id.
+pub(crate) fn member(node: &Node, doc: &DocId, who: &str) -> anyhow::Result<String> {
+    Ok(node.resolve_member(&node.group_of(doc)?, who)?.to_string())
+}
+
+/// The same, where an empty argument means nobody (to clear a field).
+pub(crate) fn member_or_nobody(
+    node: &Node,
+    doc: &DocId,
+    who: &str,
+) -> anyhow::Result<Option<String>> {
+    if who.trim().is_empty() {
+        return Ok(None);
+    }
+    member(node, doc, who).map(Some)
 }
 
 /// The text of a `--text` / `--file` argument.

@@ -1,10 +1,12 @@
 //! `mutual resource ...`: items, lending, needs and offers.
 
+use mutual_docs::Kind;
 use mutual_docs::resources::{self, ItemStatus, ItemUpdate, NeedOfferKind, NewItem};
-use mutual_docs::{DocId, Kind};
 use mutual_node::Node;
 
 use super::board::from_one;
+use super::member;
+use super::member_or_nobody;
 use crate::args::{self, ResourceCommand};
 use crate::output::Output;
 
@@ -53,11 +55,9 @@ pub(crate) fn run(node: &mut Node, command: ResourceCommand, out: &Output) -> an
             let doc = node.resolve_doc(&doc)?;
             // An empty value clears an optional field.
             let clearable = |v: Option<String>| v.map(|v| Some(v).filter(|v| !v.trim().is_empty()));
-            let custodian = match custodian {
-                Some(who) if who.trim().is_empty() => Some(None),
-                Some(who) => Some(Some(member(node, &doc, &who)?)),
-                None => None,
-            };
+            let custodian = custodian
+                .map(|who| member_or_nobody(node, &doc, &who))
+                .transpose()?;
             let update = ItemUpdate {
                 name,
                 category: clearable(category),
@@ -141,10 +141,6 @@ fn post(
     out.created(&node.edit(&doc, Kind::Resources, |d, s| {
         resources::add_need_offer(d, s, kind, text)
     })?)
-}
-
-fn member(node: &Node, doc: &DocId, who: &str) -> anyhow::Result<String> {
-    Ok(node.resolve_member(&node.group_of(doc)?, who)?.to_string())
 }
 
 fn item_status(status: args::ItemStatus) -> ItemStatus {
