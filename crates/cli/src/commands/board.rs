@@ -3,149 +3,126 @@
 use mutual_docs::{Kind, board};
 use mutual_node::Node;
 
-use super::read_text;
+use super::{change, create, member, read_text};
 use crate::args::BoardCommand;
 use crate::output::Output;
+
+const BOARD: Kind = Kind::Board;
 
 pub(crate) fn run(node: &mut Node, command: BoardCommand, out: &Output) -> anyhow::Result<()> {
     use BoardCommand as C;
     match command {
-        C::AddColumn { doc, name } => {
-            let doc = node.resolve_doc(&doc)?;
-            out.created(&node.edit(&doc, Kind::Board, |d, s| board::add_column(d, s, &name))?)
-        }
+        C::AddColumn { doc, name } => create(node, out, &doc, BOARD, |d, s| {
+            board::add_column(d, s, &name)
+        }),
         C::RenameColumn { doc, column, name } => {
-            let doc = node.resolve_doc(&doc)?;
-            node.edit(&doc, Kind::Board, |d, s| {
+            change(node, out, &doc, BOARD, "Renamed the column.", |d, s| {
                 board::rename_column(d, s, &column, &name)
-            })?;
-            out.done("Renamed the column.")
+            })
         }
         C::MoveColumn {
             doc,
             column,
             position,
-        } => {
-            let doc = node.resolve_doc(&doc)?;
-            let position = from_one(position);
-            node.edit(&doc, Kind::Board, |d, s| {
-                board::move_column(d, s, &column, position)
-            })?;
-            out.done("Moved the column.")
-        }
-        C::AddCard { doc, column, title } => {
-            let doc = node.resolve_doc(&doc)?;
-            out.created(&node.edit(&doc, Kind::Board, |d, s| {
-                board::add_card(d, s, &column, &title)
-            })?)
-        }
+        } => change(node, out, &doc, BOARD, "Moved the column.", |d, s| {
+            board::move_column(d, s, &column, from_one(position))
+        }),
+        C::AddCard { doc, column, title } => create(node, out, &doc, BOARD, |d, s| {
+            board::add_card(d, s, &column, &title)
+        }),
         C::MoveCard {
             doc,
             card,
             column,
             position,
-        } => {
-            let doc = node.resolve_doc(&doc)?;
-            let position = position.map(from_one);
-            node.edit(&doc, Kind::Board, |d, s| {
-                board::move_card(d, s, &card, &column, position)
-            })?;
-            out.done("Moved the card.")
-        }
+        } => change(node, out, &doc, BOARD, "Moved the card.", |d, s| {
+            board::move_card(d, s, &card, &column, position.map(from_one))
+        }),
         C::RenameCard { doc, card, title } => {
-            let doc = node.resolve_doc(&doc)?;
-            node.edit(&doc, Kind::Board, |d, s| {
+            change(node, out, &doc, BOARD, "Renamed the card.", |d, s| {
                 board::set_card_title(d, s, &card, &title)
-            })?;
-            out.done("Renamed the card.")
+            })
         }
         C::Describe { doc, card, text } => {
-            let doc = node.resolve_doc(&doc)?;
             let text = read_text(text)?;
-            node.edit(&doc, Kind::Board, |d, s| {
-                board::set_description(d, s, &card, &text)
-            })?;
-            out.done("Updated the description.")
+            change(
+                node,
+                out,
+                &doc,
+                BOARD,
+                "Updated the description.",
+                |d, s| board::set_description(d, s, &card, &text),
+            )
         }
-        C::Assign { doc, card, member } => {
-            let doc = node.resolve_doc(&doc)?;
-            let member = super::member(node, &doc, &member)?;
-            node.edit(&doc, Kind::Board, |d, s| {
-                board::assign(d, s, &card, &member)
-            })?;
-            out.done("Assigned.")
+        C::Assign {
+            doc,
+            card,
+            member: who,
+        } => {
+            let who = member(node, &node.resolve_doc(&doc)?, &who)?;
+            change(node, out, &doc, BOARD, "Assigned.", |d, s| {
+                board::assign(d, s, &card, &who)
+            })
         }
-        C::Unassign { doc, card, member } => {
-            let doc = node.resolve_doc(&doc)?;
-            let member = super::member(node, &doc, &member)?;
-            node.edit(&doc, Kind::Board, |d, s| {
-                board::unassign(d, s, &card, &member)
-            })?;
-            out.done("Unassigned.")
+        C::Unassign {
+            doc,
+            card,
+            member: who,
+        } => {
+            let who = member(node, &node.resolve_doc(&doc)?, &who)?;
+            change(node, out, &doc, BOARD, "Unassigned.", |d, s| {
+                board::unassign(d, s, &card, &who)
+            })
         }
-        C::Label { doc, card, label } => {
-            let doc = node.resolve_doc(&doc)?;
-            node.edit(&doc, Kind::Board, |d, s| {
-                board::add_label(d, s, &card, &label)
-            })?;
-            out.done("Labelled.")
-        }
+        C::Label { doc, card, label } => change(node, out, &doc, BOARD, "Labelled.", |d, s| {
+            board::add_label(d, s, &card, &label)
+        }),
         C::Unlabel { doc, card, label } => {
-            let doc = node.resolve_doc(&doc)?;
-            node.edit(&doc, Kind::Board, |d, s| {
+            change(node, out, &doc, BOARD, "Removed the label.", |d, s| {
                 board::remove_label(d, s, &card, &label)
-            })?;
-            out.done("Removed the label.")
+            })
         }
         C::Due {
             doc,
             card,
             date,
             clear: _,
-        } => {
-            let doc = node.resolve_doc(&doc)?;
-            node.edit(&doc, Kind::Board, |d, s| {
-                board::set_due(d, s, &card, date.as_deref())
-            })?;
-            out.done("Set the due date.")
-        }
-        C::Check { doc, card, text } => {
-            let doc = node.resolve_doc(&doc)?;
-            out.created(&node.edit(&doc, Kind::Board, |d, s| {
-                board::add_check_item(d, s, &card, &text)
-            })?)
-        }
+        } => change(node, out, &doc, BOARD, "Set the due date.", |d, s| {
+            board::set_due(d, s, &card, date.as_deref())
+        }),
+        C::Check { doc, card, text } => create(node, out, &doc, BOARD, |d, s| {
+            board::add_check_item(d, s, &card, &text)
+        }),
         C::Tick {
             doc,
             card,
             item,
             undo,
         } => {
-            let doc = node.resolve_doc(&doc)?;
-            node.edit(&doc, Kind::Board, |d, s| {
-                board::set_check_done(d, s, &card, &item, !undo)
-            })?;
-            out.done(if undo {
+            let done = if undo {
                 "Marked not done."
             } else {
                 "Marked done."
+            };
+            change(node, out, &doc, BOARD, done, |d, s| {
+                board::set_check_done(d, s, &card, &item, !undo)
             })
         }
-        C::Comment { doc, card, text } => {
-            let doc = node.resolve_doc(&doc)?;
-            out.created(&node.edit(&doc, Kind::Board, |d, s| {
-                board::add_comment(d, s, &card, &text)
-            })?)
-        }
-        C::DeleteCard { doc, card } => {
-            let doc = node.resolve_doc(&doc)?;
-            node.edit(&doc, Kind::Board, |d, s| board::delete_card(d, s, &card))?;
-            out.done("Deleted the card (restore it with `mutual board restore-card`).")
-        }
+        C::Comment { doc, card, text } => create(node, out, &doc, BOARD, |d, s| {
+            board::add_comment(d, s, &card, &text)
+        }),
+        C::DeleteCard { doc, card } => change(
+            node,
+            out,
+            &doc,
+            BOARD,
+            "Deleted the card (restore it with `mutual board restore-card`).",
+            |d, s| board::delete_card(d, s, &card),
+        ),
         C::RestoreCard { doc, card } => {
-            let doc = node.resolve_doc(&doc)?;
-            node.edit(&doc, Kind::Board, |d, s| board::restore_card(d, s, &card))?;
-            out.done("Restored the card.")
+            change(node, out, &doc, BOARD, "Restored the card.", |d, s| {
+                board::restore_card(d, s, &card)
+            })
         }
     }
 }
@@ -166,9 +143,7 @@ pub(crate) fn add_cards(
     let doc = node.resolve_doc(doc)?;
     for i in 0..count {
         let title = format!("card {i}");
-        let id = node.edit(&doc, Kind::Board, |d, s| {
-            board::add_card(d, s, column, &title)
-        })?;
+        let id = node.edit(&doc, BOARD, |d, s| board::add_card(d, s, column, &title))?;
         crate::output::emit(&format!("{id}\n"))?;
     }
     Ok(())

@@ -9,7 +9,7 @@ use std::io::Read;
 use std::path::Path;
 
 use anyhow::Context;
-use mutual_docs::{DocId, Kind};
+use mutual_docs::{DocId, Document, Kind, Stamp};
 use mutual_node::Node;
 use mutual_node::view::{DocSummary, GroupSummary, GroupView, HistoryEntry, WhoAmI};
 
@@ -112,6 +112,32 @@ fn debug(node: &mut Node, command: DebugCommand, out: &Output) -> anyhow::Result
             out.done("ok")
         }
     }
+}
+
+/// One typed edit of the document named by `doc` (an id prefix), confirmed with `done`.
+pub(crate) fn change(
+    node: &mut Node,
+    out: &Output,
+    doc: &str,
+    kind: Kind,
+    done: &str,
+    edit: impl FnOnce(&mut Document, &Stamp) -> Result<(), mutual_docs::Error>,
+) -> anyhow::Result<()> {
+    let doc = node.resolve_doc(doc)?;
+    node.edit(&doc, kind, edit)?;
+    out.done(done)
+}
+
+/// One typed edit that creates something in the document named by `doc`; prints its id.
+pub(crate) fn create(
+    node: &mut Node,
+    out: &Output,
+    doc: &str,
+    kind: Kind,
+    edit: impl FnOnce(&mut Document, &Stamp) -> Result<String, mutual_docs::Error>,
+) -> anyhow::Result<()> {
+    let doc = node.resolve_doc(doc)?;
+    out.created(&node.edit(&doc, kind, edit)?)
 }
 
 /// A member named on the command line (name, id prefix or `me`), as a member id.
