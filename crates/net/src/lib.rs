@@ -1,0 +1,328 @@
+//! The libp2p side of a Mutual node: transports, discovery, relaying, and the streams that
+//! carry sync frames between member devices.
+//!
+//! [`Net`] owns a libp2p `Swarm` with TCP and QUIC (Noise, Yamux), identify, ping, mDNS
+//! (optional), relay client and server, DCUtR hole punching, AutoNAT, connection limits, and
+//! the [`SYNC_PROTOCOL`] stream protocol. The node's event loop calls [`Net::next_event`]
+//! continuously and opens outbound streams through a [`Net::control`] handle; this crate
+//! spawns no task of its own and knows nothing of groups or frames' contents.
+//!
+//! Invariants:
+//! - A peer is reported [`Event::Connected`] once, when its first connection is established,
+//!   and [`Event::Disconnected`] once, when its last one closes, however many connections
+//!   mDNS, dialing and relaying open between two devices.
+//! - The `PeerId` of every event is the one the Noise handshake authenticated.
+
+use std::time::Duration;
+
+use futures::StreamExt;
+use libp2p::swarm::behaviour::toggle::Toggle;
+use libp2p::swarm::{NetworkBehaviour, SwarmEvent};
+use libp2p::{
+    Multiaddr, PeerId, StreamProtocol, Swarm, autonat, connection_limits, dcutr, identify,
+    identity, mdns, noise, ping, relay, tcp, yamux,
+};
+
+pub use libp2p::{Stream, multiaddr};
+pub use libp2p_stream::Control;
+
+/// The stream protocol that carries sync frames.
+pub const SYNC_PROTOCOL: StreamProtocol = StreamProtocol::new("/mutual/sync/1");
+
+/// What identify announces: this is a Mutual node speaking protocol generation 1.
+const PROTOCOL_VERSION: &str = "/mutual/1";
+
+/// How a [`Net`] is set up.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where to listen; default: every interface, a free TCP port and a free QUIC port.
+    pub listen: Vec<Multiaddr>,
+    /// Discover peers on the local network by mDNS.
+    pub mdns: bool,
+    /// Relay for other members who cannot reach each other directly.
+    pub relay_server: bool,
+    /// At most this many connections in all.
+    pub max_connections: u32,
+    /// At most this many connections with one peer (mDNS makes both sides dial).
+    pub max_connections_per_peer: u32,
+    /// Close a connection with no stream open for this long.
+    pub idle_timeout: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: {
+                use multiaddr::Protocol;
+                let any = Multiaddr::empty().with(Protocol::Ip4(std::net::Ipv4Addr::UNSPECIFIED));
+                vec![
+                    any.clone().with(Protocol::Tcp(0)),
+                    any.with(Protocol::Udp(0)).with(Protocol::QuicV1),
+                ]
+            },
+            mdns: true,
+            relay_server: true,
+            max_connections: 256,
+            max_connections_per_peer: 4,
+            idle_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+/// What happened on the network.
+#[derive(Debug)]
+pub enum Event {
+    /// Now listening on this address.
+    Listening { address: Multiaddr },
+    /// The first connection with `peer` is up. `dialer`: this side dialed it.
+    Connected {
+        peer: PeerId,
+        address: Multiaddr,
+        dialer: bool,
+    },
+    /// The last connection with `peer` closed.
+    Disconnected { peer: PeerId },
+    /// `peer` opened a sync stream to this node.
+    InboundStream { peer: PeerId, stream: Stream },
+    /// mDNS found `peer` on the local network at these addresses.
+    Discovered {
+        peer: PeerId,
+        addresses: Vec<Multiaddr>,
+    },
+    /// A dial failed.
+    DialFailed { peer: Option<PeerId>, error: String },
+}
+
+/// What can go wrong setting up or using the network.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The transports could not be built.
+    #[error("cannot set up the network transports: {0}")]
+    Transport(String),
+    /// The address cannot be listened on.
+    #[error("cannot listen on {address}: {reason}")]
+    Listen { address: Multiaddr, reason: String },
+    /// The address cannot be dialed.
+    #[error("cannot dial {address}: {reason}")]
+    Dial { address: String, reason: String },
+}
+
+#[derive(NetworkBehaviour)]
+struct Behaviour {
+    limits: connection_limits::Behaviour,
+    stream: libp2p_stream::Behaviour,
+    identify: identify::Behaviour,
+    ping: ping::Behaviour,
+    mdns: Toggle<mdns::tokio::Behaviour>,
+    relay_client: relay::client::Behaviour,
+    relay_server: Toggle<relay::Behaviour>,
+    dcutr: dcutr::Behaviour,
+    autonat: autonat::Behaviour,
+}
+
+/// A node's swarm.
+pub struct Net {
+    swarm: Swarm<Behaviour>,
+    incoming: libp2p_stream::IncomingStreams,
+}
+
+impl std::fmt::Debug for Net {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Net")
+            .field("peer_id", self.swarm.local_peer_id())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Net {
+    /// Builds the swarm for the device whose key is `keypair` and starts listening.
+    pub fn new(keypair: identity::Keypair, config: &Config) -> Result<Net, Error> {
+        let transport_error = |e: &dyn std::fmt::Display| Error::Transport(e.to_string());
+        let mdns_enabled = config.mdns;
+        let relay_server = config.relay_server;
+        let limits = connection_limits::ConnectionLimits::default()
+            .with_max_established(Some(config.max_connections))
+            .with_max_established_per_peer(Some(config.max_connections_per_peer));
+        let mut swarm = libp2p::SwarmBuilder::with_existing_identity(keypair)
+            .with_tokio()
+            .with_tcp(
+                tcp::Config::default().nodelay(true),
+                noise::Config::new,
+                yamux::Config::default,
+            )
+            .map_err(|e| transport_error(&e))?
+            .with_quic()
+            .with_relay_client(noise::Config::new, yamux::Config::default)
+            .map_err(|e| transport_error(&e))?
+            .with_behaviour(|key, relay_client| {
+                let peer_id = key.public().to_peer_id();
+                let mdns = if mdns_enabled {
+                    Some(mdns::tokio::Behaviour::new(
+                        mdns::Config::default(),
+                        peer_id,
+                    )?)
+                } else {
+                    None
+                };
+                Ok::<_, Box<dyn std::error::Error + Send + Sync>>(Behaviour {
+                    limits: connection_limits::Behaviour::new(limits),
+                    stream: libp2p_stream::Behaviour::new(),
+                    identify: identify::Behaviour::new(identify::Config::new(
+                        PROTOCOL_VERSION.into(),
+                        key.public(),
+                    )),
+                    ping: ping::Behaviour::default(),
+                    mdns: mdns.into(),
+                    relay_client,
+                    relay_server: relay_server
+                        .then(|| relay::Behaviour::new(peer_id, relay::Config::default()))
+                        .into(),
+                    dcutr: dcutr::Behaviour::new(peer_id),
+                    autonat: autonat::Behaviour::new(peer_id, autonat::Config::default()),
+                })
+            })
+            .map_err(|e| transport_error(&e))?
+            .with_swarm_config(|c| c.with_idle_connection_timeout(config.idle_timeout))
+            .build();
+        let incoming = swarm
+            .behaviour()
+            .stream
+            .new_control()
+            .accept(SYNC_PROTOCOL)
+            .map_err(|e| transport_error(&e))?;
+        for address in &config.listen {
+            swarm
+                .listen_on(address.clone())
+                .map_err(|e| Error::Listen {
+                    address: address.clone(),
+                    reason: e.to_string(),
+                })?;
+        }
+        Ok(Net { swarm, incoming })
+    }
+
+    /// This device's peer id.
+    pub fn peer_id(&self) -> PeerId {
+        *self.swarm.local_peer_id()
+    }
+
+    /// A handle for opening sync streams (`control.open_stream(peer, SYNC_PROTOCOL)`) from
+    /// another task.
+    pub fn control(&self) -> Control {
+        self.swarm.behaviour().stream.new_control()
+    }
+
+    /// Dials an address now (which may name the peer with a trailing `/p2p/PEER_ID`).
+    pub fn dial(&mut self, address: Multiaddr) -> Result<(), Error> {
+        self.swarm.dial(address.clone()).map_err(|e| Error::Dial {
+            address: address.to_string(),
+            reason: e.to_string(),
+        })
+    }
+
+    /// Dials a known peer at any of its known addresses.
+    pub fn dial_peer(&mut self, peer: PeerId, addresses: Vec<Multiaddr>) -> Result<(), Error> {
+        let opts = libp2p::swarm::dial_opts::DialOpts::peer_id(peer)
+            .addresses(addresses)
+            .build();
+        self.swarm.dial(opts).map_err(|e| Error::Dial {
+            address: peer.to_string(),
+            reason: e.to_string(),
+        })
+    }
+
+    /// Closes every connection with `peer`.
+    pub fn disconnect(&mut self, peer: PeerId) {
+        // An error only says there was no connection to close.
+        let _ = self.swarm.disconnect_peer_id(peer);
+    }
+
+    /// Whether any connection with `peer` is up.
+    pub fn is_connected(&self, peer: &PeerId) -> bool {
+        self.swarm.is_connected(peer)
+    }
+
+    /// The addresses this node listens on now.
+    pub fn listen_addresses(&self) -> Vec<Multiaddr> {
+        self.swarm.listeners().cloned().collect()
+    }
+
+    /// Listens through `relay` (an address ending in the relay's `/p2p/ID`), so that peers
+    /// who cannot reach this node directly can through the relay.
+    pub fn listen_via_relay(&mut self, relay: Multiaddr) -> Result<(), Error> {
+        let address = relay.with(multiaddr::Protocol::P2pCircuit);
+        self.swarm
+            .listen_on(address.clone())
+            .map(|_| ())
+            .map_err(|e| Error::Listen {
+                address,
+                reason: e.to_string(),
+            })
+    }
+
+    /// The next event worth the node's attention. Must be polled continuously: the swarm
+    /// only makes progress while this is awaited.
+    pub async fn next_event(&mut self) -> Event {
+        loop {
+            tokio::select! {
+                event = self.swarm.select_next_some() => {
+                    if let Some(event) = self.translate(event) {
+                        return event;
+                    }
+                }
+                Some((peer, stream)) = self.incoming.next() => {
+                    return Event::InboundStream { peer, stream };
+                }
+            }
+        }
+    }
+
+    fn translate(&mut self, event: SwarmEvent<BehaviourEvent>) -> Option<Event> {
+        match event {
+            SwarmEvent::NewListenAddr { address, .. } => Some(Event::Listening { address }),
+            SwarmEvent::ConnectionEstablished {
+                peer_id,
+                endpoint,
+                num_established,
+                ..
+            } if num_established.get() == 1 => Some(Event::Connected {
+                peer: peer_id,
+                address: endpoint.get_remote_address().clone(),
+                dialer: endpoint.is_dialer(),
+            }),
+            SwarmEvent::ConnectionClosed {
+                peer_id,
+                num_established: 0,
+                ..
+            } => Some(Event::Disconnected { peer: peer_id }),
+            SwarmEvent::OutgoingConnectionError { peer_id, error, .. } => Some(Event::DialFailed {
+                peer: peer_id,
+                error: error.to_string(),
+            }),
+            SwarmEvent::Behaviour(BehaviourEvent::Mdns(mdns::Event::Discovered(found))) => {
+                // mDNS reports one (peer, address) pair at a time; the node wants them per peer.
+                let mut peers: Vec<(PeerId, Vec<Multiaddr>)> = Vec::new();
+                for (peer, address) in found {
+                    match peers.iter_mut().find(|(p, _)| *p == peer) {
+                        Some((_, addresses)) => addresses.push(address),
+                        None => peers.push((peer, vec![address])),
+                    }
+                }
+                let (peer, addresses) = peers.into_iter().next()?;
+                Some(Event::Discovered { peer, addresses })
+            }
+            SwarmEvent::Behaviour(BehaviourEvent::Identify(identify::Event::Received {
+                peer_id,
+                info,
+                ..
+            })) => {
+                // What a peer says it listens on helps the relay and hole punching reach it.
+                for address in info.listen_addrs {
+                    self.swarm.add_peer_address(peer_id, address);
+                }
+                None
+            }
+            _ => None,
+        }
+    }
+}
