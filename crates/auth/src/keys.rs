@@ -76,6 +76,7 @@ impl PublicKey {
     }
 
     /// The libp2p `PeerId` of the device with this key.
+    #[cfg(feature = "peer-id")]
     #[allow(clippy::expect_used)]
     pub fn peer_id(&self) -> libp2p_identity::PeerId {
         // Cannot fail: libp2p only rejects bytes that are not a curve point, and every
@@ -216,6 +217,7 @@ impl DeviceKey {
     }
 
     /// The device's libp2p `PeerId`.
+    #[cfg(feature = "peer-id")]
     pub fn peer_id(&self) -> libp2p_identity::PeerId {
         self.id().peer_id()
     }
@@ -226,6 +228,7 @@ impl DeviceKey {
     }
 
     /// The same key as a libp2p identity, for the transport (Noise) to authenticate with.
+    #[cfg(feature = "peer-id")]
     #[allow(clippy::expect_used)]
     pub fn to_libp2p_keypair(&self) -> libp2p_identity::Keypair {
         // Cannot fail: libp2p only rejects secrets that are not 32 bytes long. It zeroizes
@@ -395,6 +398,8 @@ fn device_message(member: &MemberId) -> Vec<u8> {
 mod tests {
     use super::*;
 
+    // The crate's dev-dependency on itself turns `peer-id` on, so this always runs in tests.
+    #[cfg(feature = "peer-id")]
     #[test]
     fn device_key_is_the_same_identity_in_libp2p() {
         let alice = DeviceKey::generate();

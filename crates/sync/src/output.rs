@@ -1,0 +1,104 @@
+//! [`Output`] and [`Event`]: what an [`crate::Engine`] asks its driver to do.
+
+use mutual_auth::{DeviceId, GroupId, SignedOp};
+use mutual_docs::{DocId, Kind};
+
+/// One effect for the driver. The outputs of one `handle` call are ordered: a `Persist*`
+/// output comes before any `Send` that relies on the data it persists, so a driver that
+/// performs them in order never acknowledges anything it has not saved.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Output {
+    /// Write this frame (length prefix included) to the peer's stream.
+    Send {
+        /// The peer's device.
+        peer: DeviceId,
+        /// The frame.
+        frame: Vec<u8>,
+    },
+    /// Close the session with this peer; the engine has already forgotten it.
+    Disconnect {
+        /// The peer's device.
+        peer: DeviceId,
+        /// Why, for the log.
+        reason: String,
+    },
+    /// Persist these ops, accepted from a peer, in this order (a causal order). For a group
+    /// new to this device the first op is its genesis.
+    PersistOps {
+        /// Their group.
+        group: GroupId,
+        /// The ops.
+        ops: Vec<SignedOp>,
+    },
+    /// Append these incremental save bytes (`save_after` the heads last persisted) to a
+    /// document this device already stores.
+    PersistChanges {
+        /// The document's group.
+        group: GroupId,
+        /// The document.
+        doc: DocId,
+        /// The bytes to append.
+        changes: Vec<u8>,
+    },
+    /// Store a document new to this device, received from a peer.
+    PersistNewDoc {
+        /// The document's group.
+        group: GroupId,
+        /// The document.
+        doc: DocId,
+        /// Its kind, read from its root.
+        kind: Kind,
+        /// A whole save of it.
+        bytes: Vec<u8>,
+    },
+    /// Something the node may want to show or log.
+    Event(Event),
+}
+
+/// Something that happened, for the node to show or log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// This device and the peer hold the same log and documents of the group.
+    PeerSynced {
+        /// The peer.
+        peer: DeviceId,
+        /// The group.
+        group: GroupId,
+    },
+    /// A document changed with data from a peer.
+    DocChanged {
+        /// The document's group.
+        group: GroupId,
+        /// The document.
+        doc: DocId,
+    },
+    /// The group's membership log changed.
+    MembershipChanged {
+        /// The group.
+        group: GroupId,
+    },
+    /// This device received the log of a group it was added to.
+    GroupJoined {
+        /// The group.
+        group: GroupId,
+    },
+    /// A peer broke the protocol or sent forged data; it was disconnected.
+    PeerRefused {
+        /// The peer.
+        peer: DeviceId,
+        /// Why.
+        reason: String,
+    },
+    /// A local input could not be applied (a bug in the driver, never a peer's doing).
+    LocalInputRefused {
+        /// Why.
+        reason: String,
+    },
+    /// A message was too large to be framed and was not sent.
+    NotSent {
+        /// The peer.
+        peer: DeviceId,
+        /// Why.
+        reason: String,
+    },
+}

@@ -1,0 +1,276 @@
+//! The wire: the messages two engines exchange and the frames that carry them.
+//!
+//! A frame is `[u32 big-endian length][body]`; a body is `[u8 version][postcard(Message)]`.
+//! Bodies longer than [`MAX_FRAME`] are refused when encoding and when decoding, so a peer
+//! can never make us buffer more than one maximal frame. [`FrameDecoder`] cuts a byte stream
+//! into bodies for the transport; [`decode_body`] turns one body into a [`Message`].
+
+use mutual_auth::{GroupId, OpId, SignedOp};
+use mutual_docs::DocId;
+use serde::{Deserialize, Serialize};
+
+/// The wire version this engine speaks: the first byte of every body, and `Hello::version`.
+pub const VERSION: u8 = 1;
+
+/// The largest frame body accepted or produced, in bytes (8 MiB).
+pub const MAX_FRAME: usize = 8 * 1024 * 1024;
+
+/// Bytes of the length prefix.
+pub const LEN_BYTES: usize = 4;
+
+/// An Automerge change hash, as raw bytes.
+pub type Hash = [u8; 32];
+
+/// What one side says about a group it shares with the other, in its own view.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Offer {
+    /// The group.
+    pub group: GroupId,
+    /// The heads of the sender's membership log; empty means "I do not have this group,
+    /// send me its log".
+    pub log_heads: Vec<OpId>,
+    /// SHA-256 over the sorted (doc id, sorted Automerge heads) of the group's non-empty
+    /// documents; all zeroes when the sender lacks the group.
+    pub docs_digest: Hash,
+}
+
+/// One message of the protocol. Variants are only ever appended: their index is the tag.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Message {
+    /// First message of a session, sent by both sides at once.
+    Hello {
+        /// The protocol version the sender speaks ([`VERSION`]).
+        version: u8,
+        /// One offer per group in which, in the sender's view, the receiver is a member's
+        /// device. Never anything about other groups.
+        offers: Vec<Offer>,
+    },
+    /// A later offer: the receiver became a member in the sender's view, or the sender asks
+    /// for a group it lacks (empty heads).
+    Offer(Offer),
+    /// Membership ops the receiver lacks, parents before children.
+    Ops {
+        /// Their group.
+        group: GroupId,
+        /// The ops.
+        ops: Vec<SignedOp>,
+    },
+    /// The heads of every non-empty document of a group, sent when the digests differ.
+    DocHeads {
+        /// The group.
+        group: GroupId,
+        /// The group's index document, if the sender knows it.
+        index: Option<DocId>,
+        /// Each document with its sorted heads.
+        docs: Vec<(DocId, Vec<Hash>)>,
+    },
+    /// One Automerge sync message (always V1: one change per chunk) for one document.
+    Sync {
+        /// The document's group.
+        group: GroupId,
+        /// The document.
+        doc: DocId,
+        /// `automerge::sync::Message::encode()`.
+        message: Vec<u8>,
+    },
+}
+
+impl Message {
+    /// The group a message is about; `None` for `Hello`, which may list several.
+    pub fn group(&self) -> Option<GroupId> {
+        match self {
+            Message::Hello { .. } => None,
+            Message::Offer(offer) => Some(offer.group),
+            Message::Ops { group, .. }
+            | Message::DocHeads { group, .. }
+            | Message::Sync { group, .. } => Some(*group),
+        }
+    }
+
+    /// A short name for logs and counters.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Message::Hello { .. } => "hello",
+            Message::Offer(_) => "offer",
+            Message::Ops { .. } => "ops",
+            Message::DocHeads { .. } => "doc-heads",
+            Message::Sync { .. } => "sync",
+        }
+    }
+}
+
+/// Why bytes are not a valid frame or message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    /// A body (declared or actual) is larger than [`MAX_FRAME`].
+    #[error("frame of {size} bytes is larger than the {MAX_FRAME} allowed")]
+    TooLarge {
+        /// Its size in bytes.
+        size: usize,
+    },
+    /// An empty body (no version byte).
+    #[error("empty frame")]
+    Empty,
+    /// The body's version byte is not one this engine speaks.
+    #[error("unsupported wire version {0} (this engine speaks {VERSION})")]
+    UnsupportedVersion(u8),
+    /// The body is not a valid postcard message.
+    #[error("malformed message: {0}")]
+    Malformed(String),
+}
+
+/// Encodes `message` as a whole frame: length prefix, version byte, postcard body.
+pub fn encode(message: &Message) -> Result<Vec<u8>, Error> {
+    let mut frame = vec![0; LEN_BYTES];
+    frame.push(VERSION);
+    let mut frame =
+        postcard::to_extend(message, frame).map_err(|e| Error::Malformed(e.to_string()))?;
+    let size = frame.len() - LEN_BYTES;
+    if size > MAX_FRAME {
+        return Err(Error::TooLarge { size });
+    }
+    // `size` ≤ MAX_FRAME < u32::MAX, so the conversion cannot fail.
+    let len = u32::try_from(size).map_err(|_| Error::TooLarge { size })?;
+    frame[..LEN_BYTES].copy_from_slice(&len.to_be_bytes());
+    Ok(frame)
+}
+
+/// Decodes one frame body (without its length prefix). Never panics.
+pub fn decode_body(body: &[u8]) -> Result<Message, Error> {
+    if body.len() > MAX_FRAME {
+        return Err(Error::TooLarge { size: body.len() });
+    }
+    let (&version, rest) = body.split_first().ok_or(Error::Empty)?;
+    if version != VERSION {
+        return Err(Error::UnsupportedVersion(version));
+    }
+    let (message, trailing) =
+        postcard::take_from_bytes::<Message>(rest).map_err(|e| Error::Malformed(e.to_string()))?;
+    if !trailing.is_empty() {
+        return Err(Error::Malformed(format!(
+            "{} trailing bytes",
+            trailing.len()
+        )));
+    }
+    Ok(message)
+}
+
+/// Cuts a byte stream into frame bodies. Feed it what the stream yields with
+/// [`FrameDecoder::push`], then take complete bodies with [`FrameDecoder::next_body`].
+///
+/// Memory: at most one incomplete frame (≤ [`MAX_FRAME`] + 4 bytes) plus what was pushed
+/// and not yet taken; a declared length above [`MAX_FRAME`] is an error at once, before
+/// anything of that frame is buffered.
+#[derive(Debug, Default)]
+pub struct FrameDecoder {
+    buf: Vec<u8>,
+    failed: Option<Error>,
+}
+
+impl FrameDecoder {
+    /// An empty decoder.
+    pub fn new() -> FrameDecoder {
+        FrameDecoder::default()
+    }
+
+    /// Appends bytes read from the stream.
+    pub fn push(&mut self, bytes: &[u8]) {
+        if self.failed.is_none() {
+            self.buf.extend_from_slice(bytes);
+        }
+    }
+
+    /// The next complete body, `Ok(None)` if more bytes are needed. After an error the
+    /// stream is unusable: every later call returns the same error.
+    pub fn next_body(&mut self) -> Result<Option<Vec<u8>>, Error> {
+        if let Some(error) = &self.failed {
+            return Err(error.clone());
+        }
+        let Some(prefix) = self.buf.first_chunk::<LEN_BYTES>() else {
+            return Ok(None);
+        };
+        let size = u32::from_be_bytes(*prefix) as usize;
+        if size > MAX_FRAME {
+            let error = Error::TooLarge { size };
+            self.failed = Some(error.clone());
+            self.buf = Vec::new();
+            return Err(error);
+        }
+        if self.buf.len() < LEN_BYTES + size {
+            return Ok(None);
+        }
+        let body = self.buf[LEN_BYTES..LEN_BYTES + size].to_vec();
+        self.buf.drain(..LEN_BYTES + size);
+        Ok(Some(body))
+    }
+
+    /// Bytes buffered and not yet returned.
+    pub fn buffered(&self) -> usize {
+        self.buf.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hello() -> Message {
+        Message::Hello {
+            version: VERSION,
+            offers: vec![Offer {
+                group: GroupId::from_bytes([7; 32]),
+                log_heads: vec![OpId::from_bytes([1; 32])],
+                docs_digest: [2; 32],
+            }],
+        }
+    }
+
+    #[test]
+    fn a_frame_round_trips_through_the_decoder_byte_by_byte() {
+        let frame = encode(&hello()).unwrap();
+        let mut decoder = FrameDecoder::new();
+        let mut bodies = Vec::new();
+        for byte in frame.iter().chain(frame.iter()) {
+            decoder.push(&[*byte]);
+            while let Some(body) = decoder.next_body().unwrap() {
+                bodies.push(body);
+            }
+        }
+        assert_eq!(bodies.len(), 2);
+        assert_eq!(decode_body(&bodies[0]).unwrap(), hello());
+        assert_eq!(decoder.buffered(), 0);
+    }
+
+    #[test]
+    fn an_oversized_length_is_refused_before_buffering() {
+        let mut decoder = FrameDecoder::new();
+        decoder.push(&u32::try_from(MAX_FRAME + 1).unwrap().to_be_bytes());
+        assert!(matches!(decoder.next_body(), Err(Error::TooLarge { .. })));
+        decoder.push(&[0; 16]);
+        assert!(decoder.next_body().is_err());
+        assert_eq!(decoder.buffered(), 0);
+    }
+
+    #[test]
+    fn an_oversized_message_is_not_encoded() {
+        let message = Message::Sync {
+            group: GroupId::from_bytes([0; 32]),
+            doc: DocId::from_bytes([0; 16]),
+            message: vec![0; MAX_FRAME],
+        };
+        assert!(matches!(encode(&message), Err(Error::TooLarge { .. })));
+    }
+
+    #[test]
+    fn bad_versions_trailing_bytes_and_garbage_are_errors() {
+        let frame = encode(&hello()).unwrap();
+        let mut body = frame[LEN_BYTES..].to_vec();
+        body[0] = 9;
+        assert_eq!(decode_body(&body), Err(Error::UnsupportedVersion(9)));
+        let mut body = frame[LEN_BYTES..].to_vec();
+        body.push(0);
+        assert!(matches!(decode_body(&body), Err(Error::Malformed(_))));
+        assert_eq!(decode_body(&[]), Err(Error::Empty));
+        assert!(decode_body(&[VERSION, 200, 1, 2]).is_err());
+    }
+}

@@ -1,0 +1,297 @@
+//! A tiny driver for engine pair tests: devices, a virtual clock, and frames delivered in
+//! rounds (one round = every frame in flight crosses once, i.e. half a round trip).
+#![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::{BTreeSet, VecDeque};
+
+use automerge::{ActorId, AutoCommit};
+use mutual_auth::{Action, DeviceCert, DeviceId, DeviceKey, GroupId, Log, MemberKey, Role};
+use mutual_docs::{DocId, Document, Kind, Stamp, board, index};
+use mutual_sync::wire::{self, FrameDecoder, Message};
+use mutual_sync::{Engine, Event, Input, Output};
+
+pub struct Device {
+    pub name: &'static str,
+    pub key: DeviceKey,
+    pub member: MemberKey,
+    pub engine: Engine,
+    /// Everything persisted from peers, in order.
+    pub persisted: Vec<Output>,
+    pub events: Vec<Event>,
+    pub disconnects: Vec<(DeviceId, String)>,
+}
+
+impl Device {
+    pub fn new(name: &'static str, seed: u8) -> Device {
+        let key = DeviceKey::from_secret_bytes([seed; 32]);
+        let member = MemberKey::from_secret_bytes([seed.wrapping_add(100); 32]);
+        Device {
+            name,
+            engine: Engine::new(key.id()),
+            key,
+            member,
+            persisted: Vec::new(),
+            events: Vec::new(),
+            disconnects: Vec::new(),
+        }
+    }
+
+    pub fn id(&self) -> DeviceId {
+        self.key.id()
+    }
+
+    pub fn stamp(&self) -> Stamp {
+        Stamp::new(self.member.id().to_string(), 1_700_000_000)
+    }
+
+    /// Founds a group with an index and one board (column "To do"); returns (group, board).
+    pub fn create_group(&mut self, seed: u8) -> (GroupId, DocId) {
+        let (log, _) = Log::create("Co-op", self.name, &self.member, &self.key, 1);
+        let group = log.group_id();
+        let actor = ActorId::from(self.key.id().as_bytes());
+        let stamp = self.stamp();
+        let index_id = DocId::from_bytes([seed; 16]);
+        let board_id = DocId::from_bytes([seed.wrapping_add(1); 16]);
+        let mut index = Document::create(Kind::Index, "Co-op", actor.clone(), &stamp).unwrap();
+        let mut board = Document::create(Kind::Board, "Tasks", actor, &stamp).unwrap();
+        board::add_column(&mut board, &stamp, "To do").unwrap();
+        index::add_entry(&mut index, &stamp, board_id, Kind::Board, "Tasks").unwrap();
+        self.engine.add_group(log, Some(index_id));
+        self.engine.add_doc(group, index_id, index.into_automerge());
+        self.engine.add_doc(group, board_id, board.into_automerge());
+        (group, board_id)
+    }
+
+    /// Adds a document of `kind` as a local change.
+    pub fn new_doc(&mut self, group: GroupId, doc: DocId, kind: Kind) -> Vec<Output> {
+        let actor = ActorId::from(self.key.id().as_bytes());
+        let mut document = Document::create(kind, "More", actor, &self.stamp()).unwrap();
+        let bytes = document.automerge_mut().save();
+        self.engine.handle(
+            0,
+            Input::LocalChanges {
+                group,
+                doc,
+                changes: bytes,
+            },
+        )
+    }
+
+    /// Authors an op with this device's key on a copy of the engine's log; returns the op
+    /// input's outputs.
+    pub fn author(&mut self, group: GroupId, action: Action) -> Vec<Output> {
+        let mut log = self.engine.log(&group).unwrap().clone();
+        let op = log.author(&self.key, action, 2).unwrap();
+        self.engine.handle(
+            0,
+            Input::LocalOps {
+                group,
+                ops: vec![op],
+            },
+        )
+    }
+
+    pub fn add_member_action(other: &Device, name: &str) -> Action {
+        Action::AddMember {
+            cert: DeviceCert::new(&other.member, &other.key),
+            name: name.into(),
+            role: Role::Member,
+            via: None,
+        }
+    }
+
+    /// Edits a document with a typed operation, hands the change to the engine.
+    pub fn edit(
+        &mut self,
+        group: GroupId,
+        doc: DocId,
+        op: impl FnOnce(&mut Document, &Stamp),
+    ) -> Vec<Output> {
+        let am: AutoCommit = self.engine.doc(&doc).unwrap().clone();
+        let mut document = Document::from_automerge(am).unwrap();
+        document
+            .automerge_mut()
+            .set_actor(ActorId::from(self.key.id().as_bytes()));
+        let before = document.automerge_mut().get_heads();
+        op(&mut document, &self.stamp());
+        let changes = document.automerge_mut().save_after(&before);
+        self.engine.handle(
+            0,
+            Input::LocalChanges {
+                group,
+                doc,
+                changes,
+            },
+        )
+    }
+
+    pub fn board(&self, doc: DocId) -> board::Board {
+        let document = Document::from_automerge(self.engine.doc(&doc).unwrap().clone()).unwrap();
+        match document.view().unwrap() {
+            mutual_docs::View::Board(b) => b,
+            other => panic!("not a board: {other:?}"),
+        }
+    }
+}
+
+/// A frame in flight.
+#[derive(Debug, Clone)]
+pub struct Flight {
+    pub from: usize,
+    pub to: usize,
+    pub body: Vec<u8>,
+}
+
+pub struct Net {
+    pub now: u64,
+    pub devices: Vec<Device>,
+    pub links: BTreeSet<(usize, usize)>,
+    pub queue: VecDeque<Flight>,
+    /// Every frame delivered: (from, to, message).
+    pub delivered: Vec<(usize, usize, Message)>,
+}
+
+impl Net {
+    pub fn new(devices: Vec<Device>) -> Net {
+        Net {
+            now: 1_000,
+            devices,
+            links: BTreeSet::new(),
+            queue: VecDeque::new(),
+            delivered: Vec::new(),
+        }
+    }
+
+    fn index_of(&self, id: DeviceId) -> Option<usize> {
+        self.devices.iter().position(|d| d.id() == id)
+    }
+
+    fn linked(&self, a: usize, b: usize) -> bool {
+        self.links.contains(&(a.min(b), a.max(b)))
+    }
+
+    /// Performs outputs of device `at`.
+    pub fn apply(&mut self, at: usize, outputs: Vec<Output>) {
+        for output in outputs {
+            match output {
+                Output::Send { peer, frame } => {
+                    let Some(to) = self.index_of(peer) else {
+                        continue;
+                    };
+                    if !self.linked(at, to) {
+                        continue;
+                    }
+                    let mut decoder = FrameDecoder::new();
+                    decoder.push(&frame);
+                    let body = decoder.next_body().unwrap().unwrap();
+                    assert!(decoder.next_body().unwrap().is_none());
+                    self.queue.push_back(Flight { from: at, to, body });
+                }
+                Output::Disconnect { peer, reason } => {
+                    self.devices[at].disconnects.push((peer, reason));
+                    if let Some(to) = self.index_of(peer) {
+                        self.cut(at, to);
+                        let me = self.devices[at].id();
+                        let outs = self.devices[to]
+                            .engine
+                            .handle(self.now, Input::Disconnected { peer: me });
+                        self.apply(to, outs);
+                    }
+                }
+                Output::Event(event) => self.devices[at].events.push(event),
+                persist => self.devices[at].persisted.push(persist),
+            }
+        }
+    }
+
+    fn cut(&mut self, a: usize, b: usize) {
+        self.links.remove(&(a.min(b), a.max(b)));
+        self.queue
+            .retain(|f| !((f.from == a && f.to == b) || (f.from == b && f.to == a)));
+    }
+
+    /// `a` dials `b`.
+    pub fn connect(&mut self, a: usize, b: usize) {
+        self.links.insert((a.min(b), a.max(b)));
+        let (ida, idb) = (self.devices[a].id(), self.devices[b].id());
+        let outs = self.devices[a].engine.handle(
+            self.now,
+            Input::Connected {
+                peer: idb,
+                dialer: true,
+            },
+        );
+        self.apply(a, outs);
+        let outs = self.devices[b].engine.handle(
+            self.now,
+            Input::Connected {
+                peer: ida,
+                dialer: false,
+            },
+        );
+        self.apply(b, outs);
+    }
+
+    /// Both sides learn that the link between `a` and `b` is gone.
+    pub fn disconnect(&mut self, a: usize, b: usize) {
+        self.cut(a, b);
+        for (x, y) in [(a, b), (b, a)] {
+            let peer = self.devices[y].id();
+            let outs = self.devices[x]
+                .engine
+                .handle(self.now, Input::Disconnected { peer });
+            self.apply(x, outs);
+        }
+    }
+
+    /// Delivers frames round by round until none is in flight; returns the rounds taken.
+    pub fn drive(&mut self) -> usize {
+        let mut rounds = 0;
+        while !self.queue.is_empty() {
+            rounds += 1;
+            assert!(rounds < 1_000, "no quiet after 1000 rounds");
+            self.now += 10;
+            let batch: Vec<Flight> = self.queue.drain(..).collect();
+            for flight in batch {
+                if !self.linked(flight.from, flight.to) {
+                    continue;
+                }
+                self.delivered.push((
+                    flight.from,
+                    flight.to,
+                    wire::decode_body(&flight.body).unwrap(),
+                ));
+                let peer = self.devices[flight.from].id();
+                let outs = self.devices[flight.to].engine.handle(
+                    self.now,
+                    Input::Frame {
+                        peer,
+                        bytes: flight.body,
+                    },
+                );
+                self.apply(flight.to, outs);
+            }
+        }
+        rounds
+    }
+
+    /// Feeds one input to device `at` and performs its outputs.
+    pub fn input(&mut self, at: usize, input: Input) {
+        let outs = self.devices[at].engine.handle(self.now, input);
+        self.apply(at, outs);
+    }
+
+    /// Asserts that two devices hold the same log and documents of `group`.
+    pub fn assert_same(&mut self, a: usize, b: usize, group: GroupId) {
+        let (ea, eb) = (&self.devices[a].engine, &self.devices[b].engine);
+        assert_eq!(
+            ea.log(&group).unwrap().heads(),
+            eb.log(&group).unwrap().heads()
+        );
+        assert_eq!(ea.docs_of(&group), eb.docs_of(&group));
+        for doc in ea.docs_of(&group) {
+            assert_eq!(ea.doc_heads(&doc), eb.doc_heads(&doc), "doc {doc}");
+        }
+        assert_eq!(ea.summary(&group), eb.summary(&group));
+    }
+}

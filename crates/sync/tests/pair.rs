@@ -1,0 +1,429 @@
+//! Engine pair tests: two (or three) engines on a virtual clock, outputs fed into inputs
+//! until quiet. Each test is a short story.
+#![allow(clippy::unwrap_used)] // setup helpers outside #[test] functions
+
+mod common;
+
+use automerge::sync::{ChunkList, Message as SyncMessage, MessageVersion};
+use automerge::transaction::Transactable;
+use automerge::{ActorId, ReadDoc};
+use common::{Device, Net};
+use mutual_auth::{Action, Op, SignedOp};
+use mutual_docs::{DocId, Kind, board};
+use mutual_sync::wire::{self, Message};
+use mutual_sync::{Event, Input, Output};
+
+const ALICE: usize = 0;
+const BOB: usize = 1;
+const CAROL: usize = 2;
+
+/// Alice founds a group with Bob as a member; they connect (Alice dials) and sync.
+fn alice_and_bob() -> (Net, mutual_auth::GroupId, DocId) {
+    let mut alice = Device::new("alice", 1);
+    let bob = Device::new("bob", 2);
+    let carol = Device::new("carol", 3);
+    let (group, board) = alice.create_group(10);
+    let add = Device::add_member_action(&bob, "bob");
+    alice.author(group, add);
+    let mut net = Net::new(vec![alice, bob, carol]);
+    net.connect(ALICE, BOB);
+    net.drive();
+    (net, group, board)
+}
+
+fn frame_body(message: &Message) -> Vec<u8> {
+    wire::encode(message).unwrap()[wire::LEN_BYTES..].to_vec()
+}
+
+#[test]
+fn a_new_member_receives_the_group_and_an_edit_on_alice_reaches_bob() {
+    // 1. Bob, just added, connects: he gets the log and both documents.
+    let (mut net, group, board_id) = alice_and_bob();
+    net.assert_same(ALICE, BOB, group);
+    assert!(
+        net.devices[BOB]
+            .events
+            .contains(&Event::GroupJoined { group })
+    );
+    let new_docs = net.devices[BOB]
+        .persisted
+        .iter()
+        .filter(|o| matches!(o, Output::PersistNewDoc { .. }))
+        .count();
+    assert_eq!(new_docs, 2, "index and board are stored on bob");
+    assert_eq!(
+        net.devices[BOB].engine.index_doc(&group),
+        Some(DocId::from_bytes([10; 16]))
+    );
+
+    // 2. Alice adds a card: it reaches Bob live, and Bob persists it.
+    let outs = net.devices[ALICE].edit(group, board_id, |doc, stamp| {
+        board::add_card(doc, stamp, "To do", "Buy rice").unwrap();
+    });
+    net.apply(ALICE, outs);
+    net.drive();
+    net.assert_same(ALICE, BOB, group);
+    let card = &net.devices[BOB].board(board_id).columns[0].cards[0];
+    assert_eq!(card.title, "Buy rice");
+    assert!(
+        net.devices[BOB]
+            .persisted
+            .iter()
+            .any(|o| matches!(o, Output::PersistChanges { doc, .. } if *doc == board_id))
+    );
+}
+
+#[test]
+fn a_reconnect_with_nothing_new_costs_one_round_trip_whatever_the_documents() {
+    // 1. Alice has 30 documents; Bob syncs them all.
+    let (mut net, group, _) = alice_and_bob();
+    for i in 0..28u8 {
+        let outs = net.devices[ALICE].new_doc(group, DocId::from_bytes([100 + i; 16]), Kind::Board);
+        net.apply(ALICE, outs);
+    }
+    net.drive();
+    net.assert_same(ALICE, BOB, group);
+    assert_eq!(net.devices[BOB].engine.docs_of(&group).len(), 30);
+
+    // 2. They reconnect with nothing new: the two hellos, and nothing else.
+    net.disconnect(ALICE, BOB);
+    net.delivered.clear();
+    net.connect(BOB, ALICE);
+    let rounds = net.drive();
+    assert_eq!(rounds, 1, "one round: both hellos cross");
+    let kinds: Vec<&str> = net.delivered.iter().map(|(_, _, m)| m.kind()).collect();
+    assert_eq!(kinds, ["hello", "hello"]);
+    assert!(net.devices[BOB].events.contains(&Event::PeerSynced {
+        peer: net.devices[ALICE].id(),
+        group
+    }));
+}
+
+#[test]
+fn a_stranger_gets_no_frame_carrying_anything_of_the_group() {
+    // 1. Carol, a stranger, connects to Alice and offers Alice's group id as if a member.
+    let (mut net, group, board_id) = alice_and_bob();
+    net.delivered.clear();
+    net.connect(CAROL, ALICE);
+    net.drive();
+    let offer = mutual_sync::wire::Offer {
+        group,
+        log_heads: vec![mutual_auth::OpId::from_bytes([9; 32])],
+        docs_digest: [0; 32],
+    };
+    let carol = net.devices[CAROL].id();
+    net.input(
+        ALICE,
+        Input::Frame {
+            peer: carol,
+            bytes: frame_body(&Message::Offer(offer)),
+        },
+    );
+    net.drive();
+
+    // 2. Alice sent her an empty hello and nothing else; no byte names the group or a doc.
+    let to_carol: Vec<&Message> = net
+        .delivered
+        .iter()
+        .filter(|(from, to, _)| *from == ALICE && *to == CAROL)
+        .map(|(_, _, m)| m)
+        .collect();
+    assert_eq!(to_carol.len(), 1);
+    assert!(matches!(to_carol[0], Message::Hello { offers, .. } if offers.is_empty()));
+    let bytes = frame_body(to_carol[0]);
+    for needle in [group.as_bytes().as_slice(), board_id.to_string().as_bytes()] {
+        assert!(!bytes.windows(needle.len()).any(|w| w == needle));
+    }
+    assert!(net.devices[CAROL].engine.groups().is_empty());
+}
+
+#[test]
+fn a_removed_member_is_disconnected_and_gets_nothing_written_later() {
+    // 1. Alice removes Bob while they are connected: Bob is disconnected at once.
+    let (mut net, group, board_id) = alice_and_bob();
+    let bob_member = net.devices[BOB].member.id();
+    let outs = net.devices[ALICE].author(group, Action::RemoveMember { member: bob_member });
+    assert!(outs.iter().any(|o| matches!(o,
+        Output::Disconnect { reason, .. } if reason == "no longer a member")));
+    assert!(
+        !outs.iter().any(|o| matches!(o, Output::Send { .. })),
+        "not even the removal"
+    );
+    net.apply(ALICE, outs);
+    net.drive();
+
+    // 2. Alice edits, Bob reconnects: Alice says hello with no offer and sends nothing more.
+    let outs = net.devices[ALICE].edit(group, board_id, |doc, stamp| {
+        board::add_card(doc, stamp, "To do", "Secret plan").unwrap();
+    });
+    net.apply(ALICE, outs);
+    net.delivered.clear();
+    net.connect(BOB, ALICE);
+    net.drive();
+    for (from, _, message) in &net.delivered {
+        if *from == ALICE {
+            assert!(matches!(message, Message::Hello { offers, .. } if offers.is_empty()));
+        }
+    }
+    assert!(net.devices[BOB].board(board_id).columns[0].cards.is_empty());
+}
+
+#[test]
+fn a_forged_op_disconnects_the_sender_and_changes_nothing() {
+    // 1. Bob sends Alice an op whose signature does not match its content.
+    let (mut net, group, _) = alice_and_bob();
+    let heads_before = net.devices[ALICE].engine.log(&group).unwrap().heads();
+    let bob = &net.devices[BOB];
+    let mut log = bob.engine.log(&group).unwrap().clone();
+    let genuine = log
+        .author(
+            &bob.key,
+            Action::RemoveMember {
+                member: bob.member.id(),
+            },
+            5,
+        )
+        .unwrap();
+    let forged = SignedOp {
+        op: Op {
+            time: 6,
+            ..genuine.op.clone()
+        },
+        signature: genuine.signature,
+    };
+    let bytes = frame_body(&Message::Ops {
+        group,
+        ops: vec![forged],
+    });
+    let bob_id = bob.id();
+    let outs = net.devices[ALICE].engine.handle(
+        net.now,
+        Input::Frame {
+            peer: bob_id,
+            bytes,
+        },
+    );
+
+    // 2. Alice disconnects Bob with the reason; her log is as it was.
+    assert!(
+        matches!(&outs[..], [Output::Disconnect { reason, .. }, Output::Event(Event::PeerRefused { .. })]
+        if reason.contains("signature")),
+        "{outs:?}"
+    );
+    assert_eq!(
+        net.devices[ALICE].engine.log(&group).unwrap().heads(),
+        heads_before
+    );
+}
+
+/// A sync message for `doc` on Bob's side carrying one change made by `actor`.
+fn sync_message_by(net: &mut Net, doc: DocId, actor: ActorId, version: MessageVersion) -> Vec<u8> {
+    let mut am = net.devices[BOB].engine.doc(&doc).unwrap().clone();
+    am.set_actor(actor);
+    am.put(automerge::ROOT, "title", "Hijacked").unwrap();
+    am.commit();
+    let change = am.get_last_local_change().unwrap();
+    SyncMessage {
+        heads: am.get_heads(),
+        need: Vec::new(),
+        have: Vec::new(),
+        changes: ChunkList::from(vec![change.raw_bytes().to_vec()]),
+        flags: None,
+        version,
+    }
+    .encode()
+}
+
+#[test]
+fn a_change_by_an_unknown_actor_disconnects_the_sender_and_changes_nothing() {
+    // 1. Bob relays a change whose actor is no device of the group.
+    let (mut net, group, board_id) = alice_and_bob();
+    let before = net.devices[ALICE]
+        .engine
+        .doc_heads(&board_id)
+        .unwrap()
+        .to_vec();
+    let message = sync_message_by(
+        &mut net,
+        board_id,
+        ActorId::from([77u8; 32]),
+        MessageVersion::V1,
+    );
+    let bytes = frame_body(&Message::Sync {
+        group,
+        doc: board_id,
+        message,
+    });
+    let bob = net.devices[BOB].id();
+    let outs = net.devices[ALICE]
+        .engine
+        .handle(net.now, Input::Frame { peer: bob, bytes });
+
+    // 2. Alice disconnects him and her board is untouched.
+    assert!(outs.iter().any(|o| matches!(o,
+        Output::Disconnect { reason, .. } if reason.contains("not a device of the group"))));
+    assert_eq!(
+        net.devices[ALICE].engine.doc_heads(&board_id).unwrap(),
+        before.as_slice()
+    );
+    let title = net.devices[ALICE]
+        .engine
+        .doc(&board_id)
+        .unwrap()
+        .get(automerge::ROOT, "title");
+    assert_eq!(title.unwrap().unwrap().0.to_string(), "\"Tasks\"");
+}
+
+#[test]
+fn a_v2_sync_message_is_refused_even_from_a_known_actor() {
+    let (mut net, group, board_id) = alice_and_bob();
+    let bob_actor = ActorId::from(net.devices[BOB].id().as_bytes());
+    let message = sync_message_by(&mut net, board_id, bob_actor, MessageVersion::V2);
+    let bytes = frame_body(&Message::Sync {
+        group,
+        doc: board_id,
+        message,
+    });
+    let bob = net.devices[BOB].id();
+    let outs = net.devices[ALICE]
+        .engine
+        .handle(net.now, Input::Frame { peer: bob, bytes });
+    assert!(outs.iter().any(|o| matches!(o,
+        Output::Disconnect { reason, .. } if reason.contains("V2"))));
+}
+
+#[test]
+fn the_engine_never_sends_a_v2_sync_message() {
+    // Automerge answers peers that advertise V2 with V2; ours never learns that they do.
+    let (mut net, group, board_id) = alice_and_bob();
+    for i in 0..5 {
+        let outs = net.devices[BOB].edit(group, board_id, |doc, stamp| {
+            board::add_card(doc, stamp, "To do", &format!("card {i}")).unwrap();
+        });
+        net.apply(BOB, outs);
+        net.drive();
+    }
+    net.disconnect(ALICE, BOB);
+    net.connect(ALICE, BOB);
+    net.drive();
+    let syncs: Vec<_> = net
+        .delivered
+        .iter()
+        .filter_map(|(_, _, m)| match m {
+            Message::Sync { message, .. } => Some(SyncMessage::decode(message).unwrap()),
+            _ => None,
+        })
+        .collect();
+    assert!(!syncs.is_empty());
+    assert!(syncs.iter().all(|m| m.version == MessageVersion::V1));
+}
+
+#[test]
+fn concurrent_edits_on_both_sides_converge() {
+    // 1. Alice and Bob edit the same board while apart.
+    let (mut net, group, board_id) = alice_and_bob();
+    net.disconnect(ALICE, BOB);
+    for (at, title) in [(ALICE, "From alice"), (BOB, "From bob")] {
+        let outs = net.devices[at].edit(group, board_id, |doc, stamp| {
+            board::add_card(doc, stamp, "To do", title).unwrap();
+            board::add_column(doc, stamp, title).unwrap();
+        });
+        net.apply(at, outs);
+    }
+    // 2. They meet again (Bob dials), and edit at the same moment while connected.
+    net.connect(BOB, ALICE);
+    for (at, title) in [(ALICE, "Live alice"), (BOB, "Live bob")] {
+        let outs = net.devices[at].edit(group, board_id, |doc, stamp| {
+            board::add_card(doc, stamp, "To do", title).unwrap();
+        });
+        net.apply(at, outs);
+    }
+    net.drive();
+    net.assert_same(ALICE, BOB, group);
+    let board = net.devices[ALICE].board(board_id);
+    assert_eq!(board.columns.len(), 3);
+    assert_eq!(board.columns[0].cards.len(), 4);
+    assert_eq!(board, net.devices[BOB].board(board_id));
+}
+
+#[test]
+fn a_member_added_while_connected_gets_the_group_at_once_and_relays_to_carol() {
+    // 1. Carol is connected to Alice as a stranger; Alice adds her.
+    let (mut net, group, board_id) = alice_and_bob();
+    net.connect(ALICE, CAROL);
+    net.drive();
+    let add = Device::add_member_action(&net.devices[CAROL], "carol");
+    let outs = net.devices[ALICE].author(group, add);
+    net.apply(ALICE, outs);
+    net.drive();
+    net.assert_same(ALICE, CAROL, group);
+
+    // 2. Bob (only connected to Alice) edits: it reaches Carol through Alice.
+    let outs = net.devices[BOB].edit(group, board_id, |doc, stamp| {
+        board::add_card(doc, stamp, "To do", "Relayed").unwrap();
+    });
+    net.apply(BOB, outs);
+    net.drive();
+    net.assert_same(BOB, CAROL, group);
+    assert_eq!(
+        net.devices[CAROL].board(board_id).columns[0].cards[0].title,
+        "Relayed"
+    );
+}
+
+#[test]
+fn messages_before_hello_a_second_hello_and_garbage_disconnect() {
+    let (mut net, group, _) = alice_and_bob();
+    let bob = net.devices[BOB].id();
+    let carol = net.devices[CAROL].id();
+    // Before hello.
+    net.input(
+        ALICE,
+        Input::Connected {
+            peer: carol,
+            dialer: false,
+        },
+    );
+    let bytes = frame_body(&Message::Ops { group, ops: vec![] });
+    let outs = net.devices[ALICE]
+        .engine
+        .handle(net.now, Input::Frame { peer: carol, bytes });
+    assert!(matches!(&outs[0], Output::Disconnect { reason, .. } if reason == "ops before hello"));
+    // A second hello.
+    let bytes = frame_body(&Message::Hello {
+        version: wire::VERSION,
+        offers: vec![],
+    });
+    let outs = net.devices[ALICE]
+        .engine
+        .handle(net.now, Input::Frame { peer: bob, bytes });
+    assert!(matches!(&outs[0], Output::Disconnect { reason, .. } if reason == "a second hello"));
+    // Garbage and an unknown version.
+    for bytes in [vec![], vec![wire::VERSION, 0xff, 0xff], vec![42, 0]] {
+        net.input(
+            ALICE,
+            Input::Connected {
+                peer: bob,
+                dialer: false,
+            },
+        );
+        let outs = net.devices[ALICE]
+            .engine
+            .handle(net.now, Input::Frame { peer: bob, bytes });
+        assert!(
+            matches!(&outs[0], Output::Disconnect { reason, .. } if reason.starts_with("bad frame"))
+        );
+    }
+    // A peer that never says hello times out.
+    net.input(
+        ALICE,
+        Input::Connected {
+            peer: bob,
+            dialer: false,
+        },
+    );
+    let outs = net.devices[ALICE]
+        .engine
+        .handle(net.now + 60_000, Input::Tick);
+    assert!(matches!(&outs[0], Output::Disconnect { reason, .. } if reason.contains("no hello")));
+}

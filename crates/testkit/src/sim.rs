@@ -1,0 +1,1044 @@
+//! [`Sim`]: peers, links, a virtual clock and an event queue, all driven from one seed.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use automerge::{ActorId, AutoCommit};
+use mutual_auth::{
+    Action, DeviceCert, DeviceId, DeviceKey, GroupId, Inserted, Log, MemberKey, Rejected, Role,
+    SignedOp,
+};
+use mutual_docs::{DocId, Document, Kind, Stamp, View, board, index};
+use mutual_sync::wire::{self, FrameDecoder, Message};
+use mutual_sync::{Engine, Event, Input, Output};
+use rand::rngs::StdRng;
+use rand::{RngExt as _, SeedableRng as _};
+
+/// A peer's index in the simulation.
+pub type PeerIdx = usize;
+
+/// A document with its heads.
+type DocHeads = (DocId, Vec<automerge::ChangeHash>);
+
+/// How links behave. Faults are drawn per frame while faults are on (they are switched off
+/// by [`Sim::run_until_quiet`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct LinkModel {
+    /// One-way latency, drawn uniformly in this range (ms).
+    pub latency_ms: (u64, u64),
+    /// Probability that a frame is lost (then the connection breaks).
+    pub loss: f64,
+    /// Probability that a frame is delivered twice (then the connection breaks).
+    pub duplicate: f64,
+    /// Probability that a frame overtakes later ones (then the connection breaks).
+    pub reorder: f64,
+}
+
+impl Default for LinkModel {
+    fn default() -> LinkModel {
+        LinkModel {
+            latency_ms: (1, 40),
+            loss: 0.01,
+            duplicate: 0.01,
+            reorder: 0.01,
+        }
+    }
+}
+
+/// A typed edit of a group's board.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Edit {
+    /// Adds a card to the first column.
+    AddCard(String),
+    /// Adds a column.
+    AddColumn(String),
+    /// Renames the board.
+    Rename(String),
+    /// Rewrites the description of the first live card (if any).
+    Describe(String),
+}
+
+/// What a peer persisted: the only thing that survives a crash.
+#[derive(Debug, Default, Clone)]
+struct Store {
+    groups: BTreeMap<GroupId, StoredGroup>,
+    docs: BTreeMap<DocId, StoredDoc>,
+}
+
+#[derive(Debug, Default, Clone)]
+struct StoredGroup {
+    ops: Vec<SignedOp>,
+    index: Option<DocId>,
+}
+
+#[derive(Debug, Clone)]
+struct StoredDoc {
+    group: GroupId,
+    bytes: Vec<u8>,
+}
+
+struct Peer {
+    key: DeviceKey,
+    member: MemberKey,
+    engine: Option<Engine>,
+    store: Store,
+}
+
+/// A group founded in the simulation.
+#[derive(Debug, Clone, Copy)]
+struct SimGroup {
+    id: GroupId,
+    board: DocId,
+}
+
+struct Conn {
+    dialer: PeerIdx,
+    other: PeerIdx,
+    /// Frame decoders per direction: [to dialer, to other].
+    decoders: [FrameDecoder; 2],
+    /// Last scheduled delivery per direction, to keep each direction in order.
+    last: [u64; 2],
+}
+
+impl Conn {
+    fn side(&self, to: PeerIdx) -> usize {
+        usize::from(to != self.dialer)
+    }
+}
+
+#[derive(Debug)]
+enum Ev {
+    Deliver {
+        conn: u64,
+        to: PeerIdx,
+        bytes: Vec<u8>,
+    },
+    Break {
+        conn: u64,
+    },
+    Dial {
+        a: PeerIdx,
+        b: PeerIdx,
+    },
+}
+
+/// The deterministic simulation. See the crate docs.
+pub struct Sim {
+    seed: u64,
+    rng: StdRng,
+    now: u64,
+    next_tick: u64,
+    seq: u64,
+    model: LinkModel,
+    faults: bool,
+    peers: Vec<Peer>,
+    groups: Vec<SimGroup>,
+    conns: BTreeMap<u64, Conn>,
+    next_conn: u64,
+    queue: BTreeMap<(u64, u64), Ev>,
+    /// Pairs that (re)dial each other whenever they can.
+    wanted: BTreeSet<(PeerIdx, PeerIdx)>,
+    partition: Option<(BTreeSet<PeerIdx>, BTreeSet<PeerIdx>)>,
+    violations: Vec<String>,
+    refusals: Vec<String>,
+    /// Group ids each peer received in a frame.
+    heard: BTreeMap<PeerIdx, BTreeSet<GroupId>>,
+    trace: Vec<String>,
+    frames: u64,
+}
+
+impl fmt::Debug for Sim {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sim")
+            .field("seed", &self.seed)
+            .field("now", &self.now)
+            .field("peers", &self.peers.len())
+            .field("conns", &self.conns.len())
+            .field("queued", &self.queue.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Most events one `run_until_quiet` may process before it is declared stuck.
+const MAX_EVENTS: usize = 2_000_000;
+const TRACE_KEEP: usize = 40;
+
+impl Sim {
+    /// A simulation with the default [`LinkModel`], faults on.
+    pub fn new(seed: u64) -> Sim {
+        Sim::with_model(seed, LinkModel::default())
+    }
+
+    /// A simulation with this link model.
+    pub fn with_model(seed: u64, model: LinkModel) -> Sim {
+        Sim {
+            seed,
+            rng: StdRng::seed_from_u64(seed),
+            now: 1_000,
+            next_tick: 2_000,
+            seq: 0,
+            model,
+            faults: true,
+            peers: Vec::new(),
+            groups: Vec::new(),
+            conns: BTreeMap::new(),
+            next_conn: 0,
+            queue: BTreeMap::new(),
+            wanted: BTreeSet::new(),
+            partition: None,
+            violations: Vec::new(),
+            refusals: Vec::new(),
+            heard: BTreeMap::new(),
+            trace: Vec::new(),
+            frames: 0,
+        }
+    }
+
+    /// The seed.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// The simulation's random generator, for scenarios drawn from the same seed.
+    pub fn rng(&mut self) -> &mut StdRng {
+        &mut self.rng
+    }
+
+    /// Virtual time (ms).
+    pub fn now(&self) -> u64 {
+        self.now
+    }
+
+    /// Frames delivered so far.
+    pub fn frames_delivered(&self) -> u64 {
+        self.frames
+    }
+
+    /// Protocol refusals seen so far (reasons), expected only when faults are injected.
+    pub fn refusals(&self) -> &[String] {
+        &self.refusals
+    }
+
+    /// Turns fault injection on or off.
+    pub fn set_faults(&mut self, on: bool) {
+        self.faults = on;
+    }
+
+    /// A peer's engine, unless it is crashed.
+    pub fn engine(&self, peer: PeerIdx) -> Option<&Engine> {
+        self.peers.get(peer).and_then(|p| p.engine.as_ref())
+    }
+
+    /// The number of peers.
+    pub fn peer_count(&self) -> usize {
+        self.peers.len()
+    }
+
+    fn note(&mut self, line: String) {
+        self.trace.push(format!("{:>7} {line}", self.now));
+        if self.trace.len() > 4 * TRACE_KEEP {
+            self.trace.drain(..self.trace.len() - TRACE_KEEP);
+        }
+    }
+
+    fn fail(&self, what: &str) -> ! {
+        let tail = self.trace.len().saturating_sub(TRACE_KEEP);
+        panic!(
+            "simulation property failed (seed {seed}, {n} peers): {what}\n\
+             replay: SIM_SEED={seed} SIM_PEERS={n} cargo nextest run -p mutual-testkit\n\
+             last events:\n{trace}",
+            seed = self.seed,
+            n = self.peers.len(),
+            trace = self.trace[tail..].join("\n"),
+        );
+    }
+
+    /// Adds a peer with keys drawn from the seed.
+    pub fn add_peer(&mut self) -> PeerIdx {
+        let key = DeviceKey::from_secret_bytes(self.rng.random());
+        let member = MemberKey::from_secret_bytes(self.rng.random());
+        self.peers.push(Peer {
+            engine: Some(Engine::new(key.id())),
+            key,
+            member,
+            store: Store::default(),
+        });
+        self.peers.len() - 1
+    }
+
+    fn device(&self, peer: PeerIdx) -> DeviceId {
+        self.peers[peer].key.id()
+    }
+
+    fn index_of(&self, device: &DeviceId) -> Option<PeerIdx> {
+        self.peers.iter().position(|p| p.key.id() == *device)
+    }
+
+    fn stamp(&self, peer: PeerIdx) -> Stamp {
+        let secs = i64::try_from(self.now / 1000).unwrap_or(i64::MAX);
+        Stamp::new(
+            self.peers[peer].member.id().to_string(),
+            1_700_000_000 + secs,
+        )
+    }
+
+    /// `peer` founds a group with an index and a board ("To do" column). Returns its index
+    /// among the simulation's groups.
+    pub fn create_group(&mut self, peer: PeerIdx) -> usize {
+        let name = format!("group {}", self.groups.len());
+        let (log, genesis) = {
+            let p = &self.peers[peer];
+            Log::create(&name, "founder", &p.member, &p.key, self.now)
+        };
+        let id = log.group_id();
+        let index_id = DocId::from_bytes(self.rng.random());
+        let board_id = DocId::from_bytes(self.rng.random());
+        let stamp = self.stamp(peer);
+        let actor = ActorId::from(self.device(peer).as_bytes());
+        let (index_bytes, board_bytes) = {
+            let make = |kind, title| Document::create(kind, title, actor.clone(), &stamp);
+            let (Ok(mut index_doc), Ok(mut board_doc)) =
+                (make(Kind::Index, &name), make(Kind::Board, "Tasks"))
+            else {
+                self.fail("documents could not be created");
+            };
+            if board::add_column(&mut board_doc, &stamp, "To do").is_err()
+                || index::add_entry(&mut index_doc, &stamp, board_id, Kind::Board, "Tasks").is_err()
+            {
+                self.fail("documents could not be set up");
+            }
+            (
+                index_doc.automerge_mut().save(),
+                board_doc.automerge_mut().save(),
+            )
+        };
+        let p = &mut self.peers[peer];
+        p.store.groups.insert(
+            id,
+            StoredGroup {
+                ops: vec![genesis],
+                index: Some(index_id),
+            },
+        );
+        for (doc, bytes) in [(index_id, &index_bytes), (board_id, &board_bytes)] {
+            p.store.docs.insert(
+                doc,
+                StoredDoc {
+                    group: id,
+                    bytes: bytes.clone(),
+                },
+            );
+        }
+        if let Some(engine) = p.engine.as_mut() {
+            engine.add_group(log, Some(index_id));
+            for (doc, bytes) in [(index_id, index_bytes), (board_id, board_bytes)] {
+                if let Ok(am) = AutoCommit::load(&bytes) {
+                    engine.add_doc(id, doc, am);
+                }
+            }
+        }
+        self.groups.push(SimGroup {
+            id,
+            board: board_id,
+        });
+        self.note(format!("p{peer} creates group {}", id.fmt_short()));
+        self.groups.len() - 1
+    }
+
+    /// The id of a group founded with [`Sim::create_group`].
+    pub fn group_id(&self, group: usize) -> GroupId {
+        self.groups[group].id
+    }
+
+    /// Has `author` sign an op with its current log; persists it and hands it to its
+    /// engine. Returns false if the peer is down, lacks the group or may not do it.
+    fn author(&mut self, author: PeerIdx, group: usize, action: Action) -> bool {
+        let id = self.groups[group].id;
+        let now = self.now;
+        let p = &mut self.peers[author];
+        let Some(engine) = p.engine.as_mut() else {
+            return false;
+        };
+        let Some(mut log) = engine.log(&id).cloned() else {
+            return false;
+        };
+        let Ok(op) = log.author(&p.key, action, now) else {
+            return false;
+        };
+        p.store.groups.entry(id).or_default().ops.push(op.clone());
+        let outs = engine.handle(
+            now,
+            Input::LocalOps {
+                group: id,
+                ops: vec![op],
+            },
+        );
+        self.apply(author, outs);
+        true
+    }
+
+    /// `admin` adds `peer` (its device, with a fresh member certificate) to the group.
+    pub fn add_member(&mut self, admin: PeerIdx, group: usize, peer: PeerIdx) -> bool {
+        let action = Action::AddMember {
+            cert: DeviceCert::new(&self.peers[peer].member, &self.peers[peer].key),
+            name: format!("p{peer}"),
+            role: Role::Member,
+            via: None,
+        };
+        let done = self.author(admin, group, action);
+        self.note(format!("p{admin} adds p{peer} to g{group}: {done}"));
+        done
+    }
+
+    /// `admin` removes `peer`'s member from the group.
+    pub fn remove_member(&mut self, admin: PeerIdx, group: usize, peer: PeerIdx) -> bool {
+        let action = Action::RemoveMember {
+            member: self.peers[peer].member.id(),
+        };
+        let done = self.author(admin, group, action);
+        self.note(format!("p{admin} removes p{peer} from g{group}: {done}"));
+        done
+    }
+
+    /// `peer` edits the group's board (if it holds it and the edit applies); the change is
+    /// persisted, then handed to the engine.
+    pub fn edit(&mut self, peer: PeerIdx, group: usize, edit: Edit) -> bool {
+        let SimGroup {
+            id,
+            board: board_id,
+        } = self.groups[group];
+        let stamp = self.stamp(peer);
+        let now = self.now;
+        let p = &mut self.peers[peer];
+        let Some(engine) = p.engine.as_mut() else {
+            return false;
+        };
+        let Some(am) = engine.doc(&board_id).cloned() else {
+            return false;
+        };
+        let Ok(mut doc) = Document::from_automerge(am) else {
+            return false;
+        };
+        doc.automerge_mut()
+            .set_actor(ActorId::from(p.key.id().as_bytes()));
+        let before = doc.automerge_mut().get_heads();
+        let done = match &edit {
+            Edit::AddCard(title) => board::add_card(&mut doc, &stamp, "To do", title).is_ok(),
+            Edit::AddColumn(name) => board::add_column(&mut doc, &stamp, name).is_ok(),
+            Edit::Rename(title) => doc.set_title(&stamp, title).is_ok(),
+            Edit::Describe(text) => {
+                let first = match doc.view() {
+                    Ok(View::Board(b)) => b
+                        .columns
+                        .iter()
+                        .flat_map(|c| c.cards.iter())
+                        .next()
+                        .map(|c| c.id.clone()),
+                    _ => None,
+                };
+                first.is_some_and(|card| {
+                    board::set_description(&mut doc, &stamp, &card, text).is_ok()
+                })
+            }
+        };
+        if !done {
+            return false;
+        }
+        let changes = doc.automerge_mut().save_after(&before);
+        if let Some(stored) = p.store.docs.get_mut(&board_id) {
+            stored.bytes.extend_from_slice(&changes);
+        }
+        let outs = engine.handle(
+            now,
+            Input::LocalChanges {
+                group: id,
+                doc: board_id,
+                changes,
+            },
+        );
+        self.note(format!("p{peer} edits g{group}: {edit:?}"));
+        self.apply(peer, outs);
+        true
+    }
+
+    fn partitioned(&self, a: PeerIdx, b: PeerIdx) -> bool {
+        self.partition.as_ref().is_some_and(|(x, y)| {
+            (x.contains(&a) && y.contains(&b)) || (x.contains(&b) && y.contains(&a))
+        })
+    }
+
+    fn conn_between(&self, a: PeerIdx, b: PeerIdx) -> Option<u64> {
+        self.conns
+            .iter()
+            .find(|(_, c)| (c.dialer == a && c.other == b) || (c.dialer == b && c.other == a))
+            .map(|(id, _)| *id)
+    }
+
+    fn up(&self, peer: PeerIdx) -> bool {
+        self.peers[peer].engine.is_some()
+    }
+
+    /// `a` dials `b`, now and again after every disconnect (until partitioned or crashed,
+    /// and again after heal or restart).
+    pub fn connect(&mut self, a: PeerIdx, b: PeerIdx) {
+        if a == b {
+            return;
+        }
+        self.wanted.insert((a.min(b), a.max(b)));
+        self.dial(a, b);
+    }
+
+    fn dial(&mut self, a: PeerIdx, b: PeerIdx) {
+        if !self.up(a) || !self.up(b) || self.partitioned(a, b) || self.conn_between(a, b).is_some()
+        {
+            return;
+        }
+        let id = self.next_conn;
+        self.next_conn += 1;
+        self.conns.insert(
+            id,
+            Conn {
+                dialer: a,
+                other: b,
+                decoders: [FrameDecoder::new(), FrameDecoder::new()],
+                last: [self.now; 2],
+            },
+        );
+        self.note(format!("p{a} connects to p{b} (c{id})"));
+        for (me, peer, dialer) in [(a, b, true), (b, a, false)] {
+            let peer = self.device(peer);
+            self.input(me, Input::Connected { peer, dialer });
+        }
+    }
+
+    fn input(&mut self, peer: PeerIdx, input: Input) {
+        let now = self.now;
+        let Some(engine) = self.peers[peer].engine.as_mut() else {
+            return;
+        };
+        let outs = engine.handle(now, input);
+        self.apply(peer, outs);
+    }
+
+    /// Breaks the connection between `a` and `b` (they redial later).
+    pub fn disconnect(&mut self, a: PeerIdx, b: PeerIdx) {
+        if let Some(conn) = self.conn_between(a, b) {
+            self.break_conn(conn, "cut");
+        }
+    }
+
+    fn break_conn(&mut self, conn: u64, why: &str) {
+        let Some(c) = self.conns.remove(&conn) else {
+            return;
+        };
+        self.note(format!("c{conn} p{}-p{} breaks: {why}", c.dialer, c.other));
+        for (me, peer) in [(c.dialer, c.other), (c.other, c.dialer)] {
+            let peer = self.device(peer);
+            self.input(me, Input::Disconnected { peer });
+        }
+        let (a, b) = (c.dialer.min(c.other), c.dialer.max(c.other));
+        if self.wanted.contains(&(a, b)) {
+            let backoff = self.rng.random_range(50..500);
+            let dialer = if self.rng.random_bool(0.5) { a } else { b };
+            let other = if dialer == a { b } else { a };
+            self.schedule(
+                self.now + backoff,
+                Ev::Dial {
+                    a: dialer,
+                    b: other,
+                },
+            );
+        }
+    }
+
+    fn schedule(&mut self, at: u64, ev: Ev) {
+        self.seq += 1;
+        self.queue.insert((at, self.seq), ev);
+    }
+
+    /// Cuts every link between the two sets until [`Sim::heal`].
+    pub fn partition(&mut self, a: &[PeerIdx], b: &[PeerIdx]) {
+        self.partition = Some((a.iter().copied().collect(), b.iter().copied().collect()));
+        let cut: Vec<u64> = self
+            .conns
+            .iter()
+            .filter(|(_, c)| self.partitioned(c.dialer, c.other))
+            .map(|(id, _)| *id)
+            .collect();
+        self.note(format!("partition {a:?} | {b:?}"));
+        for conn in cut {
+            self.break_conn(conn, "partition");
+        }
+    }
+
+    /// Ends the partition; separated pairs redial.
+    pub fn heal(&mut self) {
+        self.partition = None;
+        self.note("heal".into());
+        self.redial_all();
+    }
+
+    fn redial_all(&mut self) {
+        let wanted: Vec<(PeerIdx, PeerIdx)> = self.wanted.iter().copied().collect();
+        for (a, b) in wanted {
+            let delay = self.rng.random_range(1..100);
+            self.schedule(self.now + delay, Ev::Dial { a, b });
+        }
+    }
+
+    /// Crashes a peer: its engine and everything not persisted are gone.
+    pub fn crash(&mut self, peer: PeerIdx) {
+        let conns: Vec<u64> = self
+            .conns
+            .iter()
+            .filter(|(_, c)| c.dialer == peer || c.other == peer)
+            .map(|(id, _)| *id)
+            .collect();
+        for conn in conns {
+            self.break_conn(conn, "crash");
+        }
+        self.peers[peer].engine = None;
+        self.note(format!("p{peer} crashes"));
+    }
+
+    /// Restarts a crashed peer from its store alone.
+    pub fn restart(&mut self, peer: PeerIdx) {
+        if self.up(peer) {
+            return;
+        }
+        let p = &self.peers[peer];
+        let mut engine = Engine::new(p.key.id());
+        for (id, stored) in &p.store.groups {
+            let Some(log) = rebuild_log(&stored.ops) else {
+                self.fail(&format!(
+                    "p{peer}: stored log of {} does not load",
+                    id.fmt_short()
+                ));
+            };
+            engine.add_group(log, stored.index);
+        }
+        for (doc, stored) in &p.store.docs {
+            match AutoCommit::load(&stored.bytes) {
+                Ok(am) => engine.add_doc(stored.group, *doc, am),
+                Err(e) => self.fail(&format!("p{peer}: stored doc {doc} does not load: {e}")),
+            }
+        }
+        self.peers[peer].engine = Some(engine);
+        self.note(format!("p{peer} restarts"));
+        self.redial_all();
+    }
+
+    /// Performs a peer's outputs: persist into its store, send through the link model,
+    /// record refusals, check members-only at send time.
+    fn apply(&mut self, at: PeerIdx, outputs: Vec<Output>) {
+        for output in outputs {
+            match output {
+                Output::Send { peer, frame } => self.send(at, peer, frame),
+                Output::Disconnect { peer, reason } => {
+                    self.note(format!("p{at} disconnects {}: {reason}", peer.fmt_short()));
+                    if let Some(to) = self.index_of(&peer)
+                        && let Some(conn) = self.conn_between(at, to)
+                    {
+                        self.break_conn(conn, "engine");
+                    }
+                }
+                Output::PersistOps { group, ops } => {
+                    self.peers[at]
+                        .store
+                        .groups
+                        .entry(group)
+                        .or_default()
+                        .ops
+                        .extend(ops);
+                }
+                Output::PersistChanges {
+                    group,
+                    doc,
+                    changes,
+                } => {
+                    let store = &mut self.peers[at].store;
+                    let Some(stored) = store.docs.get_mut(&doc) else {
+                        self.fail(&format!(
+                            "p{at}: changes for unknown doc {doc} of {group:?}"
+                        ));
+                    };
+                    stored.bytes.extend_from_slice(&changes);
+                }
+                Output::PersistNewDoc {
+                    group,
+                    doc,
+                    kind,
+                    bytes,
+                } => {
+                    let store = &mut self.peers[at].store;
+                    store.docs.insert(doc, StoredDoc { group, bytes });
+                    if kind == Kind::Index {
+                        store.groups.entry(group).or_default().index = Some(doc);
+                    }
+                }
+                Output::Event(Event::PeerRefused { peer, reason }) => {
+                    self.refusals
+                        .push(format!("p{at} refused {}: {reason}", peer.fmt_short()));
+                }
+                Output::Event(_) => {}
+            }
+        }
+    }
+
+    fn send(&mut self, from: PeerIdx, peer: DeviceId, frame: Vec<u8>) {
+        let Some(to) = self.index_of(&peer) else {
+            return;
+        };
+        self.check_members_only(from, to, &frame);
+        let Some(conn_id) = self.conn_between(from, to) else {
+            return;
+        };
+        let (lo, hi) = self.model.latency_ms;
+        let latency = self.rng.random_range(lo..=hi.max(lo));
+        let Some(conn) = self.conns.get_mut(&conn_id) else {
+            return;
+        };
+        let side = conn.side(to);
+        let at = (self.now + latency).max(conn.last[side]);
+        let fault = if self.faults {
+            let roll: f64 = self.rng.random();
+            let m = &self.model;
+            if roll < m.loss {
+                Some("loss")
+            } else if roll < m.loss + m.duplicate {
+                Some("duplicate")
+            } else if roll < m.loss + m.duplicate + m.reorder {
+                Some("reorder")
+            } else {
+                None
+            }
+        } else {
+            None
+        };
+        let Some(conn) = self.conns.get_mut(&conn_id) else {
+            return;
+        };
+        match fault {
+            None => {
+                conn.last[side] = at;
+                self.schedule(
+                    at,
+                    Ev::Deliver {
+                        conn: conn_id,
+                        to,
+                        bytes: frame,
+                    },
+                );
+            }
+            Some("loss") => {
+                self.note(format!("c{conn_id} loses a frame p{from}->p{to}"));
+                self.schedule(at, Ev::Break { conn: conn_id });
+            }
+            Some("duplicate") => {
+                conn.last[side] = at;
+                self.note(format!("c{conn_id} duplicates a frame p{from}->p{to}"));
+                self.schedule(
+                    at,
+                    Ev::Deliver {
+                        conn: conn_id,
+                        to,
+                        bytes: frame.clone(),
+                    },
+                );
+                self.schedule(
+                    at,
+                    Ev::Deliver {
+                        conn: conn_id,
+                        to,
+                        bytes: frame,
+                    },
+                );
+                self.schedule(at + 1, Ev::Break { conn: conn_id });
+            }
+            Some(_) => {
+                let late = at + 50;
+                self.note(format!(
+                    "c{conn_id} delays a frame p{from}->p{to} past later ones"
+                ));
+                self.schedule(
+                    late,
+                    Ev::Deliver {
+                        conn: conn_id,
+                        to,
+                        bytes: frame,
+                    },
+                );
+                self.schedule(late + 1, Ev::Break { conn: conn_id });
+            }
+        }
+    }
+
+    /// Members only, checked at send time against the sender's own log: every group a frame
+    /// names must be one where the receiver is a member's device, except a request for a
+    /// group the sender lacks (an offer with empty heads, sent to whoever offered it).
+    fn check_members_only(&mut self, from: PeerIdx, to: PeerIdx, frame: &[u8]) {
+        let Some(body) = frame.get(wire::LEN_BYTES..) else {
+            self.fail("a frame without a length prefix");
+        };
+        let message = match wire::decode_body(body) {
+            Ok(message) => message,
+            Err(e) => self.fail(&format!("p{from} sent an undecodable frame: {e}")),
+        };
+        let groups: Vec<GroupId> = match &message {
+            Message::Hello { offers, .. } => offers.iter().map(|o| o.group).collect(),
+            other => other.group().into_iter().collect(),
+        };
+        let receiver = self.device(to);
+        for group in groups {
+            let log = self.engine(from).and_then(|e| e.log(&group));
+            let allowed = match log {
+                Some(log) => log.state().member_of_device(&receiver).is_some(),
+                None => matches!(&message, Message::Offer(o) if o.log_heads.is_empty()),
+            };
+            if !allowed {
+                self.violations.push(format!(
+                    "p{from} sent p{to} a {} frame of group {} while p{to} is not a member in its view",
+                    message.kind(),
+                    group.fmt_short()
+                ));
+            }
+            self.heard.entry(to).or_default().insert(group);
+        }
+    }
+
+    fn tick_if_due(&mut self) {
+        while self.now >= self.next_tick {
+            self.next_tick += 1_000;
+            for peer in 0..self.peers.len() {
+                self.input(peer, Input::Tick);
+            }
+        }
+    }
+
+    /// Processes one queued event; false if none is left.
+    fn step(&mut self, until: Option<u64>) -> bool {
+        let Some((&(at, seq), _)) = self.queue.first_key_value() else {
+            return false;
+        };
+        if until.is_some_and(|until| at > until) {
+            return false;
+        }
+        let Some(ev) = self.queue.remove(&(at, seq)) else {
+            return false;
+        };
+        self.now = self.now.max(at);
+        self.tick_if_due();
+        match ev {
+            Ev::Deliver { conn, to, bytes } => self.deliver(conn, to, &bytes),
+            Ev::Break { conn } => self.break_conn(conn, "link fault"),
+            Ev::Dial { a, b } => {
+                if self.wanted.contains(&(a.min(b), a.max(b))) {
+                    self.dial(a, b);
+                }
+            }
+        }
+        true
+    }
+
+    fn deliver(&mut self, conn_id: u64, to: PeerIdx, bytes: &[u8]) {
+        let Some(conn) = self.conns.get_mut(&conn_id) else {
+            return;
+        };
+        let from = if conn.dialer == to {
+            conn.other
+        } else {
+            conn.dialer
+        };
+        let side = conn.side(to);
+        conn.decoders[side].push(bytes);
+        let mut bodies = Vec::new();
+        let broken = loop {
+            match conn.decoders[side].next_body() {
+                Ok(Some(body)) => bodies.push(body),
+                Ok(None) => break false,
+                Err(_) => break true,
+            }
+        };
+        let peer = self.device(from);
+        for body in bodies {
+            if !self.conns.contains_key(&conn_id) {
+                return;
+            }
+            self.frames += 1;
+            self.input(to, Input::Frame { peer, bytes: body });
+        }
+        if broken {
+            self.break_conn(conn_id, "bad framing");
+        }
+    }
+
+    /// Runs the simulation for `ms` of virtual time.
+    pub fn run_for(&mut self, ms: u64) {
+        let until = self.now + ms;
+        let mut events = 0;
+        while self.step(Some(until)) {
+            events += 1;
+            if events > MAX_EVENTS {
+                self.fail("no progress: too many events in run_for");
+            }
+        }
+        self.now = until;
+        self.tick_if_due();
+    }
+
+    /// Stops injecting faults, heals partitions, restarts crashed peers, connects every
+    /// pair, and runs until no message is in flight.
+    pub fn run_until_quiet(&mut self) {
+        for a in 0..self.peers.len() {
+            for b in a + 1..self.peers.len() {
+                self.wanted.insert((a, b));
+            }
+        }
+        self.settle();
+    }
+
+    /// Like [`Sim::run_until_quiet`] but keeps the links that were asked for: convergence
+    /// then has to come through relays, which checks that changes travel on.
+    pub fn settle(&mut self) {
+        self.faults = false;
+        self.partition = None;
+        for peer in 0..self.peers.len() {
+            self.restart(peer);
+        }
+        self.note("run until quiet".into());
+        self.redial_all();
+        let mut events = 0;
+        while self.step(None) {
+            events += 1;
+            if events > MAX_EVENTS {
+                self.fail("no quiet: too many events");
+            }
+        }
+    }
+
+    /// The union of every peer's log of a group: the truth the members converge to.
+    fn union_log(&self, id: GroupId) -> Option<Log> {
+        let mut ops: Vec<SignedOp> = Vec::new();
+        for p in &self.peers {
+            if let Some(stored) = p.store.groups.get(&id) {
+                ops.extend(stored.ops.iter().cloned());
+            }
+        }
+        rebuild_log(&ops)
+    }
+
+    /// The peers whose device is a member's device of the group in the union of all logs.
+    pub fn members(&self, group: usize) -> Vec<PeerIdx> {
+        let Some(truth) = self.union_log(self.groups[group].id) else {
+            return Vec::new();
+        };
+        (0..self.peers.len())
+            .filter(|p| truth.state().member_of_device(&self.device(*p)).is_some())
+            .collect()
+    }
+
+    /// After quiet: every member's device of each group (per the union of all logs) holds
+    /// the same log heads, the same documents with the same heads, and equal contents.
+    pub fn assert_converged(&self) {
+        for (n, group) in self.groups.iter().enumerate() {
+            let Some(truth) = self.union_log(group.id) else {
+                self.fail(&format!("g{n}: the union of the logs does not load"));
+            };
+            let members: Vec<PeerIdx> = (0..self.peers.len())
+                .filter(|p| truth.state().member_of_device(&self.device(*p)).is_some())
+                .collect();
+            let mut reference: Option<(PeerIdx, Vec<DocHeads>)> = None;
+            for &p in &members {
+                let Some(engine) = self.engine(p) else {
+                    self.fail(&format!("g{n}: member p{p} is down after quiet"));
+                };
+                let Some(log) = engine.log(&group.id) else {
+                    self.fail(&format!("g{n}: member p{p} never received the group"));
+                };
+                if log.heads() != truth.heads() {
+                    self.fail(&format!("g{n}: p{p}'s log heads differ from the union's"));
+                }
+                let docs: Vec<_> = engine
+                    .docs_of(&group.id)
+                    .into_iter()
+                    .filter_map(|d| {
+                        let heads = engine.doc_heads(&d)?.to_vec();
+                        (!heads.is_empty()).then_some((d, heads))
+                    })
+                    .collect();
+                match &reference {
+                    None => reference = Some((p, docs)),
+                    Some((q, expected)) => {
+                        if *expected != docs {
+                            self.fail(&format!("g{n}: documents of p{p} and p{q} differ"));
+                        }
+                        let view = |peer: PeerIdx| {
+                            self.engine(peer)
+                                .and_then(|e| e.doc(&group.board))
+                                .and_then(|am| Document::from_automerge(am.clone()).ok())
+                                .and_then(|d| d.view().ok())
+                        };
+                        if view(p) != view(*q) {
+                            self.fail(&format!("g{n}: board contents of p{p} and p{q} differ"));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Members only: no frame named a group to a device that was not a member's device in
+    /// the sender's log when sent (so a removed member got nothing written after its removal
+    /// was known), and no peer heard of, or holds, a group it was never a member of.
+    pub fn assert_members_only(&self) {
+        if let Some(first) = self.violations.first() {
+            self.fail(&format!(
+                "{} members-only violations, first: {first}",
+                self.violations.len()
+            ));
+        }
+        for (n, group) in self.groups.iter().enumerate() {
+            let Some(truth) = self.union_log(group.id) else {
+                self.fail(&format!("g{n}: the union of the logs does not load"));
+            };
+            let ever = truth.known_devices();
+            for p in 0..self.peers.len() {
+                let device = self.device(p);
+                if ever.contains_key(&device) {
+                    continue;
+                }
+                let heard = self.heard.get(&p).is_some_and(|h| h.contains(&group.id));
+                let holds = self.peers[p].store.groups.contains_key(&group.id)
+                    || self.engine(p).is_some_and(|e| e.log(&group.id).is_some());
+                if heard || holds {
+                    self.fail(&format!("stranger p{p} heard of or holds g{n}"));
+                }
+            }
+        }
+    }
+}
+
+/// A log from ops in causal order (genesis first); ops whose parents come later are retried.
+fn rebuild_log(ops: &[SignedOp]) -> Option<Log> {
+    let genesis = ops
+        .iter()
+        .find(|op| matches!(op.op.action, Action::Create { .. }))?;
+    let mut log = Log::from_genesis(genesis.clone()).ok()?;
+    let mut pending: Vec<&SignedOp> = ops.iter().collect();
+    loop {
+        let mut progress = false;
+        let mut left = Vec::new();
+        for op in pending {
+            match log.insert(op.clone()) {
+                Ok(Inserted::New) => progress = true,
+                Ok(Inserted::Duplicate) => {}
+                Err(Rejected::MissingParents(_)) => left.push(op),
+                Err(Rejected::WrongGroup { .. }) | Err(_) => {}
+            }
+        }
+        pending = left;
+        if !progress || pending.is_empty() {
+            return Some(log);
+        }
+    }
+}
