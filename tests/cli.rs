@@ -480,6 +480,49 @@ fn a_reader_that_stops_early_ends_the_command_quietly() {
     assert!(stderr.is_empty(), "{stderr}");
 }
 
+#[test]
+fn an_admin_adds_a_device_by_its_peer_id() {
+    let alice = Device::init("Alice");
+    let bob = Device::init("Bob");
+    let group = alice.ok(&["group", "create", "Food co-op"]);
+    let bob_peer = bob.json(&["whoami"])["peer_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let member = alice.ok(&[
+        "group",
+        "add-member",
+        &group,
+        "--device",
+        &bob_peer,
+        "--role",
+        "admin",
+        "--name",
+        "Bob",
+    ]);
+    let shown = alice.json(&["group", "show", &group]);
+    let bob_entry = shown["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "Bob")
+        .unwrap()
+        .clone();
+    assert_eq!(bob_entry["id"], member.as_str());
+    assert_eq!(bob_entry["role"], "admin");
+    assert_eq!(bob_entry["devices"][0], bob_peer.as_str());
+    assert_eq!(bob_entry["is_me"], false);
+
+    // Twice is refused, and so is something that is not a peer id; nothing changes.
+    let err = alice.fails(&["group", "add-member", &group, "--device", &bob_peer]);
+    assert!(err.contains("already"), "{err}");
+    let err = alice.fails(&["group", "add-member", &group, "--device", "not-a-peer"]);
+    assert!(err.contains("not a device's peer id"), "{err}");
+    assert_eq!(err.lines().count(), 1);
+    assert_eq!(alice.json(&["group", "show", &group]), shown);
+}
+
 // ---- errors: one clear line, a non-zero exit, and nothing changed ----
 
 #[test]

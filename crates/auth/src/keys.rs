@@ -86,6 +86,17 @@ impl PublicKey {
         libp2p_identity::PublicKey::from(key).to_peer_id()
     }
 
+    /// The device key behind a libp2p `PeerId`: an ed25519 peer id carries the key itself
+    /// (an identity multihash of its protobuf encoding), so no lookup is needed.
+    #[cfg(feature = "peer-id")]
+    pub fn from_peer_id(peer: &libp2p_identity::PeerId) -> Result<PublicKey, KeyError> {
+        let key = libp2p_identity::PublicKey::try_decode_protobuf(peer.as_ref().digest())
+            .map_err(|_| KeyError::NotAPoint)?
+            .try_into_ed25519()
+            .map_err(|_| KeyError::NotAPoint)?;
+        PublicKey::from_bytes(&key.to_bytes())
+    }
+
     /// The first 8 characters of the text form, for logs.
     pub fn fmt_short(&self) -> String {
         let mut text = self.to_string();
@@ -397,6 +408,21 @@ fn device_message(member: &MemberId) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(feature = "peer-id")]
+    #[test]
+    fn a_peer_id_gives_back_the_device_key() {
+        let alice = DeviceKey::generate();
+        assert_eq!(
+            PublicKey::from_peer_id(&alice.peer_id()).unwrap(),
+            alice.id()
+        );
+        // An RSA-style peer id is a SHA-256 multihash: no key inside to recover.
+        let mut hashed = vec![0x12, 0x20];
+        hashed.extend_from_slice(&[7; 32]);
+        let hashed = libp2p_identity::PeerId::from_bytes(&hashed).unwrap();
+        assert!(PublicKey::from_peer_id(&hashed).is_err());
+    }
 
     // The crate's dev-dependency on itself turns `peer-id` on, so this always runs in tests.
     #[cfg(feature = "peer-id")]

@@ -31,6 +31,7 @@
 //! state resolved from its ancestors alone. An op that fails is never stored.
 //!
 //! The author must be a linked device of a current member. `AddMember` directly: an admin.
+//! `AddDevice` (a device admitted by its key alone, as a member of its own): an admin.
 //! `AddMember` via an invite: any member, if the invite exists, is not revoked, has not expired
 //! at the op's claimed time, has uses left, grants the requested role and is not a link-device
 //! invite; the new member must not be a member yet. `RemoveMember`: an admin, or the member

@@ -332,6 +332,10 @@ impl Log {
                 Action::LinkDevice { cert, .. } => {
                     devices.entry(cert.device).or_insert(cert.member);
                 }
+                Action::AddDevice { device, name, .. } => {
+                    names.insert(*device, name.clone());
+                    devices.entry(*device).or_insert(*device);
+                }
                 _ => {}
             }
         }

@@ -246,6 +246,18 @@ pub enum Action {
         /// The new policy.
         invites: InvitePolicy,
     },
+    /// Admits a device whose key an admin knows (its peer id) as a member of its own: the
+    /// member's id *is* the device's key. No certificate is needed, or possible without the
+    /// device: it holds that key, so it is nobody else's identity, and it can certify further
+    /// devices of its own later. Admins only.
+    AddDevice {
+        /// The device, which becomes a member with the same id.
+        device: DeviceId,
+        /// The display name the admin gives it (the person can be told to pick another).
+        name: String,
+        /// Its role.
+        role: Role,
+    },
 }
 
 /// Proof that the joiner holds an invite's secret: its signature over

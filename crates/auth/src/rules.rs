@@ -107,7 +107,7 @@ pub(crate) fn check_shape(signed: &SignedOp, size: usize, group: &GroupId) -> Re
     }
     match &op.action {
         Action::Create { .. } => return Err(Malformation::UnexpectedCreate.into()),
-        Action::AddMember { name, .. } => check_name(name)?,
+        Action::AddMember { name, .. } | Action::AddDevice { name, .. } => check_name(name)?,
         Action::CreateInvite { max_uses: 0, .. } => return Err(Malformation::NoUses.into()),
         _ => {}
     }
@@ -222,7 +222,9 @@ pub(crate) fn authorize(op: &Op, past: &GroupState, mode: Mode) -> Result<Author
     };
     match &op.action {
         Action::Create { .. } => return Err(Malformation::UnexpectedCreate.into()),
-        Action::AddMember { via: None, .. } => require_admin(&mut authority)?,
+        Action::AddMember { via: None, .. } | Action::AddDevice { .. } => {
+            require_admin(&mut authority)?
+        }
         Action::AddMember { via: Some(via), .. } | Action::LinkDevice { via: Some(via), .. } => {
             // Any member may admit on the strength of an invite; the invite must be in the
             // causal past (its creation effective there).
@@ -330,6 +332,14 @@ pub(crate) fn check_applicable(
                 if invite.role != *role {
                     return Err(Rejected::InviteRoleMismatch { invite: via.invite });
                 }
+            }
+        }
+        Action::AddDevice { device, .. } => {
+            if now.member(device).is_some() {
+                return Err(Rejected::AlreadyMember { member: *device });
+            }
+            if now.member_of_device(device).is_some() {
+                return Err(Rejected::DeviceAlreadyLinked { device: *device });
             }
         }
         Action::ChangeRole { member, .. } if authority.revocation.is_none() => {
@@ -486,6 +496,19 @@ pub(crate) fn apply(state: &mut GroupState, op: &Op, author: MemberId) {
             }
         }
         Action::SetPolicy { invites } => state.policy = *invites,
+        Action::AddDevice { device, name, role } => {
+            state.members.insert(
+                *device,
+                Member {
+                    id: *device,
+                    name: name.clone(),
+                    role: *role,
+                    devices: BTreeSet::from([*device]),
+                    added_at: op.time,
+                    added_by: Some(author),
+                },
+            );
+        }
     }
 }
 
@@ -521,6 +544,7 @@ impl Revocation {
                         Action::AddMember { cert, .. } | Action::LinkDevice { cert, .. } => {
                             cert.member == *m
                         }
+                        Action::AddDevice { device, .. } => device == m,
                         Action::ChangeRole { member, role } => member == m && *role == Role::Admin,
                         _ => false,
                     }
@@ -531,6 +555,7 @@ impl Revocation {
                     || matches!(action,
                         Action::AddMember { cert, .. } | Action::LinkDevice { cert, .. }
                             if cert.device == *d)
+                    || matches!(action, Action::AddDevice { device, .. } if device == d)
             }
             // Ops that needed the demoted admin's role, and promotions of them.
             (Revocation::Admin(m), action) => {

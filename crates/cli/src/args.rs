@@ -69,6 +69,24 @@ pub(crate) enum GroupCommand {
     },
     /// Rename a group
     Rename { group: String, name: String },
+    /// Admit a device you know by its peer id (from its `mutual whoami`); admins only
+    AddMember {
+        group: String,
+        /// The device's peer id
+        #[arg(long, value_name = "PEER_ID")]
+        device: String,
+        #[arg(long, value_enum, default_value = "member")]
+        role: MemberRole,
+        /// The name the group will see [default: "new member" and the peer id's end]
+        #[arg(long)]
+        name: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum MemberRole {
+    Member,
+    Admin,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -41,6 +41,12 @@ pub enum Error {
     /// Two documents that must be in one group are not.
     #[error("document {doc} belongs to another group")]
     OtherGroup { doc: String },
+    /// Text that is not a device's peer id.
+    #[error("“{0}” is not a device's peer id (it looks like 12D3KooW…; `mutual whoami` prints it)")]
+    BadPeerId(String),
+    /// The group's rules refused a membership change.
+    #[error("the group refused this change")]
+    Membership(#[from] mutual_auth::Rejected),
     /// Stored data that no longer decodes.
     #[error("stored data is damaged: {0} cannot be read")]
     Corrupt(String),

@@ -6,7 +6,7 @@ use std::str::FromStr;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use automerge::ChangeHash;
-use mutual_auth::{GroupId, Log, MemberId, PublicKey, SignedOp};
+use mutual_auth::{GroupId, Log, MemberId, PublicKey, Role, SignedOp};
 use mutual_docs::{DocId, Document, Kind, Stamp, View};
 use mutual_store::{DocRecord, GroupRecord, Store, Write};
 use sha2::{Digest, Sha256};
@@ -118,7 +118,11 @@ impl Node {
         );
         let group_id = log.group_id();
         let index_id = index_doc_id(&group_id);
-        let mut index = Document::create(Kind::Index, name, identity.actor(), &self.stamp()?)?;
+        let founder = Stamp {
+            member: identity.member.id().to_string(),
+            time: now_ms() / 1000,
+        };
+        let mut index = Document::create(Kind::Index, name, identity.actor(), &founder)?;
         let writes = [
             Write::Group(GroupRecord {
                 group_id: group_id.to_string(),
@@ -162,7 +166,7 @@ impl Node {
 
     /// All groups of this device.
     pub fn groups(&self) -> Result<Vec<GroupSummary>, Error> {
-        // By device, as `require_member` decides: an unlinked device holds no role.
+        // By device, as `my_stamp` decides: an unlinked device holds no role.
         let device = self.identity()?.device.id();
         let mut groups = Vec::new();
         for record in self.store.groups()? {
@@ -185,7 +189,7 @@ impl Node {
 
     /// A group with its members and documents.
     pub fn group(&self, group_id: &GroupId) -> Result<GroupView, Error> {
-        let me = self.identity()?.member.id();
+        let my_device = self.identity()?.device.id();
         let record = self.group_record(group_id)?;
         let log = self.load_log(group_id)?;
         let index = self.index_view(&record)?;
@@ -202,7 +206,7 @@ impl Node {
                     .iter()
                     .map(|d| d.peer_id().to_string())
                     .collect(),
-                is_me: member.id == me,
+                is_me: member.devices.contains(&my_device),
             })
             .collect();
         members.sort_by_key(|m| m.name.to_lowercase());
@@ -228,9 +232,38 @@ impl Node {
         let name = non_empty(name, "a group's name")?;
         let record = self.group_record(group_id)?;
         let mut index = self.open_doc(&record.index_doc)?;
-        self.require_member(group_id)?;
-        mutual_docs::index::rename_group(&mut index.doc, &self.stamp()?, name)?;
+        let stamp = self.my_stamp(group_id)?;
+        mutual_docs::index::rename_group(&mut index.doc, &stamp, name)?;
         self.commit(Vec::new(), &mut [&mut index])
+    }
+
+    /// Admits the device with this peer id (as printed by its `mutual whoami`) as a member of
+    /// its own, with `role` and a display name. Admins only; the signed op is durable when
+    /// this returns, and the device receives the group when it next reaches a member.
+    pub fn add_device(
+        &mut self,
+        group_id: &GroupId,
+        peer_id: &str,
+        role: Role,
+        name: &str,
+    ) -> Result<MemberId, Error> {
+        let name = non_empty(name, "the new member's name")?;
+        let device = peer_id
+            .trim()
+            .parse::<libp2p_identity::PeerId>()
+            .ok()
+            .and_then(|peer| PublicKey::from_peer_id(&peer).ok())
+            .ok_or_else(|| Error::BadPeerId(peer_id.trim().to_owned()))?;
+        let mut log = self.load_log(group_id)?;
+        let identity = self.identity()?;
+        let action = mutual_auth::Action::AddDevice {
+            device,
+            name: name.to_owned(),
+            role,
+        };
+        let op = log.author(&identity.device, action, now_ms().unsigned_abs())?;
+        self.store.commit(&[op_write(group_id, &op)])?;
+        Ok(device)
     }
 
     // ---- documents ----
@@ -244,8 +277,7 @@ impl Node {
     ) -> Result<DocId, Error> {
         let title = non_empty(title, "a document's title")?;
         let record = self.group_record(group_id)?;
-        self.require_member(group_id)?;
-        let stamp = self.stamp()?;
+        let stamp = self.my_stamp(group_id)?;
         let actor = self.identity()?.actor();
         let doc_id = DocId::random();
         let mut doc = Document::create(kind, title, actor, &stamp)?;
@@ -307,10 +339,9 @@ impl Node {
     /// Renames a document (its own title and its entry in the group's index).
     pub fn rename_doc(&mut self, doc_id: &DocId, title: &str) -> Result<(), Error> {
         let title = non_empty(title, "a document's title")?;
-        let stamp = self.stamp()?;
         let mut opened = self.open_doc(&doc_id.to_string())?;
         let group_id = parse_group_id(&opened.record.group_id)?;
-        self.require_member(&group_id)?;
+        let stamp = self.my_stamp(&group_id)?;
         let record = self.group_record(&group_id)?;
         let mut index = self.open_doc(&record.index_doc)?;
         opened.doc.set_title(&stamp, title)?;
@@ -320,10 +351,9 @@ impl Node {
 
     /// Archives or unarchives a document in its group's index.
     pub fn archive_doc(&mut self, doc_id: &DocId, archived: bool) -> Result<(), Error> {
-        let stamp = self.stamp()?;
         let record = self.doc_record(&doc_id.to_string())?;
         let group_id = parse_group_id(&record.group_id)?;
-        self.require_member(&group_id)?;
+        let stamp = self.my_stamp(&group_id)?;
         let group = self.group_record(&group_id)?;
         let mut index = self.open_doc(&group.index_doc)?;
         let entry = doc_id.to_string();
@@ -343,9 +373,8 @@ impl Node {
         expected: Kind,
         edit: impl FnOnce(&mut Document, &Stamp) -> Result<T, mutual_docs::Error>,
     ) -> Result<T, Error> {
-        let stamp = self.stamp()?;
         let mut opened = self.open_kind(doc_id, expected)?;
-        self.require_member(&parse_group_id(&opened.record.group_id)?)?;
+        let stamp = self.my_stamp(&parse_group_id(&opened.record.group_id)?)?;
         let out = edit(&mut opened.doc, &stamp)?;
         self.commit(Vec::new(), &mut [&mut opened])?;
         Ok(out)
@@ -360,7 +389,6 @@ impl Node {
         board: &DocId,
         column: &str,
     ) -> Result<String, Error> {
-        let stamp = self.stamp()?;
         let mut meeting = self.open_kind(assembly, Kind::Assembly)?;
         let mut cards = self.open_kind(board, Kind::Board)?;
         if meeting.record.group_id != cards.record.group_id {
@@ -368,7 +396,7 @@ impl Node {
                 doc: board.to_string(),
             });
         }
-        self.require_member(&parse_group_id(&meeting.record.group_id)?)?;
+        let stamp = self.my_stamp(&parse_group_id(&meeting.record.group_id)?)?;
         let View::Assembly(view) = meeting.doc.view()? else {
             return Err(Error::Corrupt(format!("assembly {assembly}")));
         };
@@ -431,7 +459,14 @@ impl Node {
         let log = self.load_log(group_id)?;
         let who = who.trim();
         if who.eq_ignore_ascii_case("me") {
-            return Ok(self.identity()?.member.id());
+            let device = self.identity()?.device.id();
+            return log
+                .state()
+                .member_of_device(&device)
+                .map(|m| m.id)
+                .ok_or_else(|| Error::NotAMember {
+                    group: group_id.to_string(),
+                });
         }
         let members = &log.state().members;
         let by_name: Vec<_> = members
@@ -473,13 +508,6 @@ impl Node {
 
     // ---- internals ----
 
-    fn stamp(&self) -> Result<Stamp, Error> {
-        Ok(Stamp {
-            member: self.identity()?.member.id().to_string(),
-            time: now_ms() / 1000,
-        })
-    }
-
     fn group_record(&self, group_id: &GroupId) -> Result<GroupRecord, Error> {
         self.store
             .group(&group_id.to_string())?
@@ -509,15 +537,22 @@ impl Node {
         Ok(log)
     }
 
-    fn require_member(&self, group_id: &GroupId) -> Result<(), Error> {
+    /// Who this device edits as in a group: the member its device belongs to there (usually
+    /// this identity's member key; for a device admitted by its key alone, the device's own
+    /// key). Refuses if the group's log no longer lists this device.
+    fn my_stamp(&self, group_id: &GroupId) -> Result<Stamp, Error> {
         let device = self.identity()?.device.id();
         let log = self.load_log(group_id)?;
-        if log.state().member_of_device(&device).is_none() {
-            return Err(Error::NotAMember {
+        let member = log
+            .state()
+            .member_of_device(&device)
+            .ok_or_else(|| Error::NotAMember {
                 group: group_id.to_string(),
-            });
-        }
-        Ok(())
+            })?;
+        Ok(Stamp {
+            member: member.id.to_string(),
+            time: now_ms() / 1000,
+        })
     }
 
     fn open_doc(&self, doc_id: &str) -> Result<Opened, Error> {

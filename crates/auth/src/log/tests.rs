@@ -902,6 +902,80 @@ fn removal_then_later_re_add_works() {
 }
 
 #[test]
+fn an_admin_adds_a_device_by_its_key_and_it_becomes_a_member_of_its_own() {
+    let c = cast();
+    let mut log = founded(&c);
+    let dave = c.dave.device.id();
+    log.author(
+        &c.alice.device,
+        Action::AddDevice {
+            device: dave,
+            name: "dave".into(),
+            role: Role::Member,
+        },
+        T0 + 3,
+    )
+    .unwrap();
+    let member = log.state().member_of_device(&dave).unwrap();
+    assert_eq!(
+        (member.id, member.name.as_str(), member.role),
+        (dave, "dave", Role::Member)
+    );
+    assert_eq!(log.known_devices()[&dave].member, dave);
+
+    // The device holds its member key, so it can act, and certify a laptop of its own.
+    let as_member = MemberKey::from_secret_bytes(c.dave.device.secret_bytes());
+    log.author(
+        &c.dave.device,
+        Action::LinkDevice {
+            cert: DeviceCert::new(&as_member, &c.dave.laptop),
+            via: None,
+        },
+        T0 + 4,
+    )
+    .unwrap();
+    assert_eq!(
+        log.state()
+            .member_of_device(&c.dave.laptop.id())
+            .unwrap()
+            .id,
+        dave
+    );
+}
+
+#[test]
+fn only_an_admin_adds_a_device_and_never_one_already_linked() {
+    let c = cast();
+    let mut log = founded(&c);
+    let by_member = log.author(
+        &c.carol.device,
+        Action::AddDevice {
+            device: c.dave.device.id(),
+            name: "dave".into(),
+            role: Role::Member,
+        },
+        T0 + 3,
+    );
+    assert!(
+        matches!(by_member, Err(Rejected::NotAdmin)),
+        "{by_member:?}"
+    );
+    let bobs_device = log.author(
+        &c.alice.device,
+        Action::AddDevice {
+            device: c.bob.device.id(),
+            name: "not bob".into(),
+            role: Role::Admin,
+        },
+        T0 + 4,
+    );
+    assert!(
+        matches!(bobs_device, Err(Rejected::DeviceAlreadyLinked { .. })),
+        "{bobs_device:?}"
+    );
+}
+
+#[test]
 fn a_removed_members_devices_stay_known_by_name_for_history() {
     let c = cast();
     let mut log = founded(&c);

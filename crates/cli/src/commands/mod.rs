@@ -13,9 +13,10 @@ use mutual_docs::{DocId, Document, Kind, Stamp};
 use mutual_node::Node;
 use mutual_node::view::{DocSummary, GroupSummary, GroupView, HistoryEntry, WhoAmI};
 
-use crate::args::{Command, DebugCommand, DocCommand, DocKind, GroupCommand, TextArg};
+use crate::args::{Command, DebugCommand, DocCommand, DocKind, GroupCommand, MemberRole, TextArg};
 use crate::output::Output;
 use crate::render::{self, short};
+use mutual_auth::Role;
 
 pub(crate) fn run(command: Command, dir: &Path, out: &Output) -> anyhow::Result<()> {
     let mut node = Node::open(dir)?;
@@ -45,6 +46,26 @@ fn group(node: &mut Node, command: GroupCommand, out: &Output) -> anyhow::Result
         GroupCommand::Show { group } => {
             let group = node.resolve_group(&group)?;
             out.show(&node.group(&group)?, print_group)
+        }
+        GroupCommand::AddMember {
+            group,
+            device,
+            role,
+            name,
+        } => {
+            let group = node.resolve_group(&group)?;
+            let role = match role {
+                MemberRole::Member => Role::Member,
+                MemberRole::Admin => Role::Admin,
+            };
+            let tail = device
+                .trim()
+                .get(device.trim().len().saturating_sub(6)..)
+                .unwrap_or("");
+            let name = name.unwrap_or_else(|| format!("new member …{tail}"));
+            // Prints the new member's id, like every command that creates something; the
+            // device receives the group when it next reaches a member.
+            out.created(&node.add_device(&group, &device, role, &name)?)
         }
         GroupCommand::Rename { group, name } => {
             let group = node.resolve_group(&group)?;
