@@ -48,9 +48,34 @@ pub(crate) enum Command {
     /// Keep a resources list: items, lending, needs and offers
     #[command(subcommand)]
     Resource(ResourceCommand),
+    /// Run as a peer until stopped: sync with the other members' devices
+    Serve(ServeArgs),
+    /// This device's addresses, connected peers, and per group who is in sync
+    Status,
+    /// Known member devices: their addresses and when they were last seen
+    Peers,
+    /// Connect to a peer now (needs `mutual serve` running)
+    Dial {
+        /// The peer's multiaddr, e.g. /ip4/192.168.1.20/tcp/4001/p2p/12D3KooW…
+        address: String,
+    },
     /// Tools for tests and benchmarks
     #[command(subcommand, hide = true)]
     Debug(DebugCommand),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ServeArgs {
+    /// Listen on this multiaddr (repeatable) [default: every interface, a free TCP and a
+    /// free QUIC port]
+    #[arg(long, value_name = "MULTIADDR")]
+    pub(crate) listen: Vec<String>,
+    /// Do not discover peers on the local network by mDNS
+    #[arg(long)]
+    pub(crate) no_mdns: bool,
+    /// Print events as JSON objects, one per line, on stdout
+    #[arg(long)]
+    pub(crate) json_events: bool,
 }
 
 #[derive(Debug, Subcommand)]

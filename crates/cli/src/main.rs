@@ -28,7 +28,10 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Parser;
 
-use crate::args::Cli;
+use mutual_node::Node;
+use mutual_node::runtime::{CommandReply, CommandRequest};
+
+use crate::args::{Cli, Command};
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -44,14 +47,19 @@ fn main() -> ExitCode {
         }
     };
     match run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         // `mutual ... | head`: the reader has what it wanted, which is not a failure.
         Err(error) if error.is::<output::ReaderGone>() => ExitCode::SUCCESS,
         Err(error) => {
-            output::report(&format!("error: {error:#}"));
+            output::report(&error_line(&error));
             ExitCode::FAILURE
         }
     }
+}
+
+/// A failure as the one line a person reads.
+fn error_line(error: &anyhow::Error) -> String {
+    format!("error: {error:#}")
 }
 
 /// clap's usage error as one line: what is wrong (with the allowed values or a tip, if any),
@@ -66,10 +74,59 @@ fn usage_error_line(rendered: &str) -> String {
     format!("{} (see --help)", what.join(" "))
 }
 
-fn run(cli: Cli) -> anyhow::Result<()> {
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let dir = data_dir(cli.data_dir)?;
-    let out = output::Output { json: cli.json };
-    commands::run(cli.command, &dir, &out)
+    let out = output::Output::terminal(cli.json);
+    match cli.command {
+        Command::Serve(args) => commands::net::serve(&dir, &args).map(|()| ExitCode::SUCCESS),
+        Command::Status => commands::net::status(&dir, &out).map(|()| ExitCode::SUCCESS),
+        Command::Peers => commands::net::peers(&dir, &out).map(|()| ExitCode::SUCCESS),
+        Command::Dial { address } => {
+            commands::net::dial(&dir, &address, &out).map(|()| ExitCode::SUCCESS)
+        }
+        command => match Node::open(&dir) {
+            Ok(mut node) => commands::run(&mut node, command, &out).map(|()| ExitCode::SUCCESS),
+            // `mutual serve` holds the data directory: it runs the command for us.
+            Err(error) if error.is_busy() => commands::net::forward(&dir, error),
+            Err(error) => Err(error.into()),
+        },
+    }
+}
+
+/// Runs a command line inside `mutual serve`, on behalf of another `mutual` process: the
+/// same parsing and command code as [`run`], with the output captured.
+fn run_forwarded(node: &mut Node, request: CommandRequest) -> CommandReply {
+    let argv = std::iter::once("mutual".to_owned()).chain(request.argv);
+    let cli = match Cli::try_parse_from(argv) {
+        Ok(cli) => cli,
+        Err(error) if !error.use_stderr() => {
+            return CommandReply {
+                stdout: error.to_string(),
+                ..CommandReply::default()
+            };
+        }
+        Err(error) => {
+            return CommandReply {
+                stderr: format!("{}\n", usage_error_line(&error.to_string())),
+                code: 2,
+                ..CommandReply::default()
+            };
+        }
+    };
+    let out = output::Output::captured(cli.json, request.cwd, request.stdin);
+    let result = commands::run(node, cli.command, &out);
+    let stdout = out.into_captured();
+    match result {
+        Ok(()) => CommandReply {
+            stdout,
+            ..CommandReply::default()
+        },
+        Err(error) => CommandReply {
+            stdout,
+            stderr: format!("{}\n", error_line(&error)),
+            code: 1,
+        },
+    }
 }
 
 /// `--data-dir`, else `MUTUAL_DIR` (clap reads both), else the platform's data directory.

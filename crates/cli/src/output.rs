@@ -1,17 +1,63 @@
-//! Printing results: human text by default, one JSON document with `--json`.
+//! A command's input and output: human text by default, one JSON document with `--json`,
+//! written to the terminal, or captured when the command runs inside `mutual serve` on
+//! behalf of another `mutual` process (which then prints it).
 
-use std::io::{ErrorKind, Write};
+use std::cell::RefCell;
+use std::io::{ErrorKind, Read as _, Write};
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use serde::Serialize;
 
-/// How results are printed.
-#[derive(Debug, Clone, Copy)]
+/// Where a command's results go, and where its input comes from.
+#[derive(Debug)]
 pub(crate) struct Output {
     pub(crate) json: bool,
+    sink: Sink,
+}
+
+#[derive(Debug)]
+enum Sink {
+    /// This process's standard streams.
+    Terminal,
+    /// A forwarded command: output is kept for the caller, input is what it sent.
+    Captured {
+        stdout: RefCell<String>,
+        cwd: Option<PathBuf>,
+        stdin: Option<String>,
+    },
 }
 
 impl Output {
+    /// Reads from and writes to this process's terminal.
+    pub(crate) fn terminal(json: bool) -> Output {
+        Output {
+            json,
+            sink: Sink::Terminal,
+        }
+    }
+
+    /// Keeps what is written (see [`Output::into_captured`]); relative paths are read from
+    /// `cwd`, and standard input is `stdin`.
+    pub(crate) fn captured(json: bool, cwd: Option<PathBuf>, stdin: Option<String>) -> Output {
+        Output {
+            json,
+            sink: Sink::Captured {
+                stdout: RefCell::new(String::new()),
+                cwd,
+                stdin,
+            },
+        }
+    }
+
+    /// What a captured command wrote to its standard output.
+    pub(crate) fn into_captured(self) -> String {
+        match self.sink {
+            Sink::Terminal => String::new(),
+            Sink::Captured { stdout, .. } => stdout.into_inner(),
+        }
+    }
+
     /// Prints `value` as JSON, or the text that `text` makes of it for people.
     pub(crate) fn show<T: Serialize>(
         &self,
@@ -19,30 +65,66 @@ impl Output {
         text: impl FnOnce(&T) -> String,
     ) -> anyhow::Result<()> {
         if self.json {
-            emit(&format!("{}\n", serde_json::to_string_pretty(value)?))
+            self.write(&format!("{}\n", serde_json::to_string_pretty(value)?))
         } else {
-            emit(&text(value))
+            self.write(&text(value))
         }
     }
 
     /// Prints the id of something just created: bare, or as `{"id": ...}`.
     pub(crate) fn created(&self, id: &impl std::fmt::Display) -> anyhow::Result<()> {
         if self.json {
-            emit(&format!(
+            self.write(&format!(
                 "{}\n",
                 serde_json::json!({ "id": id.to_string() })
             ))
         } else {
-            emit(&format!("{id}\n"))
+            self.write(&format!("{id}\n"))
         }
     }
 
     /// Confirms a change that created nothing: a sentence, or `{"ok": true}`.
     pub(crate) fn done(&self, sentence: impl std::fmt::Display) -> anyhow::Result<()> {
         if self.json {
-            emit(&format!("{}\n", serde_json::json!({ "ok": true })))
+            self.write(&format!("{}\n", serde_json::json!({ "ok": true })))
         } else {
-            emit(&format!("{sentence}\n"))
+            self.write(&format!("{sentence}\n"))
+        }
+    }
+
+    /// Writes `text` to standard output (flushed, so that it is out before the next edit),
+    /// or keeps it for the caller.
+    pub(crate) fn write(&self, text: &str) -> anyhow::Result<()> {
+        match &self.sink {
+            Sink::Terminal => emit(text),
+            Sink::Captured { stdout, .. } => {
+                stdout.borrow_mut().push_str(text);
+                Ok(())
+            }
+        }
+    }
+
+    /// All of standard input.
+    pub(crate) fn read_stdin(&self) -> anyhow::Result<String> {
+        match &self.sink {
+            Sink::Terminal => {
+                let mut text = String::new();
+                std::io::stdin()
+                    .read_to_string(&mut text)
+                    .context("cannot read the text from standard input")?;
+                Ok(text)
+            }
+            Sink::Captured { stdin, .. } => stdin
+                .clone()
+                .context("standard input was not passed to the running node"),
+        }
+    }
+
+    /// A path given on the command line, relative to the caller's working directory.
+    pub(crate) fn path(&self, path: &Path) -> PathBuf {
+        match &self.sink {
+            Sink::Captured { cwd: Some(cwd), .. } => cwd.join(path),
+            _ => path.to_path_buf(),
         }
     }
 }
@@ -58,7 +140,7 @@ pub(crate) fn report(line: &str) {
 #[error("standard output was closed")]
 pub(crate) struct ReaderGone;
 
-/// Writes `text` to standard output and flushes it, so that it is out before the next edit.
+/// Writes `text` to standard output and flushes it.
 pub(crate) fn emit(text: &str) -> anyhow::Result<()> {
     let mut stdout = std::io::stdout().lock();
     match stdout

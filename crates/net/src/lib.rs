@@ -157,10 +157,14 @@ impl Net {
             .with_behaviour(|key, relay_client| {
                 let peer_id = key.public().to_peer_id();
                 let mdns = if mdns_enabled {
-                    Some(mdns::tokio::Behaviour::new(
-                        mdns::Config::default(),
-                        peer_id,
-                    )?)
+                    // libp2p asks the LAN again only every 5 minutes by default: two
+                    // laptops that start at the same moment can miss each other's first
+                    // query. At a meetup, 15 s of multicast chatter is cheap.
+                    let config = mdns::Config {
+                        query_interval: Duration::from_secs(15),
+                        ..mdns::Config::default()
+                    };
+                    Some(mdns::tokio::Behaviour::new(config, peer_id)?)
                 } else {
                     None
                 };

@@ -58,6 +58,14 @@ pub enum Error {
     Doc(#[from] mutual_docs::Error),
 }
 
+impl Error {
+    /// Whether another process holds the data directory (then a running `mutual serve`
+    /// may take the request through its control socket).
+    pub fn is_busy(&self) -> bool {
+        matches!(self, Error::Store(mutual_store::Error::Busy { .. }))
+    }
+}
+
 /// "an assembly", "a board": a kind as a person would say it.
 fn with_article(kind: mutual_docs::Kind) -> &'static str {
     match kind {

@@ -6,7 +6,9 @@
 //! something builds the change in memory (a signed op, Automerge changes), validates it,
 //! and returns only once the store has committed it to disk.
 //!
-//! Main types: [`Node`], [`Error`], and the read models in [`view`].
+//! Main types: [`Node`], [`Error`], the read models in [`view`], and [`runtime::Runtime`],
+//! the device online: the node, the sync engine and the libp2p swarm in one event loop
+//! (the only part of Mutual that spawns tasks).
 //!
 //! Invariants:
 //! - A document change is made with the Automerge actor id of this device's key, so any
@@ -19,8 +21,9 @@
 mod error;
 mod identity;
 mod node;
+pub mod runtime;
 pub mod view;
 
 pub use error::Error;
 pub use identity::Identity;
-pub use node::{Node, index_doc_id};
+pub use node::{Committed, Node, SyncGroup, index_doc_id};

@@ -23,6 +23,33 @@ const COMPACT_AFTER_CHUNKS: usize = 64;
 pub struct Node {
     store: Store,
     identity: Option<Identity>,
+    /// What local commands committed since the last [`Node::take_committed`], when a
+    /// runtime asked for it ([`Node::record_commits`]); otherwise always empty.
+    committed: Option<Vec<Committed>>,
+}
+
+/// Something this device committed to its store itself, for the sync engine to spread.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Committed {
+    /// A group this device created (load it whole: log, index and documents).
+    Group(GroupId),
+    /// Ops this device authored, parents first.
+    Ops {
+        /// Their group.
+        group: GroupId,
+        /// The ops.
+        ops: Vec<SignedOp>,
+    },
+    /// Changes this device made to a document: the incremental save since the stored heads
+    /// (a whole save for a new document), whatever form the store write took.
+    Changes {
+        /// The document's group.
+        group: GroupId,
+        /// The document.
+        doc: DocId,
+        /// The bytes.
+        changes: Vec<u8>,
+    },
 }
 
 /// A document loaded for editing: its record, contents, and where its storage stood.
@@ -38,10 +65,12 @@ struct Opened {
 impl Opened {
     /// The write that stores what changed since the document was loaded: the changes
     /// appended, or, once it has many chunks, everything folded into one snapshot in the
-    /// same transaction (so compaction never needs a write of its own).
-    fn changes(&mut self) -> Write {
+    /// same transaction (so compaction never needs a write of its own). Also returns the
+    /// incremental changes themselves, for the sync engine.
+    fn changes(&mut self) -> (Write, Vec<u8>) {
         let doc_id = self.record.doc_id.clone();
-        if self.chunks + 1 >= COMPACT_AFTER_CHUNKS {
+        let changes = self.doc.automerge_mut().save_after(&self.stored_heads);
+        let write = if self.chunks + 1 >= COMPACT_AFTER_CHUNKS {
             Write::Compact {
                 doc_id,
                 through_seq: self.last_seq,
@@ -50,9 +79,10 @@ impl Opened {
         } else {
             Write::Changes {
                 doc_id,
-                bytes: self.doc.automerge_mut().save_after(&self.stored_heads),
+                bytes: changes.clone(),
             }
-        }
+        };
+        (write, changes)
     }
 }
 
@@ -64,7 +94,32 @@ impl Node {
             .identity()?
             .map(|record| Identity::from_record(&record))
             .transpose()?;
-        Ok(Node { store, identity })
+        Ok(Node {
+            store,
+            identity,
+            committed: None,
+        })
+    }
+
+    /// From now on, keep a list of what local commands commit, for
+    /// [`Node::take_committed`]. A runtime that syncs calls this once.
+    pub fn record_commits(&mut self) {
+        self.committed.get_or_insert_with(Vec::new);
+    }
+
+    /// What local commands committed since the last call, oldest first (empty unless
+    /// [`Node::record_commits`] was called).
+    pub fn take_committed(&mut self) -> Vec<Committed> {
+        self.committed
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default()
+    }
+
+    fn note(&mut self, committed: Committed) {
+        if let Some(list) = &mut self.committed {
+            list.push(committed);
+        }
     }
 
     /// The data directory.
@@ -142,6 +197,7 @@ impl Node {
             },
         ];
         self.store.commit(&writes)?;
+        self.note(Committed::Group(group_id));
         Ok(group_id)
     }
 
@@ -172,7 +228,7 @@ impl Node {
         for record in self.store.groups()? {
             let group_id = parse_group_id(&record.group_id)?;
             let log = self.load_log(&group_id)?;
-            let index = self.index_view(&record)?;
+            let index = self.index_view(&record, &log)?;
             groups.push(GroupSummary {
                 id: record.group_id.clone(),
                 name: index.group_name.clone(),
@@ -192,7 +248,7 @@ impl Node {
         let my_device = self.identity()?.device.id();
         let record = self.group_record(group_id)?;
         let log = self.load_log(group_id)?;
-        let index = self.index_view(&record)?;
+        let index = self.index_view(&record, &log)?;
         let mut members: Vec<MemberView> = log
             .state()
             .members
@@ -263,6 +319,10 @@ impl Node {
         };
         let op = log.author(&identity.device, action, now_ms().unsigned_abs())?;
         self.store.commit(&[op_write(group_id, &op)])?;
+        self.note(Committed::Ops {
+            group: *group_id,
+            ops: vec![op],
+        });
         Ok(device)
     }
 
@@ -283,6 +343,7 @@ impl Node {
         let mut doc = Document::create(kind, title, actor, &stamp)?;
         let mut index = self.open_doc(&record.index_doc)?;
         mutual_docs::index::add_entry(&mut index.doc, &stamp, doc_id, kind, title)?;
+        let whole = doc.automerge_mut().save();
         let writes = vec![
             Write::Doc(DocRecord {
                 doc_id: doc_id.to_string(),
@@ -292,10 +353,16 @@ impl Node {
             }),
             Write::Changes {
                 doc_id: doc_id.to_string(),
-                bytes: doc.automerge_mut().save(),
+                bytes: whole.clone(),
             },
         ];
         self.commit(writes, &mut [&mut index])?;
+        // After the index's changes: a peer learns of the entry and the document together.
+        self.note(Committed::Changes {
+            group: *group_id,
+            doc: doc_id,
+            changes: whole,
+        });
         Ok(doc_id)
     }
 
@@ -587,7 +654,21 @@ impl Node {
         Ok(opened)
     }
 
-    fn index_view(&self, record: &GroupRecord) -> Result<mutual_docs::index::Index, Error> {
+    /// A group's index, read from its document; for a group joined through sync whose
+    /// index has not arrived yet, an empty one named after the genesis op.
+    fn index_view(
+        &self,
+        record: &GroupRecord,
+        log: &Log,
+    ) -> Result<mutual_docs::index::Index, Error> {
+        if self.store.doc(&record.index_doc)?.is_none() {
+            return Ok(mutual_docs::index::Index {
+                group_name: log.state().name.clone(),
+                created_at: 0,
+                created_by: String::new(),
+                entries: Vec::new(),
+            });
+        }
         match self.open_doc(&record.index_doc)?.doc.view()? {
             View::Index(index) => Ok(index),
             _ => Err(Error::Corrupt(format!(
@@ -599,8 +680,22 @@ impl Node {
 
     /// Commits `writes` and what changed in `docs`, in one transaction.
     fn commit(&mut self, mut writes: Vec<Write>, docs: &mut [&mut Opened]) -> Result<(), Error> {
-        writes.extend(docs.iter_mut().map(|opened| opened.changes()));
-        Ok(self.store.commit(&writes)?)
+        let mut committed = Vec::new();
+        for opened in docs.iter_mut() {
+            let (write, changes) = opened.changes();
+            writes.push(write);
+            committed.push(Committed::Changes {
+                group: parse_group_id(&opened.record.group_id)?,
+                doc: DocId::from_str(&opened.record.doc_id)
+                    .map_err(|_| Error::Corrupt(format!("document id {}", opened.record.doc_id)))?,
+                changes,
+            });
+        }
+        self.store.commit(&writes)?;
+        for committed in committed {
+            self.note(committed);
+        }
+        Ok(())
     }
 }
 
@@ -661,6 +756,10 @@ fn now_ms() -> i64 {
         .map(|d| d.as_millis() as i64)
         .unwrap_or(0)
 }
+
+#[path = "replica.rs"]
+mod replica;
+pub use replica::SyncGroup;
 
 #[cfg(test)]
 #[path = "tests.rs"]

@@ -131,3 +131,58 @@ fn member_names_resolve_by_me_name_and_id_prefix() {
         Err(Error::UnknownMember(_))
     ));
 }
+
+#[test]
+fn a_recording_node_lists_what_it_committed_for_the_sync_engine() {
+    let (_dir, mut node) = alice();
+    // Not recording: nothing accumulates.
+    let (group, doc) = board_with_column(&mut node);
+    assert!(node.take_committed().is_empty());
+
+    node.record_commits();
+    node.edit(&doc, Kind::Board, |d, s| board::add_column(d, s, "Done"))
+        .unwrap();
+    let other = node.create_group("Garden").unwrap();
+    let committed = node.take_committed();
+    let [
+        Committed::Changes {
+            group: g,
+            doc: d,
+            changes,
+        },
+        Committed::Group(created),
+    ] = committed.as_slice()
+    else {
+        panic!("{committed:?}");
+    };
+    assert_eq!((g, d, *created), (&group, &doc, other));
+    // The bytes are the edit's incremental changes: they load on top of the stored doc.
+    let mut engine_copy = node.sync_group(&group).unwrap();
+    let (_, am) = engine_copy
+        .docs
+        .iter_mut()
+        .find(|(id, _)| *id == doc)
+        .unwrap();
+    am.load_incremental(changes).unwrap();
+    assert!(node.take_committed().is_empty());
+}
+
+#[test]
+fn compaction_still_hands_the_engine_incremental_changes() {
+    let (_dir, mut node) = alice();
+    let (_group, doc) = board_with_column(&mut node);
+    node.record_commits();
+    for i in 0..COMPACT_AFTER_CHUNKS + 1 {
+        node.edit(&doc, Kind::Board, |d, s| {
+            board::add_column(d, s, &format!("c{i}"))
+        })
+        .unwrap();
+    }
+    for committed in node.take_committed() {
+        let Committed::Changes { changes, .. } = committed else {
+            panic!("{committed:?}");
+        };
+        // One column's worth, never a whole snapshot.
+        assert!(changes.len() < 1024, "{} bytes", changes.len());
+    }
+}

@@ -70,6 +70,14 @@ pub(crate) fn with_prefix(conn: &Connection, prefix: &str) -> Result<Vec<DocReco
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+pub(crate) fn of_group(conn: &Connection, group_id: &str) -> Result<Vec<DocRecord>, Error> {
+    let mut stmt = conn.prepare(
+        "SELECT doc_id, group_id, kind, created_at FROM docs WHERE group_id = ?1 ORDER BY doc_id",
+    )?;
+    let rows = stmt.query_map([group_id], from_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
 pub(crate) fn load(conn: &Connection, doc_id: &str) -> Result<DocBytes, Error> {
     let mut stmt =
         conn.prepare("SELECT seq, bytes FROM doc_chunks WHERE doc_id = ?1 ORDER BY seq")?;

@@ -6,7 +6,8 @@
 //! `mutual-docs`, and what to store is decided by `mutual-node`.
 //!
 //! Main types: [`Store`] (an open data directory), [`Write`] (one durable write; a batch
-//! of them is applied atomically by [`Store::commit`]).
+//! of them is applied atomically by [`Store::commit`]), and the records it reads back
+//! (the address book's [`PeerRecord`] among them).
 //!
 //! Invariants:
 //! - One process at a time per data directory: [`Store::open`] takes an exclusive lock
@@ -23,6 +24,7 @@ mod error;
 mod groups;
 mod identity;
 mod lock;
+mod peers;
 mod schema;
 
 use std::path::{Path, PathBuf};
@@ -33,6 +35,7 @@ pub use docs::DocRecord;
 pub use error::Error;
 pub use groups::GroupRecord;
 pub use identity::IdentityRecord;
+pub use peers::PeerRecord;
 
 /// The file name of the database inside a data directory.
 pub const DATABASE_FILE: &str = "mutual.sqlite3";
@@ -72,6 +75,8 @@ pub enum Write {
         /// A full Automerge save.
         snapshot: Vec<u8>,
     },
+    /// Where another device was reached (replaces what was known of it).
+    Peer(PeerRecord),
 }
 
 /// An open data directory.
@@ -129,6 +134,7 @@ impl Store {
                     through_seq,
                     snapshot,
                 } => docs::compact(&tx, doc_id, *through_seq, snapshot)?,
+                Write::Peer(record) => peers::upsert(&tx, record)?,
             }
         }
         tx.commit()?;
@@ -168,6 +174,16 @@ impl Store {
     /// The documents whose id starts with `prefix`.
     pub fn docs_with_prefix(&self, prefix: &str) -> Result<Vec<DocRecord>, Error> {
         docs::with_prefix(&self.conn, prefix)
+    }
+
+    /// The documents of a group, by id.
+    pub fn docs_of_group(&self, group_id: &str) -> Result<Vec<DocRecord>, Error> {
+        docs::of_group(&self.conn, group_id)
+    }
+
+    /// The address book: every device this one has reached, by peer id.
+    pub fn peers(&self) -> Result<Vec<PeerRecord>, Error> {
+        peers::all(&self.conn)
     }
 
     /// A document's bytes, ready for Automerge's `load`: its chunks concatenated.

@@ -9,7 +9,10 @@ use rusqlite_migration::{M, Migrations};
 
 use crate::Error;
 
-const MIGRATIONS: &[M<'static>] = &[M::up(include_str!("../migrations/0001_init.sql"))];
+const MIGRATIONS: &[M<'static>] = &[
+    M::up(include_str!("../migrations/0001_init.sql")),
+    M::up(include_str!("../migrations/0002_peers.sql")),
+];
 
 /// Sets the connection up for durability and brings the schema to the latest version.
 pub(crate) fn prepare(conn: &mut Connection, path: &Path) -> Result<(), Error> {

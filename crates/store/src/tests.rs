@@ -187,3 +187,30 @@ fn the_database_uses_wal_and_full_sync() {
     assert_eq!(sync, 2, "synchronous = FULL");
     assert!(store.integrity_ok().unwrap());
 }
+
+#[test]
+fn the_address_book_keeps_the_latest_addresses_of_each_peer() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    let peer = |addresses: &[&str], last_seen| {
+        Write::Peer(PeerRecord {
+            peer_id: "12D3KooWpeer".into(),
+            addresses: addresses.iter().map(|a| a.to_string()).collect(),
+            last_seen,
+        })
+    };
+    store.commit(&[peer(&["/ip4/10.0.0.1/tcp/1"], 1)]).unwrap();
+    store
+        .commit(&[peer(&["/ip4/10.0.0.2/tcp/2", "/ip4/10.0.0.1/tcp/1"], 2)])
+        .unwrap();
+    let peers = store.peers().unwrap();
+    assert_eq!(peers.len(), 1);
+    assert_eq!(
+        peers[0].addresses,
+        vec!["/ip4/10.0.0.2/tcp/2", "/ip4/10.0.0.1/tcp/1"]
+    );
+    assert_eq!(peers[0].last_seen, 2);
+    drop(store);
+    // Reopening keeps it (and the migrations do not run twice).
+    assert_eq!(Store::open(dir.path()).unwrap().peers().unwrap(), peers);
+}

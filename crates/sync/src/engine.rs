@@ -216,6 +216,18 @@ impl Engine {
         self.groups.contains_key(group).then(|| self.offer(*group))
     }
 
+    /// Whether `peer` holds the same log and documents of `group` as this device, as far as
+    /// the last messages tell: what [`Event::PeerSynced`] reported, until the group changes
+    /// again.
+    pub fn in_sync(&self, peer: &DeviceId, group: &GroupId) -> bool {
+        self.active(peer, group)
+            && self
+                .peers
+                .get(peer)
+                .and_then(|s| s.links.get(group))
+                .is_some_and(|link| link.synced)
+    }
+
     /// The peers with an open session, sorted.
     pub fn peers(&self) -> Vec<DeviceId> {
         self.peers.keys().copied().collect()
@@ -321,6 +333,10 @@ impl Engine {
                 for offer in offers {
                     self.on_offer(peer, offer, out);
                 }
+                // The log may have changed since my hello went out (a group joined through
+                // another peer meanwhile), and `log_changed` skips peers whose hello is not
+                // in yet: offer now what the peer is a member of and has not been offered.
+                self.offer_unoffered(peer, out);
             }
             Message::Offer(offer) => self.on_offer(peer, offer, out),
             Message::Ops { group, ops } => self.on_ops(peer, group, ops, out),
@@ -407,6 +423,35 @@ impl Engine {
                     link.offered = true;
                     send(out, peer, &Message::Offer(mine));
                 }
+            }
+        }
+    }
+
+    /// Offers `peer` every group it is a member's device of in my log that it has not been
+    /// offered yet, and reconciles those it already offered me.
+    fn offer_unoffered(&mut self, peer: DeviceId, out: &mut Vec<Output>) {
+        let due: Vec<GroupId> = self
+            .groups
+            .iter()
+            .filter(|(_, group)| group.has_member_device(&peer))
+            .map(|(id, _)| *id)
+            .filter(|id| {
+                self.peers
+                    .get(&peer)
+                    .is_some_and(|s| !s.links.get(id).is_some_and(|l| l.offered))
+            })
+            .collect();
+        for id in due {
+            let mine = self.offer(id);
+            let Some(session) = self.peers.get_mut(&peer) else {
+                return;
+            };
+            let link = session.links.entry(id).or_default();
+            link.offered = true;
+            let theirs = link.theirs.is_some();
+            send(out, peer, &Message::Offer(mine));
+            if theirs {
+                self.reconcile(peer, id, out);
             }
         }
     }

@@ -427,3 +427,50 @@ fn messages_before_hello_a_second_hello_and_garbage_disconnect() {
         .handle(net.now + 60_000, Input::Tick);
     assert!(matches!(&outs[0], Output::Disconnect { reason, .. } if reason.contains("no hello")));
 }
+
+#[test]
+fn a_member_who_joins_a_group_passes_it_on_to_a_member_it_was_already_connected_to() {
+    // Found at a LAN meetup: Bob and Carol (both added by Alice while offline) find each
+    // other first, with no group in common yet; then Carol joins from Alice. Bob must get the
+    // group from Carol, even if he never meets Alice.
+    let mut alice = Device::new("alice", 1);
+    let bob = Device::new("bob", 2);
+    let carol = Device::new("carol", 3);
+    let (group, board) = alice.create_group(10);
+    for who in [&bob, &carol] {
+        let add = Device::add_member_action(who, who.name);
+        alice.author(group, add);
+    }
+    let mut net = Net::new(vec![alice, bob, carol]);
+    net.connect(BOB, CAROL);
+    net.drive();
+    net.connect(CAROL, ALICE);
+    net.drive();
+    net.assert_same(ALICE, CAROL, group);
+    net.assert_same(CAROL, BOB, group);
+    assert_eq!(net.devices[BOB].board(board).columns[0].name, "To do");
+}
+
+#[test]
+fn a_group_joined_between_sending_and_receiving_hellos_is_still_offered() {
+    // The race behind the meetup failure: Carol says hello to Bob with no group, joins the
+    // group from Alice, and only then receives Bob's hello.
+    let mut alice = Device::new("alice", 1);
+    let bob = Device::new("bob", 2);
+    let carol = Device::new("carol", 3);
+    let (group, board) = alice.create_group(10);
+    for who in [&bob, &carol] {
+        let add = Device::add_member_action(who, who.name);
+        alice.author(group, add);
+    }
+    let mut net = Net::new(vec![alice, bob, carol]);
+    net.connect(BOB, CAROL);
+    let hellos: Vec<_> = net.queue.drain(..).collect();
+    net.connect(CAROL, ALICE);
+    net.drive();
+    net.assert_same(ALICE, CAROL, group);
+    net.queue.extend(hellos);
+    net.drive();
+    net.assert_same(CAROL, BOB, group);
+    assert_eq!(net.devices[BOB].board(board).columns[0].name, "To do");
+}

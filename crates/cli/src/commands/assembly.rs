@@ -126,7 +126,7 @@ pub(crate) fn run(node: &mut Node, command: AssemblyCommand, out: &Output) -> an
             )
         }
         C::AgendaNotes { doc, item, text } => {
-            let text = read_text(text)?;
+            let text = read_text(out, text)?;
             change(node, out, &doc, ASSEMBLY, "Updated the notes.", |d, s| {
                 assembly::set_agenda_notes(d, s, &item, &text)
             })
@@ -196,7 +196,7 @@ pub(crate) fn run(node: &mut Node, command: AssemblyCommand, out: &Output) -> an
             })
         }
         C::Minutes { doc, text } => {
-            let text = read_text(text)?;
+            let text = read_text(out, text)?;
             change(node, out, &doc, ASSEMBLY, "Updated the minutes.", |d, s| {
                 assembly::set_minutes(d, s, &text)
             })

@@ -44,7 +44,7 @@ pub(crate) fn run(node: &mut Node, command: BoardCommand, out: &Output) -> anyho
             })
         }
         C::Describe { doc, card, text } => {
-            let text = read_text(text)?;
+            let text = read_text(out, text)?;
             change(
                 node,
                 out,
@@ -136,6 +136,7 @@ pub(crate) fn from_one(position: u32) -> usize {
 /// kill the process at any point and check that every printed card is still there.
 pub(crate) fn add_cards(
     node: &mut Node,
+    out: &Output,
     doc: &str,
     column: &str,
     count: usize,
@@ -144,7 +145,7 @@ pub(crate) fn add_cards(
     for i in 0..count {
         let title = format!("card {i}");
         let id = node.edit(&doc, BOARD, |d, s| board::add_card(d, s, column, &title))?;
-        crate::output::emit(&format!("{id}\n"))?;
+        out.write(&format!("{id}\n"))?;
     }
     Ok(())
 }

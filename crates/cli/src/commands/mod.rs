@@ -1,12 +1,11 @@
-//! One function per command, grouped by feature; each opens the node, does one thing and
-//! prints the result.
+//! One function per command, grouped by feature; each does one thing with the node and
+//! prints the result. The network commands (`serve`, `status`, `peers`, `dial`) are in
+//! `net.rs`: they talk to the running node rather than to the store.
 
 mod assembly;
 mod board;
+pub(crate) mod net;
 mod resource;
-
-use std::io::Read;
-use std::path::Path;
 
 use anyhow::Context;
 use mutual_docs::{DocId, Document, Kind, Stamp};
@@ -18,24 +17,33 @@ use crate::output::Output;
 use crate::render::{self, short};
 use mutual_auth::Role;
 
-pub(crate) fn run(command: Command, dir: &Path, out: &Output) -> anyhow::Result<()> {
-    let mut node = Node::open(dir)?;
+/// Runs one command against an open node: in this process, or inside `mutual serve` on
+/// behalf of another `mutual` process.
+pub(crate) fn run(node: &mut Node, command: Command, out: &Output) -> anyhow::Result<()> {
+    let node = &mut *node;
     match command {
         Command::Init { name } => {
             let me = node.init(&name)?;
             out.show(&me, print_whoami)
         }
         Command::Whoami => out.show(&node.whoami()?, print_whoami),
-        Command::Group(command) => group(&mut node, command, out),
-        Command::Doc(command) => doc(&mut node, command, out),
+        Command::Group(command) => group(node, command, out),
+        Command::Doc(command) => doc(node, command, out),
         Command::History { doc } => {
             let doc = node.resolve_doc(&doc)?;
             out.show(&node.history(&doc)?, |entries| print_history(entries))
         }
-        Command::Board(command) => board::run(&mut node, command, out),
-        Command::Assembly(command) => assembly::run(&mut node, command, out),
-        Command::Resource(command) => resource::run(&mut node, command, out),
-        Command::Debug(command) => debug(&mut node, command, out),
+        Command::Board(command) => board::run(node, command, out),
+        Command::Assembly(command) => assembly::run(node, command, out),
+        Command::Resource(command) => resource::run(node, command, out),
+        Command::Debug(command) => debug(node, command, out),
+        // The client sends these to the running node as their own requests.
+        Command::Serve(_) => {
+            anyhow::bail!("`mutual serve` is already running on this data directory")
+        }
+        Command::Status | Command::Peers | Command::Dial { .. } => {
+            anyhow::bail!("this command is answered by the running node, not run inside it")
+        }
     }
 }
 
@@ -123,7 +131,7 @@ fn doc(node: &mut Node, command: DocCommand, out: &Output) -> anyhow::Result<()>
 fn debug(node: &mut Node, command: DebugCommand, out: &Output) -> anyhow::Result<()> {
     match command {
         DebugCommand::AddCards { doc, column, count } => {
-            board::add_cards(node, &doc, &column, count)
+            board::add_cards(node, out, &doc, &column, count)
         }
         DebugCommand::Integrity => {
             anyhow::ensure!(
@@ -179,17 +187,11 @@ pub(crate) fn member_or_nobody(
 }
 
 /// The text of a `--text` / `--file` argument.
-pub(crate) fn read_text(arg: TextArg) -> anyhow::Result<String> {
+pub(crate) fn read_text(out: &Output, arg: TextArg) -> anyhow::Result<String> {
     match (arg.text, arg.file) {
         (Some(text), _) => Ok(text),
-        (None, Some(path)) if path.as_os_str() == "-" => {
-            let mut text = String::new();
-            std::io::stdin()
-                .read_to_string(&mut text)
-                .context("cannot read the text from standard input")?;
-            Ok(text)
-        }
-        (None, Some(path)) => std::fs::read_to_string(&path)
+        (None, Some(path)) if path.as_os_str() == "-" => out.read_stdin(),
+        (None, Some(path)) => std::fs::read_to_string(out.path(&path))
             .with_context(|| format!("cannot read the text from {}", path.display())),
         (None, None) => anyhow::bail!("give the text with --text or --file"),
     }

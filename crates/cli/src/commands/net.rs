@@ -1,0 +1,264 @@
+//! The network commands: `serve` runs the node runtime; `status`, `peers` and `dial` ask it
+//! through its control socket; and any other command run while `serve` holds the data
+//! directory is forwarded to it ([`forward`]).
+
+use std::ffi::OsString;
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use mutual_node::Node;
+use mutual_node::runtime::{
+    self, CommandRequest, ControlError, Event, NetConfig, PeerView, Request, Response, Runtime,
+    Status,
+};
+
+use super::format_time;
+use crate::args::ServeArgs;
+use crate::output::{self, Output};
+
+/// How long a command waits for a `serve` that holds the data directory but has not bound
+/// its control socket yet (it is starting).
+const STARTING: Duration = Duration::from_secs(5);
+
+/// `mutual serve`: runs the node until SIGINT or SIGTERM.
+pub(crate) fn serve(dir: &Path, args: &ServeArgs) -> anyhow::Result<()> {
+    let node = match Node::open(dir) {
+        Ok(node) => node,
+        Err(busy) if busy.is_busy() && runtime::control::call(dir, &Request::Status).is_ok() => {
+            anyhow::bail!("`mutual serve` is already running on this data directory")
+        }
+        Err(e) => return Err(e.into()),
+    };
+    node.identity()?;
+    let mut net = NetConfig {
+        mdns: !args.no_mdns,
+        ..NetConfig::default()
+    };
+    if !args.listen.is_empty() {
+        net.listen = args
+            .listen
+            .iter()
+            .map(|a| {
+                a.parse()
+                    .with_context(|| format!("“{a}” is not a multiaddr to listen on"))
+            })
+            .collect::<anyhow::Result<_>>()?;
+    }
+    let tokio = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let json_events = args.json_events;
+    tokio.block_on(async move {
+        let (runtime, mut events) = Runtime::new(node, &runtime::Config { net })?;
+        let run = runtime.run(Box::new(crate::run_forwarded), stopped()?);
+        tokio::pin!(run);
+        let result = loop {
+            tokio::select! {
+                result = &mut run => break result,
+                Some(event) = events.recv() => show_event(&event, json_events),
+            }
+        };
+        while let Ok(event) = events.try_recv() {
+            show_event(&event, json_events);
+        }
+        result.map_err(anyhow::Error::from)
+    })
+}
+
+/// Completes on SIGINT or SIGTERM.
+fn stopped() -> anyhow::Result<impl Future<Output = ()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt()).context("cannot handle SIGINT")?;
+    let mut terminate = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
+        }
+    })
+}
+
+/// One event: a JSON line on stdout with `--json-events`, else a line for people on stderr.
+fn show_event(event: &Event, json: bool) {
+    if json {
+        if let Ok(line) = serde_json::to_string(event) {
+            // A reader that went away does not stop the node.
+            let _ = output::emit(&format!("{line}\n"));
+        }
+    } else {
+        output::report(&format!("mutual: {event}"));
+    }
+}
+
+/// `mutual status`: from the running node, or from the store when it is not running.
+pub(crate) fn status(dir: &Path, out: &Output) -> anyhow::Result<()> {
+    let status = match ask(dir, &Request::Status)? {
+        Asked::Answer(Response::Status(status)) => status,
+        Asked::Answer(other) => return unexpected(other),
+        Asked::NotRunning(node) => node.offline_status()?,
+    };
+    out.show(&status, print_status)
+}
+
+/// `mutual peers`: the address book of members' devices.
+pub(crate) fn peers(dir: &Path, out: &Output) -> anyhow::Result<()> {
+    let peers = match ask(dir, &Request::Peers)? {
+        Asked::Answer(Response::Peers(peers)) => peers,
+        Asked::Answer(other) => return unexpected(other),
+        Asked::NotRunning(node) => node.offline_peers()?,
+    };
+    out.show(&peers, |peers| print_peers(peers))
+}
+
+/// `mutual dial MULTIADDR`: only the running node can dial.
+pub(crate) fn dial(dir: &Path, address: &str, out: &Output) -> anyhow::Result<()> {
+    let request = Request::Dial {
+        address: address.to_owned(),
+    };
+    match ask(dir, &request)? {
+        Asked::Answer(Response::Dialing) => out.done(format!("Dialing {address}.")),
+        Asked::Answer(other) => unexpected(other),
+        Asked::NotRunning(_) => {
+            anyhow::bail!("`mutual serve` is not running on this data directory; start it first")
+        }
+    }
+}
+
+/// Runs this process's command line inside the `mutual serve` that holds the data
+/// directory, and prints what it printed. `busy` is reported if no node answers.
+pub(crate) fn forward(dir: &Path, busy: mutual_node::Error) -> anyhow::Result<ExitCode> {
+    let argv: Vec<String> = std::env::args_os()
+        .skip(1)
+        .map(|arg: OsString| arg.to_string_lossy().into_owned())
+        .collect();
+    let stdin = if wants_stdin(&argv) {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+            .context("cannot read the text from standard input")?;
+        Some(text)
+    } else {
+        None
+    };
+    let request = Request::Command(CommandRequest {
+        argv,
+        cwd: std::env::current_dir().ok(),
+        stdin,
+    });
+    match call_patiently(dir, &request)? {
+        Some(Response::Command(reply)) => {
+            output::emit(&reply.stdout)?;
+            if !reply.stderr.is_empty() {
+                output::report(reply.stderr.trim_end());
+            }
+            Ok(ExitCode::from(reply.code))
+        }
+        Some(other) => unexpected(other),
+        // Another process holds the directory and it is not a node we can talk to.
+        None => Err(busy.into()),
+    }
+}
+
+/// Whether a command line reads standard input (`--file -`).
+fn wants_stdin(argv: &[String]) -> bool {
+    argv.windows(2).any(|w| w[0] == "--file" && w[1] == "-") || argv.iter().any(|a| a == "--file=-")
+}
+
+enum Asked {
+    Answer(Response),
+    NotRunning(Box<Node>),
+}
+
+/// Asks the running node; if none runs, opens the store instead.
+fn ask(dir: &Path, request: &Request) -> anyhow::Result<Asked> {
+    match runtime::control::call(dir, request) {
+        Ok(response) => return answer(response).map(Asked::Answer),
+        Err(ControlError::NotRunning) => {}
+        Err(e) => return Err(e.into()),
+    }
+    match Node::open(dir) {
+        Ok(node) => Ok(Asked::NotRunning(Box::new(node))),
+        Err(busy) if busy.is_busy() => match call_patiently(dir, request)? {
+            Some(response) => Ok(Asked::Answer(response)),
+            None => Err(busy.into()),
+        },
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Asks the running node, waiting a little for one that is starting; `None` if none runs.
+fn call_patiently(dir: &Path, request: &Request) -> anyhow::Result<Option<Response>> {
+    let deadline = Instant::now() + STARTING;
+    loop {
+        match runtime::control::call(dir, request) {
+            Ok(response) => return answer(response).map(Some),
+            Err(ControlError::NotRunning) if Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            Err(ControlError::NotRunning) => return Ok(None),
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+fn answer(response: Response) -> anyhow::Result<Response> {
+    match response {
+        Response::Error(error) => Err(anyhow::anyhow!(error)),
+        response => Ok(response),
+    }
+}
+
+fn unexpected<T>(response: Response) -> anyhow::Result<T> {
+    anyhow::bail!("the running node answered something unexpected: {response:?}")
+}
+
+fn print_status(status: &Status) -> String {
+    let mut s = String::new();
+    let state = if status.running {
+        "serving"
+    } else {
+        "not serving; start `mutual serve`"
+    };
+    say!(s, "peer id:   {} ({state})", status.peer_id);
+    for address in &status.listening {
+        say!(s, "listening: {address}");
+    }
+    say!(s, "connected: {} peer(s)", status.connected.len());
+    for group in &status.groups {
+        say!(s, "\n{} ({})", group.name, crate::render::short(&group.id));
+        if group.devices.is_empty() {
+            say!(s, "  no other devices");
+        }
+        for device in &group.devices {
+            let state = match (device.connected, device.in_sync) {
+                (true, true) => "connected, in sync",
+                (true, false) => "connected, syncing",
+                (false, _) => "not connected",
+            };
+            say!(s, "  {:<16}  {}  {state}", device.member, device.peer_id);
+        }
+    }
+    s
+}
+
+fn print_peers(peers: &[PeerView]) -> String {
+    let mut s = String::new();
+    if peers.is_empty() {
+        say!(s, "No other member devices known yet.");
+    }
+    for peer in peers {
+        let seen = match (peer.connected, peer.last_seen) {
+            (true, _) => "connected".to_owned(),
+            (false, Some(ms)) => format!("last seen {} UTC", format_time(ms / 1000)),
+            (false, None) => "never seen".to_owned(),
+        };
+        say!(s, "{}  {}  ({seen})", peer.peer_id, peer.members.join(", "));
+        for address in &peer.addresses {
+            say!(s, "  {address}");
+        }
+    }
+    s
+}

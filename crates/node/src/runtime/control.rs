@@ -1,0 +1,186 @@
+//! The control socket: how other `mutual` processes reach a running node.
+//!
+//! `DIR/node.sock`, a Unix socket in the data directory, carries one JSON request line and
+//! one JSON response line per connection. A command run while `serve` holds the data
+//! directory is forwarded here whole (its argv) and run in-process against the node, so
+//! there is one code path for every command and one writer for the store.
+
+use std::io::{BufRead, BufReader, Write as _};
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
+use tokio::net::UnixListener;
+use tokio::sync::{mpsc, oneshot};
+
+use super::Msg;
+use super::status::{PeerView, Status};
+
+/// The control socket's file name in the data directory.
+pub const SOCKET_FILE: &str = "node.sock";
+
+/// The largest request accepted (a forwarded command carries its standard input).
+const MAX_REQUEST: u64 = 16 * 1024 * 1024;
+
+/// A request to a running node.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum Request {
+    /// Run this command line against the node.
+    Command(CommandRequest),
+    /// This device's network state.
+    Status,
+    /// The address book of members' devices.
+    Peers,
+    /// Dial this multiaddr now.
+    Dial {
+        /// The address.
+        address: String,
+    },
+}
+
+/// A command line to run in the node's process.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CommandRequest {
+    /// The arguments, without the program name.
+    pub argv: Vec<String>,
+    /// The caller's working directory, for relative paths.
+    pub cwd: Option<PathBuf>,
+    /// The caller's standard input, read by the caller when the command asks for it.
+    pub stdin: Option<String>,
+}
+
+/// What a command printed and how it ended.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct CommandReply {
+    /// Its standard output.
+    pub stdout: String,
+    /// Its standard error.
+    pub stderr: String,
+    /// Its exit code.
+    pub code: u8,
+}
+
+/// A running node's answer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum Response {
+    /// A command ran.
+    Command(CommandReply),
+    /// The status.
+    Status(Status),
+    /// The address book.
+    Peers(Vec<PeerView>),
+    /// The dial started.
+    Dialing,
+    /// The request failed; one sentence.
+    Error(String),
+}
+
+/// Why a running node could not be asked.
+#[derive(Debug, thiserror::Error)]
+pub enum ControlError {
+    /// No node is serving this data directory (no socket, or a stale one).
+    #[error("no `mutual serve` is running on this data directory")]
+    NotRunning,
+    /// The node was reached but the exchange failed.
+    #[error("cannot talk to the running node through {path}: {source}")]
+    Io {
+        /// The socket.
+        path: PathBuf,
+        /// What failed.
+        source: std::io::Error,
+    },
+    /// The node's answer did not decode.
+    #[error("the running node answered something unreadable: {0}")]
+    Decode(#[from] serde_json::Error),
+}
+
+/// Sends one request to the node serving `dir` and waits for its answer.
+pub fn call(dir: &Path, request: &Request) -> Result<Response, ControlError> {
+    let path = dir.join(SOCKET_FILE);
+    let io = |source| ControlError::Io {
+        path: path.clone(),
+        source,
+    };
+    let mut stream = match UnixStream::connect(&path) {
+        Ok(stream) => stream,
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::NotFound | std::io::ErrorKind::ConnectionRefused
+            ) =>
+        {
+            return Err(ControlError::NotRunning);
+        }
+        Err(e) => return Err(io(e)),
+    };
+    let mut line = serde_json::to_vec(request)?;
+    line.push(b'\n');
+    stream.write_all(&line).map_err(io)?;
+    stream.flush().map_err(io)?;
+    let mut answer = String::new();
+    // A command may take a while (a large edit); a node that stopped answering does not.
+    stream
+        .set_read_timeout(Some(Duration::from_secs(600)))
+        .map_err(io)?;
+    BufReader::new(stream).read_line(&mut answer).map_err(io)?;
+    if answer.is_empty() {
+        return Err(io(std::io::Error::new(
+            std::io::ErrorKind::UnexpectedEof,
+            "the node closed the connection without answering",
+        )));
+    }
+    Ok(serde_json::from_str(&answer)?)
+}
+
+/// Binds the control socket of `dir`, replacing a stale one: the caller holds the data
+/// directory's lock, so no other node can be listening there.
+pub(super) fn bind(dir: &Path) -> std::io::Result<(UnixListener, PathBuf)> {
+    let path = dir.join(SOCKET_FILE);
+    match std::fs::remove_file(&path) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
+    }
+    Ok((UnixListener::bind(&path)?, path))
+}
+
+/// Accepts connections on the control socket and hands each request to the event loop.
+pub(super) async fn serve(listener: UnixListener, inbox: mpsc::Sender<Msg>) {
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            // Out of file descriptors, say: wait rather than spin (this is not the loop).
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            continue;
+        };
+        let inbox = inbox.clone();
+        tokio::spawn(async move {
+            let (read, mut write) = stream.into_split();
+            let mut line = String::new();
+            let read = tokio::io::BufReader::new(read.take(MAX_REQUEST))
+                .read_line(&mut line)
+                .await;
+            let response = match read.map(|_| serde_json::from_str::<Request>(&line)) {
+                Ok(Ok(request)) => {
+                    let (reply, answer) = oneshot::channel();
+                    if inbox.send(Msg::Control { request, reply }).await.is_err() {
+                        return;
+                    }
+                    match answer.await {
+                        Ok(response) => response,
+                        Err(_) => return,
+                    }
+                }
+                Ok(Err(e)) => Response::Error(format!("unreadable request: {e}")),
+                Err(e) => Response::Error(format!("cannot read the request: {e}")),
+            };
+            if let Ok(mut bytes) = serde_json::to_vec(&response) {
+                bytes.push(b'\n');
+                // The caller may have gone; nothing to do about it.
+                let _ = write.write_all(&bytes).await;
+                let _ = write.shutdown().await;
+            }
+        });
+    }
+}

@@ -1,0 +1,367 @@
+//! Real nodes: `mutual serve` processes over real libp2p on 127.0.0.1 and real SQLite. Peers
+//! are dialed explicitly (mDNS skips loopback), and every other command reaches the running
+//! node through its control socket, as a person at a terminal would.
+
+// Test helpers outside #[test] functions may unwrap too: a failure is the test failing.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use mutual_tests::Device;
+use serde_json::Value;
+
+/// Generous: CI has two cores and builds while it tests.
+const PATIENCE: Duration = Duration::from_secs(90);
+
+/// A running `mutual serve`, killed when dropped (also when the test fails).
+struct Serving {
+    child: Child,
+    events: Arc<Mutex<Vec<Value>>>,
+    log: Arc<Mutex<Vec<String>>>,
+}
+
+impl Serving {
+    /// Starts `mutual serve` on loopback, without mDNS, and waits until it listens.
+    fn start(device: &Device) -> Serving {
+        let mut child = device
+            .command(&[
+                "serve",
+                "--listen",
+                "/ip4/127.0.0.1/tcp/0",
+                "--no-mdns",
+                "--json-events",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("mutual serve starts");
+        let events = Arc::new(Mutex::new(Vec::new()));
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let stdout = child.stdout.take().unwrap();
+        let stderr = child.stderr.take().unwrap();
+        // Readers drain both pipes, so the node never blocks on a full one.
+        let sink = Arc::clone(&events);
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let event = serde_json::from_str(&line)
+                    .unwrap_or_else(|e| panic!("not a JSON event ({e}): {line}"));
+                sink.lock().unwrap().push(event);
+            }
+        });
+        let sink = Arc::clone(&log);
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                sink.lock().unwrap().push(line);
+            }
+        });
+        let serving = Serving { child, events, log };
+        serving.address();
+        serving
+    }
+
+    /// Its first listen address (with `/p2p/PEER_ID`).
+    fn address(&self) -> String {
+        let event = self.wait_for("a listen address", |e| e["event"] == "listening");
+        event["address"].as_str().unwrap().to_owned()
+    }
+
+    /// Waits for an event matching `want`.
+    fn wait_for(&self, what: &str, want: impl Fn(&Value) -> bool) -> Value {
+        eventually(what, || {
+            self.events
+                .lock()
+                .unwrap()
+                .iter()
+                .find(|e| want(e))
+                .cloned()
+        })
+        .unwrap_or_else(|| panic!("no {what} from the node; it said: {:#?}", self.said()))
+    }
+
+    fn said(&self) -> (Vec<Value>, Vec<String>) {
+        (
+            self.events.lock().unwrap().clone(),
+            self.log.lock().unwrap().clone(),
+        )
+    }
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Polls `check` until it returns something, or gives up after [`PATIENCE`].
+fn eventually<T>(_what: &str, mut check: impl FnMut() -> Option<T>) -> Option<T> {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        if let Some(found) = check() {
+            return Some(found);
+        }
+        if Instant::now() > deadline {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn peer_id(device: &Device) -> String {
+    device.json(&["whoami"])["peer_id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// The titles of a board's cards, sorted, read with `doc show --json`; `None` while the
+/// document is not there.
+fn card_titles(device: &Device, doc: &str) -> Option<Vec<String>> {
+    let run = device.run(&["doc", "show", doc, "--json"]);
+    if !run.status.success() {
+        return None;
+    }
+    let board: Value = serde_json::from_str(&run.stdout).unwrap();
+    let mut titles: Vec<String> = board["columns"]
+        .as_array()?
+        .iter()
+        .flat_map(|c| c["cards"].as_array().cloned().unwrap_or_default())
+        .map(|card| card["title"].as_str().unwrap().to_owned())
+        .collect();
+    titles.sort();
+    Some(titles)
+}
+
+/// Waits until `device` sees exactly these card titles on the board.
+fn wait_for_cards(device: &Device, who: &str, doc: &str, want: &[&str], node: &Serving) {
+    let mut want: Vec<String> = want.iter().map(|t| t.to_string()).collect();
+    want.sort();
+    let mut last = None;
+    let seen = eventually("cards", || {
+        last = card_titles(device, doc);
+        (last.as_ref() == Some(&want)).then_some(())
+    });
+    assert!(
+        seen.is_some(),
+        "{who} never saw the cards {want:?} (last saw {last:?}); its node said: {:#?}",
+        node.said()
+    );
+}
+
+/// Alice's group with a board that has a "To do" column; returns (group, board).
+fn group_with_board(alice: &Device) -> (String, String) {
+    let group = alice.ok(&["group", "create", "Tenants of Elm Street"]);
+    let board = alice.ok(&[
+        "doc", "create", &group, "--kind", "board", "--title", "Chores",
+    ]);
+    alice.ok(&["board", "add-column", &board, "To do"]);
+    (group, board)
+}
+
+fn add_card(device: &Device, board: &str, title: &str) {
+    device.ok(&[
+        "board", "add-card", board, "--column", "To do", "--title", title,
+    ]);
+}
+
+#[test]
+fn an_edit_on_alice_is_visible_on_bob_and_one_on_bob_on_alice() {
+    // 1. Alice makes a group with a board and admits Bob's device by its peer id.
+    let alice = Device::init("Alice");
+    let bob = Device::init("Bob");
+    let (group, board) = group_with_board(&alice);
+    alice.ok(&[
+        "group",
+        "add-member",
+        &group,
+        "--device",
+        &peer_id(&bob),
+        "--name",
+        "Bob",
+    ]);
+
+    // 2. Both serve; Alice dials Bob, and Bob receives the group and its board.
+    let alice_node = Serving::start(&alice);
+    let bob_node = Serving::start(&bob);
+    alice.ok(&["dial", &bob_node.address()]);
+    wait_for_cards(&bob, "Bob", &board, &[], &bob_node);
+    let docs = bob.json(&["doc", "list", &group]);
+    assert_eq!(docs[0]["title"], "Chores", "{docs}");
+
+    // 3. An edit on Alice's terminal, while her node runs, reaches Bob.
+    add_card(&alice, &board, "Fix the door");
+    wait_for_cards(&bob, "Bob", &board, &["Fix the door"], &bob_node);
+
+    // 4. And one on Bob's reaches Alice.
+    add_card(&bob, &board, "Paint the hall");
+    wait_for_cards(
+        &alice,
+        "Alice",
+        &board,
+        &["Fix the door", "Paint the hall"],
+        &alice_node,
+    );
+
+    // 5. Both nodes report each other connected and in sync.
+    let status = eventually("in sync", || {
+        let status = alice.json(&["status"]);
+        let bob_there = status["groups"][0]["devices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["member"] == "Bob" && d["connected"] == true && d["in_sync"] == true);
+        bob_there.then_some(status)
+    });
+    assert!(status.is_some(), "{:#?}", alice_node.said());
+    let peers = bob.json(&["peers"]);
+    assert_eq!(peers[0]["members"][0], "Alice", "{peers}");
+    assert_eq!(peers[0]["connected"], true, "{peers}");
+}
+
+#[test]
+fn three_peers_edit_one_board_offline_then_converge() {
+    // 1. Alice admits Bob and Carol; one meeting gives them the board.
+    let alice = Device::init("Alice");
+    let bob = Device::init("Bob");
+    let carol = Device::init("Carol");
+    let (group, board) = group_with_board(&alice);
+    for (device, name) in [(&bob, "Bob"), (&carol, "Carol")] {
+        alice.ok(&[
+            "group",
+            "add-member",
+            &group,
+            "--device",
+            &peer_id(device),
+            "--name",
+            name,
+        ]);
+    }
+    {
+        let alice_node = Serving::start(&alice);
+        let bob_node = Serving::start(&bob);
+        let carol_node = Serving::start(&carol);
+        alice.ok(&["dial", &bob_node.address()]);
+        alice.ok(&["dial", &carol_node.address()]);
+        wait_for_cards(&bob, "Bob", &board, &[], &bob_node);
+        wait_for_cards(&carol, "Carol", &board, &[], &carol_node);
+        drop(alice_node);
+    }
+
+    // 2. Offline (no node runs; killed, so stale sockets stay behind), each adds a card
+    //    and Bob renames the board.
+    add_card(&alice, &board, "Alice's card");
+    add_card(&bob, &board, "Bob's card");
+    add_card(&carol, &board, "Carol's card");
+    bob.ok(&["doc", "rename", &board, "Chores and repairs"]);
+
+    // 3. They serve again and dial each other: everyone ends with everything.
+    let alice_node = Serving::start(&alice);
+    let bob_node = Serving::start(&bob);
+    let carol_node = Serving::start(&carol);
+    alice.ok(&["dial", &bob_node.address()]);
+    bob.ok(&["dial", &carol_node.address()]);
+    let all = ["Alice's card", "Bob's card", "Carol's card"];
+    wait_for_cards(&alice, "Alice", &board, &all, &alice_node);
+    wait_for_cards(&bob, "Bob", &board, &all, &bob_node);
+    wait_for_cards(&carol, "Carol", &board, &all, &carol_node);
+
+    // 4. And the same document, byte for byte in its JSON view, title included.
+    let converged = eventually("identical documents", || {
+        let views: Vec<Value> = [&alice, &bob, &carol]
+            .iter()
+            .map(|d| d.json(&["doc", "show", &board]))
+            .collect();
+        (views[0] == views[1] && views[1] == views[2]).then_some(views)
+    })
+    .expect("the three boards never became identical");
+    assert_eq!(converged[0]["title"], "Chores and repairs");
+}
+
+#[test]
+fn a_strangers_node_that_dials_alice_gets_nothing() {
+    // 1. Alice has a group with a board; Mallory is no member.
+    let alice = Device::init("Alice");
+    let mallory = Device::init("Mallory");
+    let (_group, board) = group_with_board(&alice);
+    add_card(&alice, &board, "Secret plans");
+
+    // 2. Mallory's node dials Alice's, and the two connect.
+    let alice_node = Serving::start(&alice);
+    let mallory_node = Serving::start(&mallory);
+    mallory.ok(&["dial", &alice_node.address()]);
+    let mallory_id = peer_id(&mallory);
+    alice_node.wait_for("Mallory's connection", |e| {
+        e["event"] == "connected" && e["peer"] == mallory_id.as_str()
+    });
+    mallory_node.wait_for("a sync session", |e| e["event"] == "session_started");
+
+    // 3. Whatever time passes, Mallory has no group, and Alice's board is unchanged.
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(mallory.json(&["group", "list"]), serde_json::json!([]));
+    assert_eq!(card_titles(&alice, &board).unwrap(), vec!["Secret plans"]);
+    let (events, _) = mallory_node.said();
+    assert!(
+        !events
+            .iter()
+            .any(|e| e["event"] == "group_joined" || e["event"] == "doc_changed"),
+        "{events:#?}"
+    );
+}
+
+#[test]
+fn commands_run_inside_the_running_node_with_their_input_output_and_errors() {
+    // 1. Without a node: status and peers say what the store knows; dial needs the node.
+    let alice = Device::init("Alice");
+    let (_group, board) = group_with_board(&alice);
+    let card = alice.ok(&[
+        "board",
+        "add-card",
+        &board,
+        "--column",
+        "To do",
+        "--title",
+        "Fix the door",
+    ]);
+    assert_eq!(alice.json(&["status"])["running"], false);
+    assert_eq!(alice.json(&["peers"]), serde_json::json!([]));
+    let err = alice.fails(&["dial", "/ip4/127.0.0.1/tcp/1"]);
+    assert!(err.contains("not running"), "{err}");
+
+    // 2. With the node running, the same commands reach it through its socket.
+    let _node = Serving::start(&alice);
+    let status = alice.json(&["status"]);
+    assert_eq!(status["running"], true, "{status}");
+    assert!(
+        !status["listening"].as_array().unwrap().is_empty(),
+        "{status}"
+    );
+
+    // 3. Standard input and relative paths are the caller's.
+    let mut describe = alice.command(&["board", "describe", &board, &card, "--file", "-"]);
+    describe.stdin(Stdio::piped()).stdout(Stdio::piped());
+    let mut child = describe.spawn().unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), b"The hinges squeak.").unwrap();
+    assert!(child.wait_with_output().unwrap().status.success());
+    let notes = tempfile::tempdir().unwrap();
+    std::fs::write(notes.path().join("notes.txt"), "And the lock sticks.").unwrap();
+    let run = alice
+        .command(&["board", "describe", &board, &card, "--file", "notes.txt"])
+        .current_dir(notes.path())
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{run:?}");
+    let shown = alice.json(&["doc", "show", &board]);
+    let description = &shown["columns"][0]["cards"][0]["description"];
+    assert_eq!(description, "And the lock sticks.", "{shown}");
+
+    // 4. Failures keep their one line and exit code.
+    let err = alice.fails(&["doc", "show", "zzzz"]);
+    assert!(err.starts_with("error: no document"), "{err}");
+    let run = alice.run(&["board", "add-card", &board]);
+    assert_eq!(run.status.code(), Some(2), "{run:?}");
+    let err = alice.fails(&["serve"]);
+    assert!(err.contains("already running"), "{err}");
+}
