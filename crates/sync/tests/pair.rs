@@ -428,11 +428,8 @@ fn messages_before_hello_a_second_hello_and_garbage_disconnect() {
     assert!(matches!(&outs[0], Output::Disconnect { reason, .. } if reason.contains("no hello")));
 }
 
-#[test]
-fn a_member_who_joins_a_group_passes_it_on_to_a_member_it_was_already_connected_to() {
-    // Found at a LAN meetup: Bob and Carol (both added by Alice while offline) find each
-    // other first, with no group in common yet; then Carol joins from Alice. Bob must get the
-    // group from Carol, even if he never meets Alice.
+/// Alice founds a group and adds Bob and Carol while nobody is connected.
+fn bob_and_carol_added_offline() -> (Net, mutual_auth::GroupId, DocId) {
     let mut alice = Device::new("alice", 1);
     let bob = Device::new("bob", 2);
     let carol = Device::new("carol", 3);
@@ -441,7 +438,15 @@ fn a_member_who_joins_a_group_passes_it_on_to_a_member_it_was_already_connected_
         let add = Device::add_member_action(who, who.name);
         alice.author(group, add);
     }
-    let mut net = Net::new(vec![alice, bob, carol]);
+    (Net::new(vec![alice, bob, carol]), group, board)
+}
+
+#[test]
+fn a_member_who_joins_a_group_passes_it_on_to_a_member_it_was_already_connected_to() {
+    // Found at a LAN meetup: Bob and Carol (both added by Alice while offline) find each
+    // other first, with no group in common yet; then Carol joins from Alice. Bob must get the
+    // group from Carol, even if he never meets Alice.
+    let (mut net, group, board) = bob_and_carol_added_offline();
     net.connect(BOB, CAROL);
     net.drive();
     net.connect(CAROL, ALICE);
@@ -455,15 +460,7 @@ fn a_member_who_joins_a_group_passes_it_on_to_a_member_it_was_already_connected_
 fn a_group_joined_between_sending_and_receiving_hellos_is_still_offered() {
     // The race behind the meetup failure: Carol says hello to Bob with no group, joins the
     // group from Alice, and only then receives Bob's hello.
-    let mut alice = Device::new("alice", 1);
-    let bob = Device::new("bob", 2);
-    let carol = Device::new("carol", 3);
-    let (group, board) = alice.create_group(10);
-    for who in [&bob, &carol] {
-        let add = Device::add_member_action(who, who.name);
-        alice.author(group, add);
-    }
-    let mut net = Net::new(vec![alice, bob, carol]);
+    let (mut net, group, board) = bob_and_carol_added_offline();
     net.connect(BOB, CAROL);
     let hellos: Vec<_> = net.queue.drain(..).collect();
     net.connect(CAROL, ALICE);
