@@ -302,6 +302,17 @@ pub(crate) fn authorize(op: &Op, past: &GroupState, mode: Mode) -> Result<Author
     Ok(authority)
 }
 
+/// A member to be admitted must not be one already, and their device must be nobody's yet.
+fn check_newcomer(now: &GroupState, member: &MemberId, device: &DeviceId) -> Result<(), Rejected> {
+    if now.member(member).is_some() {
+        return Err(Rejected::AlreadyMember { member: *member });
+    }
+    if now.member_of_device(device).is_some() {
+        return Err(Rejected::DeviceAlreadyLinked { device: *device });
+    }
+    Ok(())
+}
+
 /// Whether the op still makes sense in `now`, the replay state where it lands (at insert:
 /// the state of its causal past). This is where concurrent ops meet: two adds of the same
 /// person, uses of an invite beyond its limit, an invite revoked meanwhile.
@@ -314,16 +325,7 @@ pub(crate) fn check_applicable(
         Action::AddMember {
             cert, role, via, ..
         } => {
-            if now.member(&cert.member).is_some() {
-                return Err(Rejected::AlreadyMember {
-                    member: cert.member,
-                });
-            }
-            if now.member_of_device(&cert.device).is_some() {
-                return Err(Rejected::DeviceAlreadyLinked {
-                    device: cert.device,
-                });
-            }
+            check_newcomer(now, &cert.member, &cert.device)?;
             if let Some(via) = via {
                 let invite = usable_invite(now, via, op.time)?;
                 if invite.for_member.is_some() {
@@ -334,14 +336,7 @@ pub(crate) fn check_applicable(
                 }
             }
         }
-        Action::AddDevice { device, .. } => {
-            if now.member(device).is_some() {
-                return Err(Rejected::AlreadyMember { member: *device });
-            }
-            if now.member_of_device(device).is_some() {
-                return Err(Rejected::DeviceAlreadyLinked { device: *device });
-            }
-        }
+        Action::AddDevice { device, .. } => check_newcomer(now, device, device)?,
         Action::ChangeRole { member, .. } if authority.revocation.is_none() => {
             if now.member(member).is_none() {
                 return Err(Rejected::TargetNotAMember { member: *member });

@@ -545,57 +545,27 @@ pub fn set_description(
     })
 }
 
-/// Adds `member` to a card's assignees.
+/// Assigns `member` to a card.
 pub fn assign(doc: &mut Document, stamp: &Stamp, card: &str, member: &str) -> Result<(), Error> {
     let member = input::required("member", member)?;
-    doc.transact(Kind::Board, stamp, |tx| {
-        let root = Node::root(tx);
-        let Found {
-            node,
-            title: found_title,
-            ..
-        } = find_live_card(&root, card)?;
-        let set = node.map(ASSIGNEES)?.id;
-        tx.put(&set, member, true)?;
-        Ok((
-            (),
-            format!("assigned “{}” to {member}", short(&found_title)),
-        ))
+    toggle_in_card_set(doc, stamp, card, ASSIGNEES, member, true, |title| {
+        format!("assigned “{title}” to {member}")
     })
 }
 
 /// Removes `member` from a card's assignees.
 pub fn unassign(doc: &mut Document, stamp: &Stamp, card: &str, member: &str) -> Result<(), Error> {
     let member = input::required("member", member)?;
-    doc.transact(Kind::Board, stamp, |tx| {
-        let root = Node::root(tx);
-        let Found {
-            node,
-            title: found_title,
-            ..
-        } = find_live_card(&root, card)?;
-        let set = node.map(ASSIGNEES)?.id;
-        put_opt_str(tx, &set, member, None)?;
-        Ok((
-            (),
-            format!("unassigned {member} from “{}”", short(&found_title)),
-        ))
+    toggle_in_card_set(doc, stamp, card, ASSIGNEES, member, false, |title| {
+        format!("unassigned {member} from “{title}”")
     })
 }
 
 /// Adds a label to a card.
 pub fn add_label(doc: &mut Document, stamp: &Stamp, card: &str, label: &str) -> Result<(), Error> {
     let label = input::required("label", label)?;
-    doc.transact(Kind::Board, stamp, |tx| {
-        let root = Node::root(tx);
-        let Found {
-            node,
-            title: found_title,
-            ..
-        } = find_live_card(&root, card)?;
-        let set = node.map(LABELS)?.id;
-        tx.put(&set, label, true)?;
-        Ok(((), format!("labelled “{}” {label}", short(&found_title))))
+    toggle_in_card_set(doc, stamp, card, LABELS, label, true, |title| {
+        format!("labelled “{title}” {label}")
     })
 }
 
@@ -607,19 +577,32 @@ pub fn remove_label(
     label: &str,
 ) -> Result<(), Error> {
     let label = input::required("label", label)?;
+    toggle_in_card_set(doc, stamp, card, LABELS, label, false, |title| {
+        format!("removed label {label} from “{title}”")
+    })
+}
+
+/// Puts `key` into (or takes it out of) the set `field` (assignees, labels) of a live card,
+/// in one commit whose message `message` makes from the card's shortened title.
+fn toggle_in_card_set(
+    doc: &mut Document,
+    stamp: &Stamp,
+    card: &str,
+    field: &str,
+    key: &str,
+    present: bool,
+    message: impl FnOnce(&str) -> String,
+) -> Result<(), Error> {
     doc.transact(Kind::Board, stamp, |tx| {
         let root = Node::root(tx);
-        let Found {
-            node,
-            title: found_title,
-            ..
-        } = find_live_card(&root, card)?;
-        let set = node.map(LABELS)?.id;
-        put_opt_str(tx, &set, label, None)?;
-        Ok((
-            (),
-            format!("removed label {label} from “{}”", short(&found_title)),
-        ))
+        let Found { node, title, .. } = find_live_card(&root, card)?;
+        let set = node.map(field)?.id;
+        if present {
+            tx.put(&set, key, true)?;
+        } else {
+            put_opt_str(tx, &set, key, None)?;
+        }
+        Ok(((), message(&short(&title))))
     })
 }
 
