@@ -485,10 +485,7 @@ fn an_admin_adds_a_device_by_its_peer_id() {
     let alice = Device::init("Alice");
     let bob = Device::init("Bob");
     let group = alice.ok(&["group", "create", "Food co-op"]);
-    let bob_peer = bob.json(&["whoami"])["peer_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let bob_peer = bob.peer_id();
 
     let member = alice.ok(&[
         "group",
@@ -638,4 +635,87 @@ fn a_second_process_on_the_same_data_dir_gets_a_clear_error() {
     let err = alice.fails(&["whoami"]);
     assert!(err.contains("another Mutual process"), "{err}");
     assert_eq!(err.lines().count(), 1);
+}
+
+#[test]
+fn a_backup_restores_a_device_and_a_group_exports_as_json_and_markdown_minutes() {
+    let ada = Device::init("Ada");
+    let group = ada.ok(&["group", "create", "Tenants"]);
+    let meeting = ada.ok(&[
+        "doc",
+        "create",
+        &group,
+        "--kind",
+        "assembly",
+        "--title",
+        "June assembly",
+    ]);
+    ada.ok(&["assembly", "attend", &meeting, "me"]);
+    ada.ok(&[
+        "assembly",
+        "minutes",
+        &meeting,
+        "--text",
+        "We agreed on the rent strike.",
+    ]);
+
+    // A backup, restored into a new data directory, is the same device with the same data.
+    let scratch = tempfile::tempdir().unwrap();
+    let file = scratch.path().join("ada.backup");
+    ada.ok(&["backup", file.to_str().unwrap()]);
+    let restored = Device::new();
+    restored.ok(&["restore", file.to_str().unwrap()]);
+    assert_eq!(restored.json(&["whoami"]), ada.json(&["whoami"]));
+    assert_eq!(
+        restored.json(&["doc", "show", &meeting]),
+        ada.json(&["doc", "show", &meeting])
+    );
+    // Never over a device that has data, nor from a file that is not a backup.
+    let refused = ada.fails(&["restore", file.to_str().unwrap()]);
+    assert!(refused.contains("already holds an identity"), "{refused}");
+    let junk = scratch.path().join("junk");
+    std::fs::write(&junk, "hello").unwrap();
+    let refused = Device::new().fails(&["restore", junk.to_str().unwrap()]);
+    assert!(refused.contains("cannot be restored"), "{refused}");
+
+    // The export: the group as JSON, the assembly's minutes as Markdown.
+    let out = scratch.path().join("export");
+    let files = ada.json(&["group", "export", &group, "--to", out.to_str().unwrap()]);
+    let files: Vec<String> = files
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap().to_owned())
+        .collect();
+    let json = files.iter().find(|f| f.ends_with("Tenants.json")).unwrap();
+    let export: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap();
+    assert_eq!(export["group"]["name"], "Tenants");
+    assert!(
+        export["documents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["title"] == "June assembly")
+    );
+    let minutes = files.iter().find(|f| f.ends_with(".md")).unwrap();
+    let minutes = std::fs::read_to_string(minutes).unwrap();
+    assert!(minutes.starts_with("# June assembly"), "{minutes}");
+    assert!(minutes.contains("**Present:** Ada"), "{minutes}");
+    assert!(
+        minutes.contains("We agreed on the rent strike."),
+        "{minutes}"
+    );
+}
+
+#[test]
+fn a_person_renames_themselves_here_and_in_their_groups() {
+    let ada = Device::init("Ada");
+    let group = ada.ok(&["group", "create", "Tenants"]);
+    ada.ok(&["set-name", "Ada Lovelace"]);
+    assert_eq!(ada.json(&["whoami"])["name"], "Ada Lovelace");
+    let view = ada.json(&["group", "show", &group]);
+    assert_eq!(view["members"][0]["name"], "Ada Lovelace", "{view}");
+    let refused = ada.fails(&["set-name", "  "]);
+    assert!(refused.contains("must not be empty"), "{refused}");
 }

@@ -1,5 +1,6 @@
-//! The simulated LAN itself: hosts reach each other, a cut cable cuts a host off, healing
-//! brings it back, and nothing is left behind. (The meetup test over it comes with `serve`.)
+//! Real nodes on simulated networks (network namespaces): the LAN itself (hosts reach each
+//! other, a cut cable cuts a host off, healing brings it back, nothing is left behind); a
+//! meetup where nodes find each other by mDNS alone; and two networks joined only by a relay.
 
 // Helpers outside #[test] functions may unwrap too: a failure is the test failing.
 #![allow(clippy::unwrap_used)]
@@ -12,8 +13,13 @@ use mutual_tests::netns::{self, Lan};
 
 /// Skips (saying why) only outside CI; in CI a LAN that cannot be built is a failure.
 fn lan_or_skip(hosts: usize) -> Option<Lan> {
+    lan_or_skip_plugs(&vec![vec![0]; hosts])
+}
+
+/// Like [`lan_or_skip`], with hosts plugged into networks as [`Lan::with_plugs`] says.
+fn lan_or_skip_plugs(plugs: &[Vec<usize>]) -> Option<Lan> {
     match netns::unavailable() {
-        None => Some(Lan::new(hosts)),
+        None => Some(Lan::with_plugs(plugs)),
         Some(why) if std::env::var_os("CI").is_none() => {
             eprintln!("skipped: {why}");
             None
@@ -35,8 +41,13 @@ fn listen(lan: &Lan, host: usize) -> Child {
 }
 
 fn reaches(lan: &Lan, from: usize, to: usize) -> bool {
-    // The listener may still be starting: try a few times before saying no.
-    for _ in 0..10 {
+    reaches_within(lan, from, to, 10)
+}
+
+/// Whether `from` connects to `to`'s listener in one of `tries` tries (the listener may
+/// still be starting).
+fn reaches_within(lan: &Lan, from: usize, to: usize, tries: usize) -> bool {
+    for _ in 0..tries {
         let ok = lan
             .command(from, Path::new("python3"))
             .args(["-c", CONNECT, &lan.address(to).to_string()])
@@ -122,7 +133,7 @@ impl Drop for Serving {
     }
 }
 
-fn serve(lan: &Lan, host: usize, device: &mutual_tests::Device) -> Serving {
+fn serve(lan: &Lan, host: usize, device: &mutual_tests::Device, args: &[&str]) -> Serving {
     let log = device.dir().join("serve.log");
     // Through a shell that notes in the log when mutual started and how it ended, so that a
     // failure says whether the node ever ran.
@@ -134,6 +145,7 @@ fn serve(lan: &Lan, host: usize, device: &mutual_tests::Device) -> Serving {
         .arg("--data-dir")
         .arg(device.dir())
         .arg("serve")
+        .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(&log).unwrap())
@@ -178,6 +190,20 @@ fn cards(device: &mutual_tests::Device, doc: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// `device`'s group `name` with a board "Repairs" whose "To do" column holds `card`;
+/// returns (group, board).
+fn group_with_board(device: &mutual_tests::Device, name: &str, card: &str) -> (String, String) {
+    let group = device.ok(&["group", "create", name]);
+    let doc = device.ok(&[
+        "doc", "create", &group, "--kind", "board", "--title", "Repairs",
+    ]);
+    device.ok(&["board", "add-column", &doc, "To do"]);
+    device.ok(&[
+        "board", "add-card", &doc, "--column", "To do", "--title", card,
+    ]);
+    (group, doc)
+}
+
 #[test]
 fn at_a_meetup_nodes_find_each_other_by_mdns_sync_and_converge_after_a_cut() {
     use mutual_tests::Device;
@@ -189,41 +215,16 @@ fn at_a_meetup_nodes_find_each_other_by_mdns_sync_and_converge_after_a_cut() {
     );
 
     // 1. Alice's group and board; Bob and Carol are added by their peer ids.
-    let group = alice.ok(&["group", "create", "Tenants"]);
-    let doc = alice.ok(&[
-        "doc", "create", &group, "--kind", "board", "--title", "Repairs",
-    ]);
-    alice.ok(&["board", "add-column", &doc, "To do"]);
-    alice.ok(&[
-        "board",
-        "add-card",
-        &doc,
-        "--column",
-        "To do",
-        "--title",
-        "hall light",
-    ]);
+    let (group, doc) = group_with_board(&alice, "Tenants", "hall light");
     for (who, name) in [(&bob, "Bob"), (&carol, "Carol")] {
-        let peer = who.json(&["whoami"])["peer_id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        alice.ok(&[
-            "group",
-            "add-member",
-            &group,
-            "--device",
-            &peer,
-            "--name",
-            name,
-        ]);
+        alice.admit(&group, who, name);
     }
 
     // 2. Everyone serves on the hall's LAN: mDNS only, nobody dials anybody.
     let _servers = [
-        serve(&lan, 0, &alice),
-        serve(&lan, 1, &bob),
-        serve(&lan, 2, &carol),
+        serve(&lan, 0, &alice, &[]),
+        serve(&lan, 1, &bob, &[]),
+        serve(&lan, 2, &carol, &[]),
     ];
     for (who, name) in [(&bob, "bob"), (&carol, "carol")] {
         eventually(&format!("{name} receiving the board"), || {
@@ -270,4 +271,124 @@ fn at_a_meetup_nodes_find_each_other_by_mdns_sync_and_converge_after_a_cut() {
             .is_some_and(|b| b["columns"][0]["cards"].as_array().map(Vec::len) == Some(4))
             && all.windows(2).all(|pair| pair[0] == pair[1])
     });
+}
+
+#[test]
+fn members_on_two_networks_sync_through_a_relay_that_holds_none_of_their_data() {
+    use mutual_tests::Device;
+    // Host 0 is on both networks (say, a laptop on the hall's Wi-Fi and on a phone's
+    // hotspot); Alice is only on network 0, Bob only on network 1. No host forwards packets.
+    let Some(lan) = lan_or_skip_plugs(&[vec![0, 1], vec![0], vec![1]]) else {
+        return;
+    };
+    let mut probe = listen(&lan, 1);
+    // Host 0 reaching the listener shows it is up; then Bob must not.
+    assert!(reaches(&lan, 0, 1), "host 0 cannot reach Alice's network");
+    let apart = !reaches_within(&lan, 2, 1, 1);
+    probe.kill().unwrap();
+    probe.wait().unwrap();
+    assert!(
+        apart,
+        "the two networks are not apart: Bob reaches Alice directly"
+    );
+
+    let (relay, alice, bob) = (
+        Device::init("Relay"),
+        Device::init("Alice"),
+        Device::init("Bob"),
+    );
+    let (group, doc) = group_with_board(&alice, "Strike committee", "banners");
+    alice.admit(&group, &bob, "Bob");
+
+    // The relay is no member of the group. Alice and Bob each listen through it, from
+    // their own network; nobody dials the other, and mDNS is off.
+    let relay_id = relay.peer_id();
+    let through = |n: usize| format!("/ip4/{}/tcp/4001/p2p/{relay_id}", lan.address_on(0, n));
+    let _servers = [
+        serve(
+            &lan,
+            0,
+            &relay,
+            &["--no-mdns", "--listen", "/ip4/0.0.0.0/tcp/4001"],
+        ),
+        serve(&lan, 1, &alice, &["--no-mdns", "--relay", &through(0)]),
+        serve(&lan, 2, &bob, &["--no-mdns", "--relay", &through(1)]),
+    ];
+    eventually("bob receiving the board through the relay", || {
+        cards(&bob, &doc) == ["banners"]
+    });
+    bob.ok(&[
+        "board", "add-card", &doc, "--column", "To do", "--title", "flasks",
+    ]);
+    eventually("alice receiving bob's card through the relay", || {
+        cards(&alice, &doc).len() == 2
+    });
+    let groups = relay.json(&["group", "list"]);
+    assert_eq!(
+        groups.as_array().map(Vec::len),
+        Some(0),
+        "the relay holds a group: {groups}"
+    );
+}
+
+#[test]
+fn a_newcomer_joins_with_a_meetup_code_admitted_by_a_member_after_the_inviter_left() {
+    use mutual_tests::Device;
+    let Some(lan) = lan_or_skip(3) else { return };
+    let (alice, bob, carol) = (
+        Device::init("Alice"),
+        Device::init("Bob"),
+        Device::init("Carol"),
+    );
+    let (group, doc) = group_with_board(&alice, "Tenants' union", "stairwell");
+    alice.admit(&group, &bob, "Bob");
+
+    // Alice and Bob meet in the hall; Alice makes a meetup code, which reaches Bob too.
+    let alice_node = serve(&lan, 0, &alice, &[]);
+    let _bob_node = serve(&lan, 1, &bob, &[]);
+    eventually("bob receiving the board", || {
+        cards(&bob, &doc) == ["stairwell"]
+    });
+    let created = alice.json(&["invite", "create", &group]);
+    let (id, meetup) = (
+        created["id"].as_str().unwrap().to_owned(),
+        created["meetup_code"].as_str().unwrap().to_owned(),
+    );
+    assert!(meetup.len() <= 30, "{meetup}");
+    eventually("bob learning of the invite", || {
+        let invites = bob.json(&["invite", "list", &group]);
+        invites
+            .as_array()
+            .is_some_and(|all| all.iter().any(|i| i["id"] == id.as_str()))
+    });
+
+    // Alice goes home. Carol arrives and types the code: mDNS finds Bob, who admits her.
+    drop(alice_node);
+    let started = std::time::Instant::now();
+    let joined = lan
+        .command(2, mutual_tests::mutual_bin())
+        .arg("--data-dir")
+        .arg(carol.dir())
+        .args(["join", &meetup.to_lowercase(), "--timeout", "90s", "--json"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        joined.status.success(),
+        "carol's join failed: {}",
+        String::from_utf8_lossy(&joined.stderr)
+    );
+    // A figure, not a test: how long a person waits at the door.
+    eprintln!("carol joined and synced in {:?}", started.elapsed());
+    let joined: serde_json::Value = serde_json::from_slice(&joined.stdout).unwrap();
+    assert_eq!(joined["synced"], true, "{joined}");
+    assert_eq!(cards(&carol, &doc), ["stairwell"]);
+    let members = carol.json(&["group", "show", &group]);
+    let names: Vec<&str> = members["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|m| m["name"].as_str())
+        .collect();
+    assert_eq!(names, ["Alice", "Bob", "Carol"]);
 }

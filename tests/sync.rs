@@ -5,151 +5,12 @@
 // Test helpers outside #[test] functions may unwrap too: a failure is the test failing.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Stdio};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
-
 use mutual_tests::Device;
+use std::process::Stdio;
+use std::time::Duration;
+
+use mutual_tests::serving::{Serving, card_titles, eventually, wait_for_cards};
 use serde_json::Value;
-
-/// Generous: CI has two cores and builds while it tests.
-const PATIENCE: Duration = Duration::from_secs(90);
-
-/// A running `mutual serve`, killed when dropped (also when the test fails).
-struct Serving {
-    child: Child,
-    events: Arc<Mutex<Vec<Value>>>,
-    log: Arc<Mutex<Vec<String>>>,
-}
-
-impl Serving {
-    /// Starts `mutual serve` on loopback, without mDNS, and waits until it listens.
-    fn start(device: &Device) -> Serving {
-        let mut child = device
-            .command(&[
-                "serve",
-                "--listen",
-                "/ip4/127.0.0.1/tcp/0",
-                "--no-mdns",
-                "--json-events",
-            ])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("mutual serve starts");
-        let events = Arc::new(Mutex::new(Vec::new()));
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let stdout = child.stdout.take().unwrap();
-        let stderr = child.stderr.take().unwrap();
-        // Readers drain both pipes, so the node never blocks on a full one.
-        let sink = Arc::clone(&events);
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                let event = serde_json::from_str(&line)
-                    .unwrap_or_else(|e| panic!("not a JSON event ({e}): {line}"));
-                sink.lock().unwrap().push(event);
-            }
-        });
-        let sink = Arc::clone(&log);
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                sink.lock().unwrap().push(line);
-            }
-        });
-        let serving = Serving { child, events, log };
-        serving.address();
-        serving
-    }
-
-    /// Its first listen address (with `/p2p/PEER_ID`).
-    fn address(&self) -> String {
-        let event = self.wait_for("a listen address", |e| e["event"] == "listening");
-        event["address"].as_str().unwrap().to_owned()
-    }
-
-    /// Waits for an event matching `want`.
-    fn wait_for(&self, what: &str, want: impl Fn(&Value) -> bool) -> Value {
-        eventually(what, || {
-            self.events
-                .lock()
-                .unwrap()
-                .iter()
-                .find(|e| want(e))
-                .cloned()
-        })
-        .unwrap_or_else(|| panic!("no {what} from the node; it said: {:#?}", self.said()))
-    }
-
-    fn said(&self) -> (Vec<Value>, Vec<String>) {
-        (
-            self.events.lock().unwrap().clone(),
-            self.log.lock().unwrap().clone(),
-        )
-    }
-}
-
-impl Drop for Serving {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Polls `check` until it returns something, or gives up after [`PATIENCE`].
-fn eventually<T>(_what: &str, mut check: impl FnMut() -> Option<T>) -> Option<T> {
-    let deadline = Instant::now() + PATIENCE;
-    loop {
-        if let Some(found) = check() {
-            return Some(found);
-        }
-        if Instant::now() > deadline {
-            return None;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-fn peer_id(device: &Device) -> String {
-    device.json(&["whoami"])["peer_id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
-/// The titles of a board's cards, sorted, read with `doc show --json`; `None` while the
-/// document is not there.
-fn card_titles(device: &Device, doc: &str) -> Option<Vec<String>> {
-    let run = device.run(&["doc", "show", doc, "--json"]);
-    if !run.status.success() {
-        return None;
-    }
-    let board: Value = serde_json::from_str(&run.stdout).unwrap();
-    let mut titles: Vec<String> = board["columns"]
-        .as_array()?
-        .iter()
-        .flat_map(|c| c["cards"].as_array().cloned().unwrap_or_default())
-        .map(|card| card["title"].as_str().unwrap().to_owned())
-        .collect();
-    titles.sort();
-    Some(titles)
-}
-
-/// Waits until `device` sees exactly these card titles on the board.
-fn wait_for_cards(device: &Device, who: &str, doc: &str, want: &[&str], node: &Serving) {
-    let mut want: Vec<String> = want.iter().map(|t| t.to_string()).collect();
-    want.sort();
-    let mut last = None;
-    let seen = eventually("cards", || {
-        last = card_titles(device, doc);
-        (last.as_ref() == Some(&want)).then_some(())
-    });
-    assert!(
-        seen.is_some(),
-        "{who} never saw the cards {want:?} (last saw {last:?}); its node said: {:#?}",
-        node.said()
-    );
-}
 
 /// Alice's group with a board that has a "To do" column; returns (group, board).
 fn group_with_board(alice: &Device) -> (String, String) {
@@ -173,15 +34,7 @@ fn an_edit_on_alice_is_visible_on_bob_and_one_on_bob_on_alice() {
     let alice = Device::init("Alice");
     let bob = Device::init("Bob");
     let (group, board) = group_with_board(&alice);
-    alice.ok(&[
-        "group",
-        "add-member",
-        &group,
-        "--device",
-        &peer_id(&bob),
-        "--name",
-        "Bob",
-    ]);
+    alice.admit(&group, &bob, "Bob");
 
     // 2. Both serve; Alice dials Bob, and Bob receives the group and its board.
     let alice_node = Serving::start(&alice);
@@ -215,10 +68,25 @@ fn an_edit_on_alice_is_visible_on_bob_and_one_on_bob_on_alice() {
             .any(|d| d["member"] == "Bob" && d["connected"] == true && d["in_sync"] == true);
         bob_there.then_some(status)
     });
-    assert!(status.is_some(), "{:#?}", alice_node.said());
+    let status = status.unwrap_or_else(|| panic!("{:#?}", alice_node.said()));
+    let group_status = &status["groups"][0];
+    assert_eq!(group_status["only_here"], false, "{status:#}");
+    let bob_device = &group_status["devices"][0];
+    assert!(bob_device["connected_since"].is_i64(), "{status:#}");
+    assert!(bob_device["last_synced"].is_i64(), "{status:#}");
     let peers = bob.json(&["peers"]);
     assert_eq!(peers[0]["members"][0], "Alice", "{peers}");
     assert_eq!(peers[0]["connected"], true, "{peers}");
+
+    // 6. With Bob gone, Alice's next edit is on her laptop only, and her node says so.
+    let bob_id = bob.peer_id();
+    drop(bob_node);
+    alice_node.wait_for("bob gone", |e| {
+        e["event"] == "disconnected" && e["peer"] == bob_id.as_str()
+    });
+    add_card(&alice, &board, "Only on Alice's laptop");
+    let status = alice.json(&["status"]);
+    assert_eq!(status["groups"][0]["only_here"], true, "{status:#}");
 }
 
 #[test]
@@ -229,15 +97,7 @@ fn three_peers_edit_one_board_offline_then_converge() {
     let carol = Device::init("Carol");
     let (group, board) = group_with_board(&alice);
     for (device, name) in [(&bob, "Bob"), (&carol, "Carol")] {
-        alice.ok(&[
-            "group",
-            "add-member",
-            &group,
-            "--device",
-            &peer_id(device),
-            "--name",
-            name,
-        ]);
+        alice.admit(&group, device, name);
     }
     {
         let alice_node = Serving::start(&alice);
@@ -292,7 +152,7 @@ fn a_strangers_node_that_dials_alice_gets_nothing() {
     let alice_node = Serving::start(&alice);
     let mallory_node = Serving::start(&mallory);
     mallory.ok(&["dial", &alice_node.address()]);
-    let mallory_id = peer_id(&mallory);
+    let mallory_id = mallory.peer_id();
     alice_node.wait_for("Mallory's connection", |e| {
         e["event"] == "connected" && e["peer"] == mallory_id.as_str()
     });

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod netns;
+pub mod serving;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -132,6 +133,28 @@ impl Device {
         serde_json::from_str(&stdout).unwrap_or_else(|e| {
             panic!("mutual {args:?} --json printed invalid JSON ({e}):\n{stdout}")
         })
+    }
+
+    /// This device's peer id, as `mutual whoami` prints it.
+    pub fn peer_id(&self) -> String {
+        self.json(&["whoami"])["peer_id"]
+            .as_str()
+            .expect("whoami prints a peer id")
+            .to_owned()
+    }
+
+    /// Admits `other` to `group` by its peer id, under `name` (this device must be an admin).
+    pub fn admit(&self, group: &str, other: &Device, name: &str) {
+        let peer = other.peer_id();
+        self.ok(&[
+            "group",
+            "add-member",
+            group,
+            "--device",
+            &peer,
+            "--name",
+            name,
+        ]);
     }
 
     /// Runs `mutual ARGS`, which must fail with one line on stderr; returns that line.

@@ -75,6 +75,11 @@ impl PublicKey {
             .map_err(|_| KeyError::BadSignature)
     }
 
+    /// Checks a [`DeviceKey::sign_change`] signature of this device over a change hash.
+    pub fn verify_change(&self, hash: &[u8; 32], signature: &Signature) -> Result<(), KeyError> {
+        self.verify(&change_message(hash), signature)
+    }
+
     /// The libp2p `PeerId` of the device with this key.
     #[cfg(feature = "peer-id")]
     #[allow(clippy::expect_used)]
@@ -238,6 +243,13 @@ impl DeviceKey {
         sign_with(&self.0, message)
     }
 
+    /// Signs one of this device's Automerge changes, by its hash: what lets every peer
+    /// check that a change whose actor is this device was made by it (an actor id alone is
+    /// a claim anyone can write).
+    pub fn sign_change(&self, hash: &[u8; 32]) -> Signature {
+        sign_with(&self.0, &change_message(hash))
+    }
+
     /// The same key as a libp2p identity, for the transport (Noise) to authenticate with.
     #[cfg(feature = "peer-id")]
     #[allow(clippy::expect_used)]
@@ -318,6 +330,26 @@ impl InviteKey {
         public_of(&self.0)
     }
 
+    /// The key an invite code's short secret stands for. Codes carry 12 random bytes (96
+    /// bits: short enough to read aloud, far beyond guessing); the signing key is derived
+    /// from them.
+    pub fn from_code_secret(secret: &[u8]) -> Self {
+        use sha2::{Digest as _, Sha256};
+        let digest = Sha256::new()
+            .chain_update(INVITE_KEY_TAG)
+            .chain_update(secret)
+            .finalize();
+        let mut bytes = [0; 32];
+        bytes.copy_from_slice(&digest);
+        InviteKey::from_secret_bytes(bytes)
+    }
+
+    /// Proves to a member that the device `asker` holds this invite, without naming the
+    /// invite's public key to a peer that may not know it: see [`invite_lookup`].
+    pub fn ask(&self, asker: &DeviceId) -> Signature {
+        sign_with(&self.0, &ask_message(asker))
+    }
+
     /// Signs a join request binding `cert` and `name` to `group`, to be carried by the
     /// `AddMember` (or, with an empty name, `LinkDevice`) op that uses this invite.
     pub fn redeem(&self, group: &GroupId, cert: &DeviceCert, name: &str) -> InviteUse {
@@ -326,6 +358,48 @@ impl InviteKey {
             signature: sign_with(&self.0, &join_request_message(group, cert, name)),
         }
     }
+}
+
+/// Domain tag of a device's signature over one of its Automerge changes.
+const CHANGE_TAG: &[u8] = b"mutual/change/v1\0";
+
+fn change_message(hash: &[u8; 32]) -> Vec<u8> {
+    let mut message = CHANGE_TAG.to_vec();
+    message.extend_from_slice(hash);
+    message
+}
+
+/// Domain tag of the derivation of an invite key from a code's secret.
+const INVITE_KEY_TAG: &[u8] = b"mutual/invite-key/v1\0";
+/// Domain tag of the lookup of an invite by a hash of its public key.
+const LOOKUP_TAG: &[u8] = b"mutual/invite-lookup/v1\0";
+/// Domain tag of the message an invite key signs to ask which group it opens.
+const ASK_TAG: &[u8] = b"mutual/invite-ask/v1\0";
+
+fn ask_message(asker: &DeviceId) -> Vec<u8> {
+    let mut message = ASK_TAG.to_vec();
+    message.extend_from_slice(asker.as_bytes());
+    message
+}
+
+/// How a joiner names an invite to peers it meets: a hash of the invite's public key. A
+/// peer that is not a member learns nothing it could forge a group around (it cannot invert
+/// the hash), while a member finds the invite in its logs; the joiner then checks that the
+/// member names the very public key, which proves it read the invite in a real log.
+pub fn invite_lookup(invite: &PublicKey) -> [u8; 16] {
+    use sha2::{Digest as _, Sha256};
+    let digest = Sha256::new()
+        .chain_update(LOOKUP_TAG)
+        .chain_update(invite.as_bytes())
+        .finalize();
+    let mut lookup = [0; 16];
+    lookup.copy_from_slice(&digest[..16]);
+    lookup
+}
+
+/// Checks an [`InviteKey::ask`] signature: that `asker` holds the secret of `invite`.
+pub fn verify_ask(invite: &PublicKey, asker: &DeviceId, proof: &Signature) -> Result<(), KeyError> {
+    invite.verify(&ask_message(asker), proof)
 }
 
 impl fmt::Debug for InviteKey {
@@ -408,6 +482,44 @@ fn device_message(member: &MemberId) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_change_signature_holds_for_its_device_and_hash_only() {
+        let (alice, mallory) = (DeviceKey::generate(), DeviceKey::generate());
+        let hash = [3u8; 32];
+        let signature = alice.sign_change(&hash);
+        assert!(alice.id().verify_change(&hash, &signature).is_ok());
+        assert!(mallory.id().verify_change(&hash, &signature).is_err());
+        assert!(alice.id().verify_change(&[4u8; 32], &signature).is_err());
+        // Not interchangeable with a signature over the bare hash.
+        assert!(alice.id().verify_change(&hash, &alice.sign(&hash)).is_err());
+    }
+
+    #[test]
+    fn a_code_secret_always_stands_for_the_same_invite_key_and_only_it() {
+        let secret = [7u8; 12];
+        let key = InviteKey::from_code_secret(&secret);
+        assert_eq!(key.public(), InviteKey::from_code_secret(&secret).public());
+        let mut other = secret;
+        other[11] ^= 1;
+        assert_ne!(key.public(), InviteKey::from_code_secret(&other).public());
+    }
+
+    #[test]
+    fn an_ask_proves_the_invite_secret_for_one_asking_device_only() {
+        let invite = InviteKey::from_code_secret(&[1; 12]);
+        let (asker, thief) = (DeviceKey::generate().id(), DeviceKey::generate().id());
+        let proof = invite.ask(&asker);
+        assert!(verify_ask(&invite.public(), &asker, &proof).is_ok());
+        // Relayed by another device, the same proof is worthless.
+        assert!(verify_ask(&invite.public(), &thief, &proof).is_err());
+        let other = InviteKey::from_code_secret(&[2; 12]);
+        assert!(verify_ask(&other.public(), &asker, &proof).is_err());
+        assert_ne!(
+            invite_lookup(&invite.public()),
+            invite_lookup(&other.public())
+        );
+    }
 
     #[cfg(feature = "peer-id")]
     #[test]

@@ -105,7 +105,8 @@ mod rules;
 pub use base32::ParseError;
 pub use decode::DecodeError;
 pub use keys::{
-    DeviceCert, DeviceId, DeviceKey, InviteKey, KeyError, MemberId, MemberKey, PublicKey, Signature,
+    DeviceCert, DeviceId, DeviceKey, InviteKey, KeyError, MemberId, MemberKey, PublicKey,
+    Signature, invite_lookup, verify_ask,
 };
 pub use log::{Inserted, KnownDevice, Log, OpStatus};
 pub use op::{

@@ -258,6 +258,12 @@ pub enum Action {
         /// Its role.
         role: Role,
     },
+    /// Changes the author's own display name (members name themselves; nobody renames
+    /// another).
+    Rename {
+        /// The new name.
+        name: String,
+    },
 }
 
 /// Proof that the joiner holds an invite's secret: its signature over

@@ -107,7 +107,9 @@ pub(crate) fn check_shape(signed: &SignedOp, size: usize, group: &GroupId) -> Re
     }
     match &op.action {
         Action::Create { .. } => return Err(Malformation::UnexpectedCreate.into()),
-        Action::AddMember { name, .. } | Action::AddDevice { name, .. } => check_name(name)?,
+        Action::AddMember { name, .. }
+        | Action::AddDevice { name, .. }
+        | Action::Rename { name } => check_name(name)?,
         Action::CreateInvite { max_uses: 0, .. } => return Err(Malformation::NoUses.into()),
         _ => {}
     }
@@ -298,6 +300,8 @@ pub(crate) fn authorize(op: &Op, past: &GroupState, mode: Mode) -> Result<Author
             authority.revocation = Some(Revocation::Device(*device));
         }
         Action::SetPolicy { .. } => require_admin(&mut authority)?,
+        // Any member names themselves.
+        Action::Rename { .. } => {}
     }
     Ok(authority)
 }
@@ -371,7 +375,8 @@ pub(crate) fn check_applicable(
         | Action::RemoveMember { .. }
         | Action::RevokeInvite { .. }
         | Action::UnlinkDevice { .. }
-        | Action::SetPolicy { .. } => {}
+        | Action::SetPolicy { .. }
+        | Action::Rename { .. } => {}
     }
     Ok(())
 }
@@ -491,6 +496,11 @@ pub(crate) fn apply(state: &mut GroupState, op: &Op, author: MemberId) {
             }
         }
         Action::SetPolicy { invites } => state.policy = *invites,
+        Action::Rename { name } => {
+            if let Some(member) = state.members.get_mut(&author) {
+                member.name.clone_from(name);
+            }
+        }
         Action::AddDevice { device, name, role } => {
             state.members.insert(
                 *device,

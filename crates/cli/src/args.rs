@@ -50,6 +50,31 @@ pub(crate) enum Command {
     Resource(ResourceCommand),
     /// Run as a peer until stopped: sync with the other members' devices
     Serve(ServeArgs),
+    /// Invite people to a group: codes to read aloud, paste or scan
+    #[command(subcommand)]
+    Invite(InviteCommand),
+    /// Join a group from an invite code, or link this device with a link code; waits until
+    /// the group is synced
+    Join(JoinArgs),
+    /// Your devices: link another laptop, list them, unlink a lost one
+    #[command(subcommand)]
+    Device(DeviceCommand),
+    /// Change your name, on this device and in every group you are in
+    SetName {
+        /// The name members will see
+        name: String,
+    },
+    /// Write a backup of everything on this device (keys, groups, documents) to a new file
+    Backup {
+        /// The file to create
+        file: std::path::PathBuf,
+    },
+    /// Make this (empty) data directory from a backup file, to replace a lost or broken
+    /// device; never to copy one that still runs
+    Restore {
+        /// The backup file
+        file: std::path::PathBuf,
+    },
     /// This device's addresses, connected peers, and per group who is in sync
     Status,
     /// Known member devices: their addresses and when they were last seen
@@ -73,9 +98,74 @@ pub(crate) struct ServeArgs {
     /// Do not discover peers on the local network by mDNS
     #[arg(long)]
     pub(crate) no_mdns: bool,
+    /// Listen through this relay too (repeatable), so that members on other networks can
+    /// reach this device: a reachable member's address ending in its /p2p/ID
+    #[arg(long, value_name = "MULTIADDR")]
+    pub(crate) relay: Vec<String>,
+    /// Do not relay for other members
+    #[arg(long)]
+    pub(crate) no_relay_server: bool,
     /// Print events as JSON objects, one per line, on stdout
     #[arg(long)]
     pub(crate) json_events: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum InviteCommand {
+    /// Create an invite; prints its full code (and, with --json, {id, code, meetup_code})
+    Create {
+        group: String,
+        /// The role it grants (only admins invite admins)
+        #[arg(long, value_enum, default_value = "member")]
+        role: MemberRole,
+        /// How many people may join with it
+        #[arg(long, default_value_t = 1)]
+        uses: u32,
+        /// How long it is valid: 30m, 12h, 7d, 2w...
+        #[arg(long, default_value = "7d")]
+        expires: String,
+        /// Also print the code as a QR code for a phone or laptop camera
+        #[arg(long)]
+        qr: bool,
+    },
+    /// List a group's invites, with their uses and state
+    List { group: String },
+    /// Revoke an invite (its creator or an admin)
+    Revoke {
+        group: String,
+        /// The invite's id (any unique prefix)
+        invite: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct JoinArgs {
+    /// The code: a meetup code (on the same network as a member) or a full code
+    pub(crate) code: String,
+    /// The name the group will know you by [default: your name]
+    #[arg(long)]
+    pub(crate) name: Option<String>,
+    /// Give up after this long: 30s, 2m...
+    #[arg(long, default_value = "30s")]
+    pub(crate) timeout: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum DeviceCommand {
+    /// Print a code to link another laptop to you (valid one hour); run `mutual join CODE`
+    /// there, in a fresh data directory
+    Link {
+        /// Also print the code as a QR code
+        #[arg(long)]
+        qr: bool,
+    },
+    /// List your devices and the groups each is linked in
+    List,
+    /// Unlink one of your devices (a lost laptop): it gets nothing written after
+    Unlink {
+        /// The device's peer id (any unique prefix)
+        device: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -94,6 +184,35 @@ pub(crate) enum GroupCommand {
     },
     /// Rename a group
     Rename { group: String, name: String },
+    /// Remove a member and all their devices (admins)
+    RemoveMember {
+        group: String,
+        /// The member: name, id prefix
+        member: String,
+    },
+    /// Change a member's role (admins)
+    SetRole {
+        group: String,
+        /// The member: name, id prefix or `me`
+        member: String,
+        #[arg(value_enum)]
+        role: MemberRole,
+    },
+    /// Leave a group: nothing more arrives; what is here stays readable
+    Leave { group: String },
+    /// Export a group into a directory: all of it as JSON, each assembly's minutes as Markdown
+    Export {
+        group: String,
+        /// The directory to write into (created if needed)
+        #[arg(long, value_name = "DIR")]
+        to: std::path::PathBuf,
+    },
+    /// Who may create invites: every member (the default) or admins only (admins)
+    InvitePolicy {
+        group: String,
+        #[arg(value_enum)]
+        who: InviteWho,
+    },
     /// Admit a device you know by its peer id (from its `mutual whoami`); admins only
     AddMember {
         group: String,
@@ -106,6 +225,12 @@ pub(crate) enum GroupCommand {
         #[arg(long)]
         name: Option<String>,
     },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum InviteWho {
+    Members,
+    Admins,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

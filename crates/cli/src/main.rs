@@ -84,6 +84,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Dial { address } => {
             commands::net::dial(&dir, &address, &out).map(|()| ExitCode::SUCCESS)
         }
+        Command::Join(args) => commands::net::join(&dir, &args, &out),
+        Command::Restore { file } => {
+            let me = Node::restore(&file, &dir)?;
+            out.done(format!(
+                "Restored {} into {}. Run `mutual serve` to sync what changed since the backup.",
+                me.name,
+                dir.display()
+            ))?;
+            Ok(ExitCode::SUCCESS)
+        }
         command => match Node::open(&dir) {
             Ok(mut node) => commands::run(&mut node, command, &out).map(|()| ExitCode::SUCCESS),
             // `mutual serve` holds the data directory: it runs the command for us.
@@ -115,15 +125,16 @@ fn run_forwarded(node: &mut Node, request: CommandRequest) -> CommandReply {
     };
     let out = output::Output::captured(cli.json, request.cwd, request.stdin);
     let result = commands::run(node, cli.command, &out);
-    let stdout = out.into_captured();
+    let (stdout, notes) = out.into_captured();
     match result {
         Ok(()) => CommandReply {
             stdout,
+            stderr: notes,
             ..CommandReply::default()
         },
         Err(error) => CommandReply {
             stdout,
-            stderr: format!("{}\n", error_line(&error)),
+            stderr: format!("{notes}{}\n", error_line(&error)),
             code: 1,
         },
     }

@@ -23,6 +23,7 @@ enum Sink {
     /// A forwarded command: output is kept for the caller, input is what it sent.
     Captured {
         stdout: RefCell<String>,
+        stderr: RefCell<String>,
         cwd: Option<PathBuf>,
         stdin: Option<String>,
     },
@@ -44,17 +45,36 @@ impl Output {
             json,
             sink: Sink::Captured {
                 stdout: RefCell::new(String::new()),
+                stderr: RefCell::new(String::new()),
                 cwd,
                 stdin,
             },
         }
     }
 
-    /// What a captured command wrote to its standard output.
-    pub(crate) fn into_captured(self) -> String {
+    /// What a captured command wrote to its standard output and (notes) standard error.
+    pub(crate) fn into_captured(self) -> (String, String) {
         match self.sink {
-            Sink::Terminal => String::new(),
-            Sink::Captured { stdout, .. } => stdout.into_inner(),
+            Sink::Terminal => (String::new(), String::new()),
+            Sink::Captured { stdout, stderr, .. } => (stdout.into_inner(), stderr.into_inner()),
+        }
+    }
+
+    /// Whether results are printed as JSON.
+    pub(crate) fn is_json(&self) -> bool {
+        self.json
+    }
+
+    /// A hint for people, on standard error, apart from the result (which a script may
+    /// capture from standard output).
+    pub(crate) fn note(&self, text: &str) {
+        match &self.sink {
+            Sink::Terminal => report(text),
+            Sink::Captured { stderr, .. } => {
+                let mut stderr = stderr.borrow_mut();
+                stderr.push_str(text);
+                stderr.push('\n');
+            }
         }
     }
 

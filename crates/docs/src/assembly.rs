@@ -139,6 +139,7 @@ words! {
 
 /// How many members took each stance.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Tally {
     /// Members who agree.
     pub agree: u32,
@@ -199,6 +200,7 @@ pub fn outcome(rule: Rule, tally: &Tally) -> Outcome {
 
 /// An assembly as read from its document.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Assembly {
     /// The assembly's title.
     pub title: String,
@@ -256,6 +258,7 @@ impl Assembly {
 
 /// An item of the agenda.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct AgendaItem {
     /// Its id.
     pub id: String,
@@ -277,6 +280,7 @@ pub struct AgendaItem {
 
 /// A proposal with its positions and computed outcome.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Proposal {
     /// Its id.
     pub id: String,
@@ -302,6 +306,7 @@ pub struct Proposal {
 
 /// A member's position on a proposal.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Position {
     /// Whose position.
     pub member: String,
@@ -317,6 +322,7 @@ pub struct Position {
 
 /// An entry of the decision register.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Decision {
     /// The id of the proposal decided.
     pub proposal: String,
@@ -334,8 +340,10 @@ pub struct Decision {
 
 /// A link from an action item to a card on a board.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct CardLink {
     /// The board document.
+    #[cfg_attr(feature = "specta", specta(type = String))]
     pub doc: DocId,
     /// The card's id on that board.
     pub card: String,
@@ -343,6 +351,7 @@ pub struct CardLink {
 
 /// Something someone will do after the assembly.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct ActionItem {
     /// Its id.
     pub id: String,

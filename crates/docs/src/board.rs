@@ -64,6 +64,7 @@ const CREATED_AT: &str = "created_at";
 
 /// A board as read from its document.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Board {
     /// The board's title.
     pub title: String,
@@ -95,6 +96,7 @@ impl Board {
 
 /// A column of a board.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Column {
     /// The column's id.
     pub id: String,
@@ -106,6 +108,7 @@ pub struct Column {
 
 /// A card on a board.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Card {
     /// The card's id.
     pub id: String,
@@ -135,6 +138,7 @@ pub struct Card {
 
 /// One entry of a card's checklist.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct CheckItem {
     /// The entry's id.
     pub id: String,
@@ -146,6 +150,7 @@ pub struct CheckItem {
 
 /// A comment on a card.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Comment {
     /// The comment's id.
     pub id: String,

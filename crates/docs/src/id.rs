@@ -18,9 +18,9 @@ const DOC_ID_CHARS: usize = 26;
 pub struct DocId([u8; 16]);
 
 impl DocId {
-    /// A fresh random id from the operating system's generator.
+    /// A fresh random id (from the operating system's generator, unless [`seed_ids`]).
     pub fn random() -> DocId {
-        DocId(rand::random())
+        DocId(random_bytes())
     }
 
     /// The id made of these bytes.
@@ -98,8 +98,30 @@ impl<'de> Deserialize<'de> for DocId {
 /// 64 bits make a collision between two peers creating things at once negligible, while
 /// staying short enough that a 4-character prefix usually names the thing uniquely.
 pub(crate) fn new_id() -> String {
-    let bytes: [u8; 8] = rand::random();
+    let bytes: [u8; 8] = random_bytes();
     BASE32_NOPAD.encode(&bytes).to_ascii_lowercase()
+}
+
+thread_local! {
+    /// This thread's id generator when a simulation seeded it; `None`: the OS generator.
+    static SEEDED: std::cell::RefCell<Option<rand::rngs::StdRng>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Makes the ids this thread draws from now on come from a generator seeded with `seed`, so
+/// that a deterministic simulation replays byte for byte; `None` returns to the operating
+/// system's generator. Never for real use: seeded ids are predictable.
+pub fn seed_ids(seed: Option<u64>) {
+    use rand::SeedableRng as _;
+    SEEDED.with(|seeded| *seeded.borrow_mut() = seed.map(rand::rngs::StdRng::seed_from_u64));
+}
+
+fn random_bytes<const N: usize>() -> [u8; N] {
+    use rand::RngExt as _;
+    SEEDED.with(|seeded| match &mut *seeded.borrow_mut() {
+        Some(rng) => rng.random(),
+        None => rand::random(),
+    })
 }
 
 /// Finds the one key in `keys` that `query` names: the exact key if present, else the only

@@ -29,6 +29,7 @@ const CREATED_AT: &str = "created_at";
 
 /// A group index as read from its document.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Index {
     /// The group's name (the index document's title).
     pub group_name: String,
@@ -49,8 +50,10 @@ impl Index {
 
 /// One document of the group.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Entry {
     /// The document's id.
+    #[cfg_attr(feature = "specta", specta(type = String))]
     pub doc: DocId,
     /// What kind of document it is.
     pub kind: Kind,

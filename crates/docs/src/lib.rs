@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 
 pub use document::{Document, HistoryEntry};
 pub use error::{Error, SchemaError};
-pub use id::{DocId, ParseDocIdError};
+pub use id::{DocId, ParseDocIdError, seed_ids};
 
 /// The version of the document schema this crate reads and writes. A document with a newer
 /// version is refused with [`Error::Schema`] rather than misread.
@@ -47,6 +47,7 @@ macro_rules! words {
             Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord,
             serde::Serialize, serde::Deserialize,
         )]
+        #[cfg_attr(feature = "specta", derive(specta::Type))]
         pub enum $name {
             $( $(#[$vmeta])* #[serde(rename = $text)] $variant, )+
         }
@@ -126,6 +127,7 @@ pub struct ParseWordError {
 
 /// Who does an operation, and when: recorded in the document and in the change.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Stamp {
     /// The acting member's id; opaque to this crate, must not be empty.
     pub member: String,
@@ -146,6 +148,7 @@ impl Stamp {
 /// The read model of a whole document, tagged by kind when serialized
 /// (`{"kind": "board", "title": ..., "columns": [...]}`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum View {
     /// An assembly.

@@ -109,6 +109,7 @@ words! {
 
 /// A resource list as read from its document.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Resources {
     /// The list's title.
     pub title: String,
@@ -151,6 +152,7 @@ impl Resources {
 
 /// Something the group owns, or needs.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Item {
     /// Its id.
     pub id: String,
@@ -182,6 +184,7 @@ pub struct Item {
 
 /// A need or an offer posted by a member.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct NeedOffer {
     /// Its id.
     pub id: String,
@@ -199,6 +202,7 @@ pub struct NeedOffer {
 
 /// An entry of the lending log.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Loan {
     /// Its id.
     pub id: String,

@@ -23,14 +23,24 @@ use libp2p::{
     identity, mdns, noise, ping, relay, tcp, yamux,
 };
 
+pub use libp2p::core::transport::ListenerId;
 pub use libp2p::{Stream, multiaddr};
 pub use libp2p_stream::Control;
 
 /// The stream protocol that carries sync frames.
 pub const SYNC_PROTOCOL: StreamProtocol = StreamProtocol::new("/mutual/sync/1");
+/// The stream protocol on which a device holding an invite asks a member to admit it.
+pub const JOIN_PROTOCOL: StreamProtocol = StreamProtocol::new("/mutual/join/1");
 
 /// What identify announces: this is a Mutual node speaking protocol generation 1.
 const PROTOCOL_VERSION: &str = "/mutual/1";
+
+/// A relayed circuit may last this long and carry this many bytes each way. libp2p's
+/// defaults (2 minutes, 128 KiB) suit a public relay that only bridges to a hole punch;
+/// a member relaying for members of a collective carries their sync when no hole punch
+/// works, so the limits are wider. The circuit's end is a disconnection: the peers redial.
+const CIRCUIT_DURATION: Duration = Duration::from_secs(60 * 60);
+const CIRCUIT_BYTES: u64 = 256 * 1024 * 1024;
 
 /// How a [`Net`] is set up.
 #[derive(Debug, Clone)]
@@ -84,6 +94,8 @@ pub enum Event {
     Disconnected { peer: PeerId },
     /// `peer` opened a sync stream to this node.
     InboundStream { peer: PeerId, stream: Stream },
+    /// `peer` opened a join stream to this node (it holds an invite, it says).
+    InboundJoin { peer: PeerId, stream: Stream },
     /// mDNS found `peer` on the local network at these addresses.
     Discovered {
         peer: PeerId,
@@ -91,6 +103,19 @@ pub enum Event {
     },
     /// A dial failed.
     DialFailed { peer: Option<PeerId>, error: String },
+    /// `peer` told, by identify, where it listens and whether it relays for others.
+    Identified {
+        peer: PeerId,
+        listen_addresses: Vec<Multiaddr>,
+        relays: bool,
+    },
+    /// This node no longer listens on `address` (e.g. a relay reservation was lost).
+    ListenExpired { address: Multiaddr },
+    /// A listener stopped for good (e.g. its relay could not be reached).
+    ListenerClosed {
+        listener: ListenerId,
+        reason: String,
+    },
 }
 
 /// What can go wrong setting up or using the network.
@@ -124,6 +149,9 @@ struct Behaviour {
 pub struct Net {
     swarm: Swarm<Behaviour>,
     incoming: libp2p_stream::IncomingStreams,
+    incoming_joins: libp2p_stream::IncomingStreams,
+    /// Events already translated, waiting to be returned (one swarm event can make several).
+    pending: std::collections::VecDeque<Event>,
 }
 
 impl std::fmt::Debug for Net {
@@ -179,7 +207,14 @@ impl Net {
                     mdns: mdns.into(),
                     relay_client,
                     relay_server: relay_server
-                        .then(|| relay::Behaviour::new(peer_id, relay::Config::default()))
+                        .then(|| {
+                            let config = relay::Config {
+                                max_circuit_duration: CIRCUIT_DURATION,
+                                max_circuit_bytes: CIRCUIT_BYTES,
+                                ..relay::Config::default()
+                            };
+                            relay::Behaviour::new(peer_id, config)
+                        })
                         .into(),
                     dcutr: dcutr::Behaviour::new(peer_id),
                     autonat: autonat::Behaviour::new(peer_id, autonat::Config::default()),
@@ -188,11 +223,12 @@ impl Net {
             .map_err(|e| transport_error(&e))?
             .with_swarm_config(|c| c.with_idle_connection_timeout(config.idle_timeout))
             .build();
-        let incoming = swarm
-            .behaviour()
-            .stream
-            .new_control()
+        let mut control = swarm.behaviour().stream.new_control();
+        let incoming = control
             .accept(SYNC_PROTOCOL)
+            .map_err(|e| transport_error(&e))?;
+        let incoming_joins = control
+            .accept(JOIN_PROTOCOL)
             .map_err(|e| transport_error(&e))?;
         for address in &config.listen {
             swarm
@@ -202,7 +238,12 @@ impl Net {
                     reason: e.to_string(),
                 })?;
         }
-        Ok(Net { swarm, incoming })
+        Ok(Net {
+            swarm,
+            incoming,
+            incoming_joins,
+            pending: std::collections::VecDeque::new(),
+        })
     }
 
     /// This device's peer id.
@@ -253,11 +294,10 @@ impl Net {
 
     /// Listens through `relay` (an address ending in the relay's `/p2p/ID`), so that peers
     /// who cannot reach this node directly can through the relay.
-    pub fn listen_via_relay(&mut self, relay: Multiaddr) -> Result<(), Error> {
+    pub fn listen_via_relay(&mut self, relay: Multiaddr) -> Result<ListenerId, Error> {
         let address = relay.with(multiaddr::Protocol::P2pCircuit);
         self.swarm
             .listen_on(address.clone())
-            .map(|_| ())
             .map_err(|e| Error::Listen {
                 address,
                 reason: e.to_string(),
@@ -267,6 +307,9 @@ impl Net {
     /// The next event worth the node's attention. Must be polled continuously: the swarm
     /// only makes progress while this is awaited.
     pub async fn next_event(&mut self) -> Event {
+        if let Some(event) = self.pending.pop_front() {
+            return event;
+        }
         loop {
             tokio::select! {
                 event = self.swarm.select_next_some() => {
@@ -277,13 +320,24 @@ impl Net {
                 Some((peer, stream)) = self.incoming.next() => {
                     return Event::InboundStream { peer, stream };
                 }
+                Some((peer, stream)) = self.incoming_joins.next() => {
+                    return Event::InboundJoin { peer, stream };
+                }
             }
         }
     }
 
     fn translate(&mut self, event: SwarmEvent<BehaviourEvent>) -> Option<Event> {
         match event {
-            SwarmEvent::NewListenAddr { address, .. } => Some(Event::Listening { address }),
+            SwarmEvent::NewListenAddr { address, .. } => {
+                // libp2p's relay serves only once the node has a confirmed external address,
+                // and AutoNAT never confirms a private one. For a collective, an address
+                // its members' networks reach is reachable enough: LAN addresses count.
+                if self.swarm.behaviour().relay_server.is_enabled() && is_shareable(&address) {
+                    self.swarm.add_external_address(address.clone());
+                }
+                Some(Event::Listening { address })
+            }
             SwarmEvent::ConnectionEstablished {
                 peer_id,
                 endpoint,
@@ -312,8 +366,12 @@ impl Net {
                         None => peers.push((peer, vec![address])),
                     }
                 }
-                let (peer, addresses) = peers.into_iter().next()?;
-                Some(Event::Discovered { peer, addresses })
+                let mut found = peers
+                    .into_iter()
+                    .map(|(peer, addresses)| Event::Discovered { peer, addresses });
+                let first = found.next();
+                self.pending.extend(found);
+                first
             }
             SwarmEvent::Behaviour(BehaviourEvent::Identify(identify::Event::Received {
                 peer_id,
@@ -321,12 +379,49 @@ impl Net {
                 ..
             })) => {
                 // What a peer says it listens on helps the relay and hole punching reach it.
-                for address in info.listen_addrs {
-                    self.swarm.add_peer_address(peer_id, address);
+                for address in &info.listen_addrs {
+                    self.swarm.add_peer_address(peer_id, address.clone());
                 }
+                Some(Event::Identified {
+                    peer: peer_id,
+                    listen_addresses: info.listen_addrs,
+                    relays: info.protocols.contains(&relay::HOP_PROTOCOL_NAME),
+                })
+            }
+            SwarmEvent::ExpiredListenAddr { address, .. } => {
+                self.swarm.remove_external_address(&address);
+                Some(Event::ListenExpired { address })
+            }
+            SwarmEvent::ListenerClosed {
+                listener_id,
+                reason,
+                ..
+            } => Some(Event::ListenerClosed {
+                listener: listener_id,
+                reason: match reason {
+                    Ok(()) => "closed".to_owned(),
+                    Err(e) => e.to_string(),
+                },
+            }),
+            SwarmEvent::ListenerError { error, .. } => {
+                tracing::debug!(%error, "listener error");
                 None
             }
             _ => None,
         }
     }
+}
+
+/// Whether `address` is one another host could dial: not loopback, not unspecified, not
+/// through a relay.
+fn is_shareable(address: &Multiaddr) -> bool {
+    use multiaddr::Protocol;
+    let direct = !address.iter().any(|p| matches!(p, Protocol::P2pCircuit));
+    direct
+        && match address.iter().next() {
+            Some(Protocol::Ip4(ip)) => !ip.is_loopback() && !ip.is_unspecified(),
+            Some(Protocol::Ip6(ip)) => !ip.is_loopback() && !ip.is_unspecified(),
+            Some(Protocol::Dns(_) | Protocol::Dns4(_) | Protocol::Dns6(_)) => true,
+            _ => false,
+        }
 }

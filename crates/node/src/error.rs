@@ -45,8 +45,35 @@ pub enum Error {
     #[error("“{0}” is not a device's peer id (it looks like 12D3KooW…; `mutual whoami` prints it)")]
     BadPeerId(String),
     /// The group's rules refused a membership change.
-    #[error("the group refused this change")]
+    #[error("the group's rules refuse this: {0}")]
     Membership(#[from] mutual_auth::Rejected),
+    /// An invite's number of uses out of range.
+    #[error("an invite allows from 1 to {max} uses")]
+    BadUses { max: u32 },
+    /// No invite of the group has an id starting with the given text.
+    #[error(
+        "no invite of this group has an id starting with “{0}” (`mutual invite list` shows them)"
+    )]
+    UnknownInvite(String),
+    /// No device of this person has a peer id starting with the given text.
+    #[error(
+        "none of your devices has a peer id starting with “{0}” (`mutual device list` shows them)"
+    )]
+    UnknownDevice(String),
+    /// Unlinking the device in use.
+    #[error("this is the device you are using; unlink it from another of your devices")]
+    UnlinkThisDevice,
+    /// A link code with no group to link in.
+    #[error("you are in no group as yourself yet: there is nothing to link another device to")]
+    NothingToLink,
+    /// An export could not be written.
+    #[error("cannot write {path}: {source}")]
+    Export {
+        /// The file or directory.
+        path: std::path::PathBuf,
+        /// What failed.
+        source: std::io::Error,
+    },
     /// Stored data that no longer decodes.
     #[error("stored data is damaged: {0} cannot be read")]
     Corrupt(String),

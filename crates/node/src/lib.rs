@@ -26,4 +26,7 @@ pub mod view;
 
 pub use error::Error;
 pub use identity::Identity;
-pub use node::{Committed, Node, SyncGroup, index_doc_id};
+pub use node::{
+    Committed, CreatedInvite, CreatedLink, GroupExport, JoinRequest, LINK_VALID_FOR,
+    MAX_INVITE_USES, Node, Refusal, SyncGroup, index_doc_id,
+};

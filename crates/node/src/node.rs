@@ -11,7 +11,9 @@ use mutual_docs::{DocId, Document, Kind, Stamp, View};
 use mutual_store::{DocRecord, GroupRecord, Store, Write};
 use sha2::{Digest, Sha256};
 
-use crate::view::{DocSummary, DocView, GroupSummary, GroupView, HistoryEntry, MemberView, WhoAmI};
+use crate::view::{
+    ActivityEntry, DocSummary, DocView, GroupSummary, GroupView, HistoryEntry, MemberView, WhoAmI,
+};
 use crate::{Error, Identity};
 
 /// After this many stored chunks, a document is folded into one snapshot. Loading cost
@@ -26,6 +28,8 @@ pub struct Node {
     /// What local commands committed since the last [`Node::take_committed`], when a
     /// runtime asked for it ([`Node::record_commits`]); otherwise always empty.
     committed: Option<Vec<Committed>>,
+    /// Where this device listens now, while a runtime runs it (for invite codes).
+    online: Vec<mutual_net::multiaddr::Multiaddr>,
 }
 
 /// Something this device committed to its store itself, for the sync engine to spread.
@@ -98,6 +102,7 @@ impl Node {
             store,
             identity,
             committed: None,
+            online: Vec::new(),
         })
     }
 
@@ -270,6 +275,7 @@ impl Node {
             id: record.group_id,
             name: index.group_name.clone(),
             members,
+            invite_policy: log.state().policy.to_string(),
             docs: index
                 .entries
                 .iter()
@@ -521,6 +527,23 @@ impl Node {
         Ok(entries)
     }
 
+    /// Who changed what in a group's documents, the latest first, at most `limit` changes.
+    pub fn activity(&self, group_id: &GroupId, limit: usize) -> Result<Vec<ActivityEntry>, Error> {
+        let mut all = Vec::new();
+        for doc in self.docs(group_id)? {
+            let id = DocId::from_str(&doc.id)
+                .map_err(|_| Error::Corrupt(format!("document id {}", doc.id)))?;
+            all.extend(self.history(&id)?.into_iter().map(|entry| ActivityEntry {
+                doc: doc.id.clone(),
+                title: doc.title.clone(),
+                entry,
+            }));
+        }
+        all.sort_by(|a, b| b.entry.time.cmp(&a.entry.time).then(a.doc.cmp(&b.doc)));
+        all.truncate(limit);
+        Ok(all)
+    }
+
     /// Finds a member of a group by `me`, exact name (any case) or id prefix.
     pub fn resolve_member(&self, group_id: &GroupId, who: &str) -> Result<MemberId, Error> {
         let log = self.load_log(group_id)?;
@@ -756,6 +779,16 @@ fn now_ms() -> i64 {
         .map(|d| d.as_millis() as i64)
         .unwrap_or(0)
 }
+
+#[path = "export.rs"]
+mod export;
+pub use export::GroupExport;
+
+#[path = "membership.rs"]
+mod membership;
+pub use membership::{
+    CreatedInvite, CreatedLink, JoinRequest, LINK_VALID_FOR, MAX_INVITE_USES, Refusal,
+};
 
 #[path = "replica.rs"]
 mod replica;

@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 use std::str::FromStr;
 
 use automerge::AutoCommit;
-use mutual_auth::{GroupId, Log};
+use mutual_auth::{GroupId, Log, Signature};
 use mutual_docs::DocId;
 use mutual_store::{DocRecord, GroupRecord, PeerRecord, Write};
 use mutual_sync::Output;
@@ -21,6 +21,8 @@ pub struct SyncGroup {
     pub index: DocId,
     /// Every stored document of the group.
     pub docs: Vec<(DocId, AutoCommit)>,
+    /// The stored signatures of their changes, by document (for `Engine::add_signatures`).
+    pub signatures: Vec<(DocId, Vec<mutual_sync::wire::ChangeSignature>)>,
 }
 
 impl Node {
@@ -37,6 +39,7 @@ impl Node {
     pub fn sync_group(&self, group_id: &GroupId) -> Result<SyncGroup, Error> {
         let log = self.load_log(group_id)?;
         let mut docs = Vec::new();
+        let mut signatures = Vec::new();
         for record in self.store.docs_of_group(&group_id.to_string())? {
             let corrupt = || Error::Corrupt(format!("document {}", record.doc_id));
             let id = DocId::from_str(&record.doc_id).map_err(|_| corrupt())?;
@@ -45,11 +48,18 @@ impl Node {
             // does not validate must still sync (so that a fix can reach it).
             let am = AutoCommit::load(&stored.bytes).map_err(|_| corrupt())?;
             docs.push((id, am));
+            let signed = self.store.signatures(&record.doc_id)?;
+            let signed = signed
+                .into_iter()
+                .map(|(hash, signature)| (hash, Signature::from_bytes(signature)))
+                .collect();
+            signatures.push((id, signed));
         }
         Ok(SyncGroup {
             log,
             index: index_doc_id(group_id),
             docs,
+            signatures,
         })
     }
 
@@ -100,6 +110,15 @@ impl Node {
                         bytes: bytes.clone(),
                     });
                 }
+                Output::PersistSignatures {
+                    doc, signatures, ..
+                } => writes.push(Write::Signatures {
+                    doc_id: doc.to_string(),
+                    signatures: signatures
+                        .iter()
+                        .map(|(hash, signature)| (*hash, *signature.as_bytes()))
+                        .collect(),
+                }),
                 Output::Send { .. } | Output::Disconnect { .. } | Output::Event(_) => {}
             }
         }

@@ -186,3 +186,28 @@ fn compaction_still_hands_the_engine_incremental_changes() {
         assert!(changes.len() < 1024, "{} bytes", changes.len());
     }
 }
+
+#[test]
+fn a_groups_activity_lists_changes_of_all_its_documents_latest_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut node = Node::open(dir.path()).unwrap();
+    node.init("Ada").unwrap();
+    let group = node.create_group("Tenants").unwrap();
+    let board = node
+        .create_doc(&group, mutual_docs::Kind::Board, "Repairs")
+        .unwrap();
+    node.edit(&board, mutual_docs::Kind::Board, |d, s| {
+        mutual_docs::board::add_column(d, s, "To do")
+    })
+    .unwrap();
+    let activity = node.activity(&group, 100).unwrap();
+    let messages: Vec<&str> = activity.iter().map(|a| a.entry.message.as_str()).collect();
+    assert!(messages.iter().any(|m| m.contains("To do")), "{messages:?}");
+    assert!(activity.iter().any(|a| a.title == "Repairs"));
+    assert!(
+        activity
+            .windows(2)
+            .all(|w| w[0].entry.time >= w[1].entry.time)
+    );
+    assert_eq!(node.activity(&group, 1).unwrap().len(), 1);
+}

@@ -4,6 +4,7 @@ use serde::Serialize;
 
 /// Who this device is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct WhoAmI {
     /// The person's display name.
     pub name: String,
@@ -15,6 +16,7 @@ pub struct WhoAmI {
 
 /// A group in a list of groups.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct GroupSummary {
     /// The group's id.
     pub id: String,
@@ -30,6 +32,7 @@ pub struct GroupSummary {
 
 /// A group in full: members and documents.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct GroupView {
     /// The group's id.
     pub id: String,
@@ -37,12 +40,15 @@ pub struct GroupView {
     pub name: String,
     /// Its current members, by name.
     pub members: Vec<MemberView>,
+    /// Who may create invites: `members` or `admins`.
+    pub invite_policy: String,
     /// Its documents, archived ones included.
     pub docs: Vec<DocSummary>,
 }
 
 /// A member of a group.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct MemberView {
     /// The member's id.
     pub id: String,
@@ -58,6 +64,7 @@ pub struct MemberView {
 
 /// A document in a group's list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct DocSummary {
     /// The document's id.
     pub id: String,
@@ -71,6 +78,7 @@ pub struct DocSummary {
 
 /// A whole document.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct DocView {
     /// The document's id.
     pub id: String,
@@ -83,6 +91,7 @@ pub struct DocView {
 
 /// One change in a document's history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct HistoryEntry {
     /// The Automerge change hash.
     pub change: String,
@@ -96,4 +105,51 @@ pub struct HistoryEntry {
     pub device: Option<String>,
     /// What was done, in words.
     pub message: String,
+}
+
+/// An invite of a group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct InviteView {
+    /// Its id (public key).
+    pub id: String,
+    /// The role it grants.
+    pub role: String,
+    /// Who created it.
+    pub created_by: String,
+    /// Unix ms from which it is refused.
+    pub expires_at: i64,
+    /// Uses so far.
+    pub uses: u32,
+    /// Uses allowed.
+    pub max_uses: u32,
+    /// Whether it links a device of its creator (rather than admitting a person).
+    pub link: bool,
+    /// `active`, `expired`, `used up` or `revoked`.
+    pub status: String,
+}
+
+/// One of this person's devices.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct DeviceView {
+    /// Its peer id.
+    pub peer_id: String,
+    /// Whether it is the device in use.
+    pub this_device: bool,
+    /// The groups it is linked in.
+    pub groups: Vec<String>,
+}
+
+/// One change in a group's activity: which document, and the change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct ActivityEntry {
+    /// The document's id.
+    pub doc: String,
+    /// Its title.
+    pub title: String,
+    /// The change.
+    #[serde(flatten)]
+    pub entry: HistoryEntry,
 }

@@ -2,7 +2,7 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::{DocBytes, Error};
+use crate::{ChangeSignature, DocBytes, Error};
 
 /// A document of a group.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,6 +40,38 @@ pub(crate) fn append_chunk(conn: &Connection, doc_id: &str, bytes: &[u8]) -> Res
         params![doc_id, bytes],
     )?;
     Ok(())
+}
+
+pub(crate) fn add_signatures(
+    conn: &Connection,
+    doc_id: &str,
+    signatures: &[ChangeSignature],
+) -> Result<(), Error> {
+    let mut insert = conn.prepare_cached(
+        "INSERT OR IGNORE INTO change_signatures (doc_id, hash, signature) VALUES (?1, ?2, ?3)",
+    )?;
+    for (hash, signature) in signatures {
+        insert.execute(params![doc_id, hash.as_slice(), signature.as_slice()])?;
+    }
+    Ok(())
+}
+
+pub(crate) fn signatures(conn: &Connection, doc_id: &str) -> Result<Vec<ChangeSignature>, Error> {
+    let mut select =
+        conn.prepare_cached("SELECT hash, signature FROM change_signatures WHERE doc_id = ?1")?;
+    let rows = select.query_map([doc_id], |row| {
+        Ok((row.get::<_, Vec<u8>>(0)?, row.get::<_, Vec<u8>>(1)?))
+    })?;
+    let mut signatures = Vec::new();
+    for row in rows {
+        let (hash, signature) = row?;
+        // A row of the wrong size cannot have been written by us: skip it (the change
+        // just cannot be relayed until its author's device sends it again).
+        if let (Ok(hash), Ok(signature)) = (hash.try_into(), signature.try_into()) {
+            signatures.push((hash, signature));
+        }
+    }
+    Ok(signatures)
 }
 
 fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<DocRecord> {

@@ -37,6 +37,34 @@ pub enum Error {
     /// `init` was already run in this data directory.
     #[error("this data directory already has an identity; refusing to overwrite it")]
     IdentityExists,
+    /// A backup would overwrite a file.
+    #[error("{0} already exists; choose a new file name for the backup")]
+    BackupExists(std::path::PathBuf),
+    /// A backup path SQLite cannot take.
+    #[error("{0} is not a path SQLite can write to (it must be valid UTF-8)")]
+    BackupPath(std::path::PathBuf),
+    /// A file that cannot be restored.
+    #[error("{path} cannot be restored: {reason}")]
+    BadBackup {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// Restoring into a data directory that has data.
+    #[error("{0} already holds an identity; restore into a new, empty data directory")]
+    RestoreOverData(std::path::PathBuf),
+    /// Copying the backup failed.
+    #[error("cannot write {path}: {source}")]
+    Copy {
+        /// The database file.
+        path: std::path::PathBuf,
+        /// What failed.
+        source: std::io::Error,
+    },
+    /// An identity change with no identity to change.
+    #[error("this data directory has no identity yet")]
+    NoIdentity,
     /// A document has no chunks.
     #[error("document {0} has no stored contents")]
     EmptyDoc(String),

@@ -48,6 +48,32 @@ pub(crate) fn insert(conn: &Connection, record: &IdentityRecord) -> Result<(), E
     Ok(())
 }
 
+pub(crate) fn rename(conn: &Connection, name: &str) -> Result<(), Error> {
+    let changed = conn.execute(
+        "UPDATE identity SET name = ?1 WHERE singleton = 1",
+        params![name],
+    )?;
+    if changed == 0 {
+        return Err(Error::NoIdentity);
+    }
+    Ok(())
+}
+
+pub(crate) fn link(
+    conn: &Connection,
+    member_secret: &[u8; 32],
+    device_cert: &[u8],
+) -> Result<(), Error> {
+    let changed = conn.execute(
+        "UPDATE identity SET member_secret = ?1, device_cert = ?2 WHERE singleton = 1",
+        params![member_secret.as_slice(), device_cert],
+    )?;
+    if changed == 0 {
+        return Err(Error::NoIdentity);
+    }
+    Ok(())
+}
+
 pub(crate) fn get(conn: &Connection) -> Result<Option<IdentityRecord>, Error> {
     let row = conn
         .query_row(

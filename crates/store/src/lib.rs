@@ -19,6 +19,7 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+mod backup;
 mod docs;
 mod error;
 mod groups;
@@ -40,11 +41,27 @@ pub use peers::PeerRecord;
 /// The file name of the database inside a data directory.
 pub const DATABASE_FILE: &str = "mutual.sqlite3";
 
+/// A document change's hash and its actor's signature over it.
+pub type ChangeSignature = ([u8; 32], [u8; 64]);
+
 /// One durable write. [`Store::commit`] applies a batch of them in one transaction.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Write {
     /// This device's identity (only once: a second one is refused).
     Identity(IdentityRecord),
+    /// The person's display name on this device changed.
+    RenameIdentity {
+        /// The new name.
+        name: String,
+    },
+    /// This device now acts for another member (it was linked to that person): the member
+    /// key's secret and the member's certificate of this device replace the old ones.
+    LinkIdentity {
+        /// The member key's secret.
+        member_secret: [u8; 32],
+        /// The member's certificate of this device.
+        device_cert: Vec<u8>,
+    },
     /// A group this device now belongs to.
     Group(GroupRecord),
     /// A membership op accepted into a group's log.
@@ -58,6 +75,13 @@ pub enum Write {
     },
     /// A new document of a group.
     Doc(DocRecord),
+    /// Signatures of a document's changes by the devices that made them.
+    Signatures {
+        /// The document.
+        doc_id: String,
+        /// The signatures; ones already stored are ignored.
+        signatures: Vec<ChangeSignature>,
+    },
     /// Automerge changes to append to a document (an incremental save).
     Changes {
         /// The document.
@@ -121,6 +145,11 @@ impl Store {
         for write in writes {
             match write {
                 Write::Identity(record) => identity::insert(&tx, record)?,
+                Write::RenameIdentity { name } => identity::rename(&tx, name)?,
+                Write::LinkIdentity {
+                    member_secret,
+                    device_cert,
+                } => identity::link(&tx, member_secret, device_cert)?,
                 Write::Group(record) => groups::insert_group(&tx, record)?,
                 Write::Op {
                     group_id,
@@ -128,6 +157,9 @@ impl Store {
                     bytes,
                 } => groups::insert_op(&tx, group_id, op_id, bytes)?,
                 Write::Doc(record) => docs::insert_doc(&tx, record)?,
+                Write::Signatures { doc_id, signatures } => {
+                    docs::add_signatures(&tx, doc_id, signatures)?;
+                }
                 Write::Changes { doc_id, bytes } => docs::append_chunk(&tx, doc_id, bytes)?,
                 Write::Compact {
                     doc_id,
@@ -189,6 +221,11 @@ impl Store {
     /// A document's bytes, ready for Automerge's `load`: its chunks concatenated.
     pub fn load_doc(&self, doc_id: &str) -> Result<DocBytes, Error> {
         docs::load(&self.conn, doc_id)
+    }
+
+    /// The stored signatures of a document's changes.
+    pub fn signatures(&self, doc_id: &str) -> Result<Vec<ChangeSignature>, Error> {
+        docs::signatures(&self.conn, doc_id)
     }
 
     /// SQLite's own consistency check of the database file: `true` when it reports "ok".

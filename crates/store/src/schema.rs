@@ -12,6 +12,7 @@ use crate::Error;
 const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../migrations/0001_init.sql")),
     M::up(include_str!("../migrations/0002_peers.sql")),
+    M::up(include_str!("../migrations/0003_change_signatures.sql")),
 ];
 
 /// Sets the connection up for durability and brings the schema to the latest version.

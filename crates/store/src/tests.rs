@@ -214,3 +214,56 @@ fn the_address_book_keeps_the_latest_addresses_of_each_peer() {
     // Reopening keeps it (and the migrations do not run twice).
     assert_eq!(Store::open(dir.path()).unwrap().peers().unwrap(), peers);
 }
+
+#[test]
+fn change_signatures_are_kept_once_per_document_and_hash() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    let write = |signatures: Vec<crate::ChangeSignature>| Write::Signatures {
+        doc_id: "doc".into(),
+        signatures,
+    };
+    store.commit(&[write(vec![([1; 32], [2; 64])])]).unwrap();
+    // The same again, and a second one: the first is not duplicated.
+    store
+        .commit(&[write(vec![([1; 32], [2; 64]), ([3; 32], [4; 64])])])
+        .unwrap();
+    let mut found = store.signatures("doc").unwrap();
+    found.sort();
+    assert_eq!(found, vec![([1; 32], [2; 64]), ([3; 32], [4; 64])]);
+    assert!(store.signatures("another doc").unwrap().is_empty());
+}
+
+#[test]
+fn a_backup_restores_everything_into_an_empty_directory_only() {
+    let (dir, backup_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let mut store = Store::open(dir.path()).unwrap();
+    store
+        .commit(&[Write::Identity(identity("Ada")), group("g1")])
+        .unwrap();
+    let backup = backup_dir.path().join("mutual.backup");
+    store.backup_to(&backup).unwrap();
+    // Not over an existing file.
+    assert!(matches!(
+        store.backup_to(&backup),
+        Err(Error::BackupExists(_))
+    ));
+
+    let target = tempfile::tempdir().unwrap();
+    let restored = Store::restore(&backup, &target.path().join("new")).unwrap();
+    assert_eq!(restored.identity().unwrap().unwrap().name, "Ada");
+    assert_eq!(restored.groups().unwrap().len(), 1);
+    assert!(restored.integrity_ok().unwrap());
+    drop(store);
+    // Never over a directory with an identity, and never from a file that is not a backup.
+    assert!(matches!(
+        Store::restore(&backup, dir.path()),
+        Err(Error::RestoreOverData(_))
+    ));
+    let junk = backup_dir.path().join("junk");
+    std::fs::write(&junk, b"not a database at all").unwrap();
+    assert!(matches!(
+        Store::restore(&junk, &target.path().join("other")),
+        Err(Error::BadBackup { .. })
+    ));
+}

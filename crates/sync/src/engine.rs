@@ -1,11 +1,13 @@
 //! [`Engine`]: the sans-IO sync engine. See the crate docs for the protocol.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 
 use automerge::sync::{ChunkList, MessageVersion, SyncDoc as _};
 use automerge::{ActorId, AutoCommit, Change, ChangeHash, ReadDoc};
-use mutual_auth::{DeviceId, GroupId, Inserted, Log, OpId, Rejected, SignedOp};
+use mutual_auth::{
+    DeviceId, DeviceKey, GroupId, Inserted, Log, OpId, PublicKey, Rejected, Signature, SignedOp,
+};
 use mutual_docs::{DocId, Kind};
 use sha2::{Digest as _, Sha256};
 
@@ -79,6 +81,9 @@ struct Doc {
     /// Heads as last persisted; `None` for a document from a peer whose kind is not known
     /// yet, which is therefore not stored yet.
     persisted: Option<Vec<ChangeHash>>,
+    /// Each change's signature by its actor, sent along with it (this device's own are
+    /// made when first sent).
+    signatures: HashMap<ChangeHash, Signature>,
 }
 
 impl Doc {
@@ -89,6 +94,7 @@ impl Doc {
             am,
             persisted: persisted.then(|| heads.clone()),
             heads,
+            signatures: HashMap::new(),
         }
     }
 
@@ -118,6 +124,8 @@ fn sorted_heads(am: &mut AutoCommit) -> Vec<ChangeHash> {
 /// and no change is applied unless its actor is a device the group's log knows.
 pub struct Engine {
     me: DeviceId,
+    /// Signs this device's changes as they are first sent.
+    key: DeviceKey,
     actor: ActorId,
     groups: BTreeMap<GroupId, Group>,
     docs: BTreeMap<DocId, Doc>,
@@ -136,10 +144,12 @@ impl fmt::Debug for Engine {
 }
 
 impl Engine {
-    /// An engine for device `me`, holding nothing yet.
-    pub fn new(me: DeviceId) -> Engine {
+    /// An engine for the device with this key, holding nothing yet.
+    pub fn new(key: &DeviceKey) -> Engine {
+        let me = key.id();
         Engine {
             me,
+            key: key.clone(),
             actor: ActorId::from(me.as_bytes()),
             groups: BTreeMap::new(),
             docs: BTreeMap::new(),
@@ -171,6 +181,18 @@ impl Engine {
             }
         }
         self.docs.insert(doc, Doc::new(group, am, true));
+    }
+
+    /// Adds the stored signatures of a document's changes (as [`Output::PersistSignatures`]
+    /// asked to store them), so they can be sent along with the changes.
+    pub fn add_signatures(&mut self, doc: DocId, signatures: Vec<(Hash, Signature)>) {
+        if let Some(doc) = self.docs.get_mut(&doc) {
+            doc.signatures.extend(
+                signatures
+                    .into_iter()
+                    .map(|(hash, signature)| (ChangeHash(hash), signature)),
+            );
+        }
     }
 
     /// This device.
@@ -330,6 +352,7 @@ impl Engine {
                     return self.refuse(peer, reason, out);
                 }
                 session.hello = true;
+                let offered: Vec<GroupId> = offers.iter().map(|o| o.group).collect();
                 for offer in offers {
                     self.on_offer(peer, offer, out);
                 }
@@ -337,6 +360,7 @@ impl Engine {
                 // another peer meanwhile), and `log_changed` skips peers whose hello is not
                 // in yet: offer now what the peer is a member of and has not been offered.
                 self.offer_unoffered(peer, out);
+                self.push_logs_to_the_stale(peer, &offered, out);
             }
             Message::Offer(offer) => self.on_offer(peer, offer, out),
             Message::Ops { group, ops } => self.on_ops(peer, group, ops, out),
@@ -347,7 +371,8 @@ impl Engine {
                 group,
                 doc,
                 message,
-            } => self.on_sync(peer, group, doc, &message, out),
+                signatures,
+            } => self.on_sync(peer, group, doc, &message, &signatures, out),
         }
     }
 
@@ -399,7 +424,8 @@ impl Engine {
                 let link = session.links.entry(id).or_default();
                 link.theirs = Some(offer);
                 if !member {
-                    // Not a member in my view: say nothing, reveal nothing.
+                    // Not a member in my view: say nothing, reveal nothing. (If my log is
+                    // behind, the peer sends it to me: see `push_logs_to_the_stale`.)
                     return;
                 }
                 if !link.offered {
@@ -423,6 +449,30 @@ impl Engine {
                     link.offered = true;
                     send(out, peer, &Message::Offer(mine));
                 }
+            }
+        }
+    }
+
+    /// After `peer`'s hello: a group of mine in which it is a member's device, but which its
+    /// hello did not offer, is one whose log it lacks or holds behind mine (it does not know
+    /// me as a member yet). Either way it may have my log: it is a member. A peer that lacks
+    /// the group ignores it (and asks, by the join path); one that is behind catches up.
+    fn push_logs_to_the_stale(
+        &mut self,
+        peer: DeviceId,
+        offered: &[GroupId],
+        out: &mut Vec<Output>,
+    ) {
+        let stale: Vec<GroupId> = self
+            .groups
+            .iter()
+            .filter(|(id, group)| !offered.contains(id) && group.has_member_device(&peer))
+            .map(|(id, _)| *id)
+            .collect();
+        for id in stale {
+            if let Some(group) = self.groups.get(&id) {
+                let ops = missing_ops(&group.log, &[]);
+                send_ops(out, peer, id, ops);
             }
         }
     }
@@ -547,11 +597,39 @@ impl Engine {
             return self.on_join_ops(peer, id, ops, out);
         }
         if !self.active(&peer, &id) {
-            // The peer is not a member in my view (or the exchange is not done): ignore.
-            return;
+            // Not a member in my view (or the exchange is not done), but my log may be
+            // behind. Its ops are checked like any and the valid ones taken; the rest are
+            // dropped without a word (not parked, not refused), so that a stranger who
+            // knows a group's id cannot tell from my answer whether I hold it.
+            return self.take_unsolicited_ops(id, ops, peer, out);
         }
         if let Err(reason) = self.insert_ops(id, ops, Some(peer), out) {
             self.refuse(peer, reason, out);
+        }
+    }
+
+    /// Inserts the valid ops among `ops` from a peer that is not (yet) a member in my log,
+    /// in the order given (parents first); drops the others silently.
+    fn take_unsolicited_ops(
+        &mut self,
+        id: GroupId,
+        ops: Vec<SignedOp>,
+        peer: DeviceId,
+        out: &mut Vec<Output>,
+    ) {
+        let Some(group) = self.groups.get_mut(&id) else {
+            return;
+        };
+        let new: Vec<SignedOp> = ops
+            .into_iter()
+            .filter(|op| matches!(group.log.insert(op.clone()), Ok(Inserted::New)))
+            .collect();
+        if !new.is_empty() {
+            out.push(Output::PersistOps {
+                group: id,
+                ops: new.clone(),
+            });
+            self.log_changed(id, &new, Some(peer), out);
         }
     }
 
@@ -651,6 +729,7 @@ impl Engine {
             return;
         };
         let mut reconcile = Vec::new();
+        let mut stale = Vec::new();
         let mut gone = Vec::new();
         for (peer, session) in &mut self.peers {
             if !session.hello {
@@ -677,6 +756,10 @@ impl Engine {
                     send(out, *peer, &Message::Offer(mine.clone()));
                     if link.theirs.is_some() {
                         reconcile.push(*peer);
+                    } else {
+                        // It has not offered the group: it may not know me as a member
+                        // yet either, and then it ignores my offer. My log tells it.
+                        stale.push(*peer);
                     }
                 }
                 (true, true) => {
@@ -690,6 +773,11 @@ impl Engine {
         }
         for peer in reconcile {
             self.reconcile(peer, id, out);
+        }
+        if let Some(group) = self.groups.get(&id) {
+            for peer in stale {
+                send_ops(out, peer, id, missing_ops(&group.log, &[]));
+            }
         }
         for peer in gone {
             if self.peers.remove(&peer).is_some() {
@@ -895,10 +983,29 @@ impl Engine {
             return;
         };
         if let Some(message) = doc.am.sync().generate_sync_message(&mut sync.state) {
+            let mut signatures = Vec::with_capacity(message.changes.len());
+            for chunk in message.changes.iter() {
+                let Ok(change) = Change::try_from(chunk) else {
+                    continue;
+                };
+                let hash = change.hash();
+                let signature = match doc.signatures.get(&hash) {
+                    Some(signature) => *signature,
+                    None if change.actor_id().to_bytes() == self.me.as_bytes() => {
+                        let signature = self.key.sign_change(&hash.0);
+                        doc.signatures.insert(hash, signature);
+                        signature
+                    }
+                    // A change that came without a signature was never applied here.
+                    None => continue,
+                };
+                signatures.push((hash.0, signature));
+            }
             let message = Message::Sync {
                 group: id,
                 doc: doc_id,
                 message: message.encode(),
+                signatures,
             };
             send(out, peer, &message);
         }
@@ -910,6 +1017,7 @@ impl Engine {
         id: GroupId,
         doc_id: DocId,
         bytes: &[u8],
+        signatures: &[(Hash, Signature)],
         out: &mut Vec<Output>,
     ) {
         if !self.active(&peer, &id) {
@@ -929,20 +1037,35 @@ impl Engine {
             return;
         };
         let mut checked = Vec::with_capacity(message.changes.len());
+        let mut signed = Vec::with_capacity(message.changes.len());
         for chunk in message.changes.iter() {
             let change = match Change::try_from(chunk) {
                 Ok(change) => change,
                 Err(e) => return self.refuse(peer, format!("malformed change: {e}"), out),
             };
-            let actor = change.actor_id().to_bytes();
-            if !<[u8; 32]>::try_from(actor).is_ok_and(|a| group.known.contains(&a)) {
+            let hash = change.hash();
+            let actor = <[u8; 32]>::try_from(change.actor_id().to_bytes()).ok();
+            let Some(actor) = actor.filter(|a| group.known.contains(a)) else {
                 let reason = format!(
-                    "change {} by actor {} who is not a device of the group",
-                    change.hash(),
+                    "change {hash} by actor {} who is not a device of the group",
                     change.actor_id().to_hex_string()
                 );
                 return self.refuse(peer, reason, out);
-            }
+            };
+            // The actor is a claim; its signature proves that device made the change.
+            let signature = signatures
+                .iter()
+                .find(|(h, _)| *h == hash.0)
+                .map(|(_, s)| *s);
+            let authentic = signature.is_some_and(|signature| {
+                PublicKey::from_bytes(&actor)
+                    .is_ok_and(|key| key.verify_change(&hash.0, &signature).is_ok())
+            });
+            let Some(signature) = signature.filter(|_| authentic) else {
+                let reason = format!("change {hash} is not signed by its actor's device");
+                return self.refuse(peer, reason, out);
+            };
+            signed.push((hash, signature));
             // Apply exactly what was checked: bytes past a chunk's change never reach the doc.
             checked.push(change.raw_bytes().to_vec());
         }
@@ -974,6 +1097,19 @@ impl Engine {
             .or_insert_with(|| DocSync::fresh(true));
         sync.opened = true;
         let before = doc.heads.clone();
+        let mut new: Vec<(Hash, Signature)> = Vec::new();
+        for (hash, signature) in signed {
+            if doc.signatures.insert(hash, signature).is_none() {
+                new.push((hash.0, signature));
+            }
+        }
+        if !new.is_empty() {
+            out.push(Output::PersistSignatures {
+                group: id,
+                doc: doc_id,
+                signatures: new,
+            });
+        }
         let received = doc.am.sync().receive_sync_message(&mut sync.state, message);
         doc.refresh_heads();
         if let Err(e) = received {

@@ -1,6 +1,6 @@
 //! [`Output`] and [`Event`]: what an [`crate::Engine`] asks its driver to do.
 
-use mutual_auth::{DeviceId, GroupId, SignedOp};
+use mutual_auth::{DeviceId, GroupId, Signature, SignedOp};
 use mutual_docs::{DocId, Kind};
 
 /// One effect for the driver. The outputs of one `handle` call are ordered: a `Persist*`
@@ -50,6 +50,16 @@ pub enum Output {
         kind: Kind,
         /// A whole save of it.
         bytes: Vec<u8>,
+    },
+    /// Store these signatures of a document's changes (by their actors' devices), to send
+    /// them along with the changes later; give them back with `Engine::add_signatures`.
+    PersistSignatures {
+        /// The document's group.
+        group: GroupId,
+        /// The document.
+        doc: DocId,
+        /// (change hash, signature) pairs.
+        signatures: Vec<([u8; 32], Signature)>,
     },
     /// Something the node may want to show or log.
     Event(Event),

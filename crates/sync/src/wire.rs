@@ -5,12 +5,12 @@
 //! can never make us buffer more than one maximal frame. [`FrameDecoder`] cuts a byte stream
 //! into bodies for the transport; [`decode_body`] turns one body into a [`Message`].
 
-use mutual_auth::{GroupId, OpId, SignedOp};
+use mutual_auth::{GroupId, OpId, Signature, SignedOp};
 use mutual_docs::DocId;
 use serde::{Deserialize, Serialize};
 
 /// The wire version this engine speaks: the first byte of every body, and `Hello::version`.
-pub const VERSION: u8 = 1;
+pub const VERSION: u8 = 2;
 
 /// The largest frame body accepted or produced, in bytes (8 MiB).
 pub const MAX_FRAME: usize = 8 * 1024 * 1024;
@@ -20,6 +20,9 @@ pub const LEN_BYTES: usize = 4;
 
 /// An Automerge change hash, as raw bytes.
 pub type Hash = [u8; 32];
+
+/// A change's hash and its actor device's signature over it (`DeviceKey::sign_change`).
+pub type ChangeSignature = (Hash, Signature);
 
 /// What one side says about a group it shares with the other, in its own view.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -72,6 +75,9 @@ pub enum Message {
         doc: DocId,
         /// `automerge::sync::Message::encode()`.
         message: Vec<u8>,
+        /// For each change in the message, its actor's signature over its hash
+        /// (`DeviceKey::sign_change`): a change without a valid one is refused.
+        signatures: Vec<ChangeSignature>,
     },
 }
 
@@ -257,6 +263,7 @@ mod tests {
             group: GroupId::from_bytes([0; 32]),
             doc: DocId::from_bytes([0; 16]),
             message: vec![0; MAX_FRAME],
+            signatures: Vec::new(),
         };
         assert!(matches!(encode(&message), Err(Error::TooLarge { .. })));
     }

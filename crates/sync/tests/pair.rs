@@ -253,6 +253,7 @@ fn a_change_by_an_unknown_actor_disconnects_the_sender_and_changes_nothing() {
         group,
         doc: board_id,
         message,
+        signatures: Vec::new(),
     });
     let bob = net.devices[BOB].id();
     let outs = net.devices[ALICE]
@@ -275,6 +276,50 @@ fn a_change_by_an_unknown_actor_disconnects_the_sender_and_changes_nothing() {
 }
 
 #[test]
+fn a_change_in_another_devices_name_is_refused_unless_that_device_signed_it() {
+    // 1. Bob writes a change whose actor is Alice's device and signs it himself.
+    let (mut net, group, board_id) = alice_and_bob();
+    let before = net.devices[ALICE]
+        .engine
+        .doc_heads(&board_id)
+        .unwrap()
+        .to_vec();
+    let alice_actor = ActorId::from(net.devices[ALICE].id().as_bytes());
+    let message = sync_message_by(&mut net, board_id, alice_actor, MessageVersion::V1);
+    let change = SyncMessage::decode(&message)
+        .unwrap()
+        .changes
+        .iter()
+        .next()
+        .map(|c| automerge::Change::try_from(c).unwrap().hash());
+    let hash = change.unwrap().0;
+    let forged = net.devices[BOB].key.sign_change(&hash);
+    for signatures in [Vec::new(), vec![(hash, forged)]] {
+        let bytes = frame_body(&Message::Sync {
+            group,
+            doc: board_id,
+            message: message.clone(),
+            signatures,
+        });
+        let bob = net.devices[BOB].id();
+        let outs = net.devices[ALICE]
+            .engine
+            .handle(net.now, Input::Frame { peer: bob, bytes });
+
+        // 2. Alice disconnects him, with or without his signature, and her board is as it was.
+        assert!(outs.iter().any(|o| matches!(o,
+            Output::Disconnect { reason, .. } if reason.contains("not signed by its actor"))));
+        assert_eq!(
+            net.devices[ALICE].engine.doc_heads(&board_id).unwrap(),
+            before.as_slice()
+        );
+        net.disconnect(ALICE, BOB);
+        net.connect(ALICE, BOB);
+        net.drive();
+    }
+}
+
+#[test]
 fn a_v2_sync_message_is_refused_even_from_a_known_actor() {
     let (mut net, group, board_id) = alice_and_bob();
     let bob_actor = ActorId::from(net.devices[BOB].id().as_bytes());
@@ -283,6 +328,7 @@ fn a_v2_sync_message_is_refused_even_from_a_known_actor() {
         group,
         doc: board_id,
         message,
+        signatures: Vec::new(),
     });
     let bob = net.devices[BOB].id();
     let outs = net.devices[ALICE]

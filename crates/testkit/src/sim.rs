@@ -63,6 +63,8 @@ pub enum Edit {
 struct Store {
     groups: BTreeMap<GroupId, StoredGroup>,
     docs: BTreeMap<DocId, StoredDoc>,
+    /// Signatures of documents' changes by their actors, as received.
+    signatures: BTreeMap<DocId, Vec<([u8; 32], mutual_auth::Signature)>>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -171,6 +173,8 @@ impl Sim {
 
     /// A simulation with this link model.
     pub fn with_model(seed: u64, model: LinkModel) -> Sim {
+        // Card and document ids come from the seed too: a seed replays byte for byte.
+        mutual_docs::seed_ids(Some(seed));
         Sim {
             seed,
             rng: StdRng::seed_from_u64(seed),
@@ -258,7 +262,7 @@ impl Sim {
         let key = DeviceKey::from_secret_bytes(self.rng.random());
         let member = MemberKey::from_secret_bytes(self.rng.random());
         self.peers.push(Peer {
-            engine: Some(Engine::new(key.id())),
+            engine: Some(Engine::new(&key)),
             key,
             member,
             store: Store::default(),
@@ -607,7 +611,7 @@ impl Sim {
             return;
         }
         let p = &self.peers[peer];
-        let mut engine = Engine::new(p.key.id());
+        let mut engine = Engine::new(&p.key);
         for (id, stored) in &p.store.groups {
             let Some(log) = rebuild_log(&stored.ops) else {
                 self.fail(&format!(
@@ -619,7 +623,11 @@ impl Sim {
         }
         for (doc, stored) in &p.store.docs {
             match AutoCommit::load(&stored.bytes) {
-                Ok(am) => engine.add_doc(stored.group, *doc, am),
+                Ok(am) => {
+                    engine.add_doc(stored.group, *doc, am);
+                    let signatures = p.store.signatures.get(doc).cloned().unwrap_or_default();
+                    engine.add_signatures(*doc, signatures);
+                }
                 Err(e) => self.fail(&format!("p{peer}: stored doc {doc} does not load: {e}")),
             }
         }
@@ -675,6 +683,12 @@ impl Sim {
                     if kind == Kind::Index {
                         store.groups.entry(group).or_default().index = Some(doc);
                     }
+                }
+                Output::PersistSignatures {
+                    doc, signatures, ..
+                } => {
+                    let stored = self.peers[at].store.signatures.entry(doc).or_default();
+                    stored.extend(signatures);
                 }
                 Output::Event(Event::PeerRefused { peer, reason }) => {
                     self.refusals
@@ -916,6 +930,22 @@ impl Sim {
         }
     }
 
+    /// An op as the trace names things: its action and author peer.
+    fn describe_op(&self, op: &SignedOp) -> String {
+        let author = self
+            .peers
+            .iter()
+            .position(|p| p.key.id() == op.op.author)
+            .map_or_else(|| "?".to_owned(), |p| format!("p{p}"));
+        let action = format!("{:?}", op.op.action);
+        let action = action
+            .split([' ', '{', '('])
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        format!("{action} by {author} ({})", op.id().fmt_short())
+    }
+
     /// The union of every peer's log of a group: the truth the members converge to.
     fn union_log(&self, id: GroupId) -> Option<Log> {
         let mut ops: Vec<SignedOp> = Vec::new();
@@ -956,7 +986,16 @@ impl Sim {
                     self.fail(&format!("g{n}: member p{p} never received the group"));
                 };
                 if log.heads() != truth.heads() {
-                    self.fail(&format!("g{n}: p{p}'s log heads differ from the union's"));
+                    let missing: Vec<String> = truth
+                        .ops()
+                        .into_iter()
+                        .filter(|op| !log.contains(&op.id()))
+                        .map(|op| self.describe_op(op))
+                        .collect();
+                    self.fail(&format!(
+                        "g{n}: p{p}'s log heads differ from the union's; it lacks {}",
+                        missing.join(", ")
+                    ));
                 }
                 let docs: Vec<_> = engine
                     .docs_of(&group.id)

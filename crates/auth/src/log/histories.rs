@@ -33,10 +33,11 @@ enum Kind {
     Link,
     Unlink,
     SetPolicy,
+    Rename,
 }
 
 /// Kinds of action, repeated to weight them: the group should grow more than it shrinks.
-const KINDS: [Kind; 17] = [
+const KINDS: [Kind; 18] = [
     Kind::Add,
     Kind::Add,
     Kind::Add,
@@ -54,6 +55,7 @@ const KINDS: [Kind; 17] = [
     Kind::Unlink,
     Kind::SetPolicy,
     Kind::SetPolicy,
+    Kind::Rename,
 ];
 
 #[derive(Clone, Debug)]
@@ -315,6 +317,9 @@ impl World {
                 } else {
                     InvitePolicy::Members
                 },
+            },
+            Kind::Rename => Action::Rename {
+                name: format!("name {pick}"),
             },
         })
     }

@@ -1772,3 +1772,40 @@ fn a_removal_that_lands_after_the_removed_members_ops_still_cancels_them() {
         ));
     }
 }
+
+#[test]
+fn a_member_renames_only_themselves_and_names_are_checked() {
+    let c = cast();
+    let mut alice = founded(&c);
+    let renamed = alice.author(
+        &c.alice.device,
+        Action::Rename {
+            name: "Alice B.".into(),
+        },
+        T0 + 10,
+    );
+    assert!(renamed.is_ok());
+    let me = alice
+        .state()
+        .member_of_device(&c.alice.device.id())
+        .unwrap();
+    assert_eq!(me.name, "Alice B.");
+    // A name longer than the limit is malformed.
+    let long = alice.author(
+        &c.alice.device,
+        Action::Rename {
+            name: "x".repeat(MAX_NAME_BYTES + 1),
+        },
+        T0 + 20,
+    );
+    assert!(matches!(long, Err(Rejected::Malformed(_))));
+    // A device that is no member's cannot rename anyone.
+    let stranger = alice.author(
+        &c.dave.device,
+        Action::Rename {
+            name: "Dave".into(),
+        },
+        T0 + 30,
+    );
+    assert!(matches!(stranger, Err(Rejected::NotAMember { .. })));
+}

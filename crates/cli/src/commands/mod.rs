@@ -4,6 +4,7 @@
 
 mod assembly;
 mod board;
+mod membership;
 pub(crate) mod net;
 mod resource;
 
@@ -12,10 +13,9 @@ use mutual_docs::{DocId, Document, Kind, Stamp};
 use mutual_node::Node;
 use mutual_node::view::{DocSummary, GroupSummary, GroupView, HistoryEntry, WhoAmI};
 
-use crate::args::{Command, DebugCommand, DocCommand, DocKind, GroupCommand, MemberRole, TextArg};
+use crate::args::{Command, DebugCommand, DocCommand, DocKind, GroupCommand, InviteWho, TextArg};
 use crate::output::Output;
 use crate::render::{self, short};
-use mutual_auth::Role;
 
 /// Runs one command against an open node: in this process, or inside `mutual serve` on
 /// behalf of another `mutual` process.
@@ -37,11 +37,32 @@ pub(crate) fn run(node: &mut Node, command: Command, out: &Output) -> anyhow::Re
         Command::Assembly(command) => assembly::run(node, command, out),
         Command::Resource(command) => resource::run(node, command, out),
         Command::Debug(command) => debug(node, command, out),
+        Command::Invite(command) => membership::invite(node, command, out),
+        Command::SetName { name } => {
+            let groups = node.rename_me(&name)?;
+            out.done(format!(
+                "You are now {} on this device and in {}.",
+                name.trim(),
+                match groups.len() {
+                    1 => "1 group".to_owned(),
+                    n => format!("{n} groups"),
+                }
+            ))
+        }
+        Command::Backup { file } => {
+            let file = out.path(&file);
+            node.backup(&file)?;
+            out.done(format!("Wrote a backup to {}.", file.display()))
+        }
+        Command::Restore { .. } => {
+            anyhow::bail!("a running node holds this data directory: restore into a new one")
+        }
+        Command::Device(command) => membership::device(node, command, out),
         // The client sends these to the running node as their own requests.
         Command::Serve(_) => {
             anyhow::bail!("`mutual serve` is already running on this data directory")
         }
-        Command::Status | Command::Peers | Command::Dial { .. } => {
+        Command::Status | Command::Peers | Command::Dial { .. } | Command::Join(_) => {
             anyhow::bail!("this command is answered by the running node, not run inside it")
         }
     }
@@ -62,10 +83,7 @@ fn group(node: &mut Node, command: GroupCommand, out: &Output) -> anyhow::Result
             name,
         } => {
             let group = node.resolve_group(&group)?;
-            let role = match role {
-                MemberRole::Member => Role::Member,
-                MemberRole::Admin => Role::Admin,
-            };
+            let role = membership::role(role);
             let tail = device
                 .trim()
                 .get(device.trim().len().saturating_sub(6)..)
@@ -74,6 +92,55 @@ fn group(node: &mut Node, command: GroupCommand, out: &Output) -> anyhow::Result
             // Prints the new member's id, like every command that creates something; the
             // device receives the group when it next reaches a member.
             out.created(&node.add_device(&group, &device, role, &name)?)
+        }
+        GroupCommand::RemoveMember { group, member } => {
+            let group = node.resolve_group(&group)?;
+            let name = node.group(&group)?.members.into_iter().find(|m| {
+                node.resolve_member(&group, &member)
+                    .is_ok_and(|id| id.to_string() == m.id)
+            });
+            node.remove_member(&group, &member)?;
+            let name = name.map_or_else(|| member.clone(), |m| m.name);
+            out.done(format!("Removed {name} from the group."))
+        }
+        GroupCommand::SetRole {
+            group,
+            member,
+            role,
+        } => {
+            let group = node.resolve_group(&group)?;
+            let role = membership::role(role);
+            node.set_role(&group, &member, role)?;
+            out.done(format!("{} is now {role}.", member.trim()))
+        }
+        GroupCommand::Leave { group } => {
+            let group = node.resolve_group(&group)?;
+            node.leave(&group)?;
+            out.done("You left the group. What is here stays readable; nothing more arrives.")
+        }
+        GroupCommand::InvitePolicy { group, who } => {
+            let group = node.resolve_group(&group)?;
+            let policy = match who {
+                InviteWho::Members => mutual_auth::InvitePolicy::Members,
+                InviteWho::Admins => mutual_auth::InvitePolicy::Admins,
+            };
+            node.set_invite_policy(&group, policy)?;
+            out.done(format!("From now on, {policy} may invite."))
+        }
+        GroupCommand::Export { group, to } => {
+            let group = node.resolve_group(&group)?;
+            let written: Vec<String> = node
+                .export_group_to(&group, &out.path(&to))?
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect();
+            out.show(&written, |files| {
+                let mut s = String::new();
+                for file in files {
+                    say!(s, "{file}");
+                }
+                s
+            })
         }
         GroupCommand::Rename { group, name } => {
             let group = node.resolve_group(&group)?;
@@ -240,6 +307,7 @@ fn print_group(group: &GroupView) -> String {
     let mut s = String::new();
     say!(s, "{}", group.name);
     say!(s, "id: {}", group.id);
+    say!(s, "invites by: {}", group.invite_policy);
     say!(s, "\nMembers:");
     for m in &group.members {
         let me = if m.is_me { " (you)" } else { "" };

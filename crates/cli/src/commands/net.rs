@@ -10,32 +10,62 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use mutual_node::Node;
 use mutual_node::runtime::{
-    self, CommandRequest, ControlError, Event, NetConfig, PeerView, Request, Response, Runtime,
-    Status,
+    self, CommandRequest, ControlError, Event, JoinError, Joined, Multiaddr, NetConfig, PeerView,
+    Protocol, Request, Response, Runtime, Status,
 };
 
 use super::format_time;
-use crate::args::ServeArgs;
+use crate::args::{JoinArgs, ServeArgs};
 use crate::output::{self, Output};
+use crate::render::short;
 
 /// How long a command waits for a `serve` that holds the data directory but has not bound
 /// its control socket yet (it is starting).
 const STARTING: Duration = Duration::from_secs(5);
 
+/// A relay's address: a multiaddr that names the relay with a trailing `/p2p/ID`.
+fn parse_relay(text: &str) -> anyhow::Result<Multiaddr> {
+    let address: Multiaddr = text
+        .parse()
+        .with_context(|| format!("“{text}” is not a multiaddr of a relay"))?;
+    anyhow::ensure!(
+        matches!(address.iter().last(), Some(Protocol::P2p(_))),
+        "the relay address “{text}” must end in the relay's /p2p/ID"
+    );
+    Ok(address)
+}
+
 /// `mutual serve`: runs the node until SIGINT or SIGTERM.
 pub(crate) fn serve(dir: &Path, args: &ServeArgs) -> anyhow::Result<()> {
-    let node = match Node::open(dir) {
-        Ok(node) => node,
-        Err(busy) if busy.is_busy() && runtime::control::call(dir, &Request::Status).is_ok() => {
-            anyhow::bail!("`mutual serve` is already running on this data directory")
+    // Another command may hold the directory for a moment: wait for it, unless it is a
+    // running `serve`.
+    let deadline = Instant::now() + STARTING;
+    let node = loop {
+        match Node::open(dir) {
+            Ok(node) => break node,
+            Err(busy) if busy.is_busy() => {
+                if runtime::control::call(dir, &Request::Status).is_ok() {
+                    anyhow::bail!("`mutual serve` is already running on this data directory")
+                }
+                if Instant::now() >= deadline {
+                    return Err(busy.into());
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            Err(e) => return Err(e.into()),
         }
-        Err(e) => return Err(e.into()),
     };
     node.identity()?;
     let mut net = NetConfig {
         mdns: !args.no_mdns,
+        relay_server: !args.no_relay_server,
         ..NetConfig::default()
     };
+    let relays = args
+        .relay
+        .iter()
+        .map(|a| parse_relay(a))
+        .collect::<anyhow::Result<Vec<_>>>()?;
     if !args.listen.is_empty() {
         net.listen = args
             .listen
@@ -53,7 +83,14 @@ pub(crate) fn serve(dir: &Path, args: &ServeArgs) -> anyhow::Result<()> {
         .context("cannot start the async runtime")?;
     let json_events = args.json_events;
     tokio.block_on(async move {
-        let (runtime, mut events) = Runtime::new(node, &runtime::Config { net })?;
+        let (runtime, mut events) = Runtime::new(
+            node,
+            &runtime::Config {
+                net,
+                relays,
+                ephemeral_book: false,
+            },
+        )?;
         let run = runtime.run(Box::new(crate::run_forwarded), stopped()?);
         tokio::pin!(run);
         let result = loop {
@@ -67,6 +104,110 @@ pub(crate) fn serve(dir: &Path, args: &ServeArgs) -> anyhow::Result<()> {
         }
         result.map_err(anyhow::Error::from)
     })
+}
+
+/// `mutual join CODE`: through the running node, or a node started for the join alone.
+/// Each failure has its own exit code (listed in the README).
+pub(crate) fn join(dir: &Path, args: &JoinArgs, out: &Output) -> anyhow::Result<ExitCode> {
+    let timeout = super::membership::duration(&args.timeout, "--timeout")?;
+    let request = Request::Join {
+        code: args.code.clone(),
+        name: args.name.clone(),
+        timeout_ms: u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
+    };
+    let response = match ask(dir, &request)? {
+        Asked::Answer(response) => response,
+        Asked::NotRunning(node) => join_here(*node, request)?,
+    };
+    match response {
+        Response::Joined(joined) => {
+            out.show(&joined, print_joined)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Response::JoinFailed(error) => {
+            output::report(&format!("error: {error}"));
+            Ok(ExitCode::from(join_exit_code(&error)))
+        }
+        other => unexpected(other),
+    }
+}
+
+/// The exit code of each way a join fails.
+fn join_exit_code(error: &JoinError) -> u8 {
+    match error {
+        JoinError::Mistyped(_) => 3,
+        JoinError::UnknownVersion(_) => 4,
+        JoinError::Expired => 5,
+        JoinError::UsedUp => 6,
+        JoinError::Revoked => 7,
+        JoinError::NoMemberReachable { .. } => 8,
+        JoinError::AlreadyMember => 9,
+        JoinError::NeedsFreshDevice | JoinError::Busy | JoinError::Failed(_) => 1,
+    }
+}
+
+/// Runs a node for the length of one join, when no `serve` runs. The address book is
+/// kept in memory: a failed join changes nothing here.
+fn join_here(node: Node, request: Request) -> anyhow::Result<Response> {
+    node.identity()?;
+    let tokio = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    tokio.block_on(async move {
+        let config = runtime::Config {
+            ephemeral_book: true,
+            ..runtime::Config::default()
+        };
+        let (runtime, mut events) = Runtime::new(node, &config)?;
+        let handle = runtime.handle();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let run = runtime.run(Box::new(crate::run_forwarded), async {
+            let _ = stopped.await;
+        });
+        tokio::pin!(run);
+        let asked = handle.request(request);
+        tokio::pin!(asked);
+        let response = loop {
+            tokio::select! {
+                result = &mut run => {
+                    result?;
+                    anyhow::bail!("the node stopped before the join ended");
+                }
+                response = &mut asked => break response,
+                // Nobody reads them: `mutual join` reports the outcome alone.
+                Some(_) = events.recv() => {}
+            }
+        };
+        let _ = stop.send(());
+        run.await?;
+        response.context("the node stopped before the join ended")
+    })
+}
+
+fn print_joined(joined: &Joined) -> String {
+    let mut s = String::new();
+    for group in &joined.groups {
+        if joined.linked {
+            say!(s, "This device is now linked to you in “{}”.", group.name);
+        } else {
+            say!(
+                s,
+                "Joined “{}” ({}).",
+                group.name,
+                short(&group.group.to_string())
+            );
+        }
+    }
+    if !joined.synced {
+        say!(
+            s,
+            "Not everything has arrived yet: it will when this device next meets a member \
+             (run `mutual serve`)."
+        );
+    }
+    s
 }
 
 /// Completes on SIGINT or SIGTERM.

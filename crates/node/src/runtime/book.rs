@@ -80,6 +80,23 @@ impl Book {
         }
     }
 
+    /// Notes addresses `peer` says it listens on: they go after the ones it was reached at,
+    /// in the room left. Returns its record for the store if anything was added.
+    pub(super) fn heard(&mut self, peer: PeerId, addresses: &[Multiaddr]) -> Option<PeerRecord> {
+        let entry = self.entries.get_mut(&peer)?;
+        let before = entry.addresses.len();
+        for address in addresses {
+            if entry.addresses.len() < MAX_ADDRESSES && !entry.addresses.contains(address) {
+                entry.addresses.push(address.clone());
+            }
+        }
+        (entry.addresses.len() > before).then(|| PeerRecord {
+            peer_id: peer.to_string(),
+            addresses: entry.addresses.iter().map(ToString::to_string).collect(),
+            last_seen: entry.last_seen,
+        })
+    }
+
     /// A connection is up: the next loss redials quickly.
     pub(super) fn connected(&mut self, peer: &PeerId) {
         if let Some(entry) = self.entries.get_mut(peer) {
@@ -88,19 +105,35 @@ impl Book {
         }
     }
 
-    /// If `peer` is due for a redial at `now`, its addresses (and the next attempt is
-    /// scheduled with a doubled delay).
-    pub(super) fn due(&mut self, peer: &PeerId, now: Instant) -> Option<Vec<Multiaddr>> {
-        let entry = self.entries.get_mut(peer)?;
-        if entry.addresses.is_empty() {
+    /// If `peer` is due for a redial at `now`, where to dial it: its known addresses, then
+    /// `via` (addresses through relays at hand). The next attempt is scheduled with a
+    /// doubled delay. Nothing to dial schedules nothing.
+    pub(super) fn due(
+        &mut self,
+        peer: PeerId,
+        now: Instant,
+        via: &[Multiaddr],
+    ) -> Option<Vec<Multiaddr>> {
+        if via.is_empty()
+            && self
+                .entries
+                .get(&peer)
+                .is_none_or(|e| e.addresses.is_empty())
+        {
             return None;
         }
+        let entry = self.entries.entry(peer).or_insert_with(|| Entry {
+            addresses: Vec::new(),
+            last_seen: 0,
+            backoff: MIN_BACKOFF,
+            next_dial: None,
+        });
         match entry.next_dial {
             Some(at) if at > now => None,
             _ => {
                 entry.next_dial = Some(now + entry.backoff);
                 entry.backoff = (entry.backoff * 2).min(MAX_BACKOFF);
-                Some(entry.addresses.clone())
+                Some(entry.addresses.iter().chain(via).cloned().collect())
             }
         }
     }
@@ -120,7 +153,7 @@ mod tests {
         let mut dials = Vec::new();
         for second in 0..120 {
             let now = start + Duration::from_secs(second);
-            if book.due(&peer, now).is_some() {
+            if book.due(peer, now, &[]).is_some() {
                 dials.push(second);
             }
         }
@@ -128,7 +161,24 @@ mod tests {
         // Then every 30 s.
         assert_eq!(dials[6..], [61, 91]);
         book.connected(&peer);
-        assert!(book.due(&peer, start + Duration::from_secs(121)).is_some());
+        assert!(
+            book.due(peer, start + Duration::from_secs(121), &[])
+                .is_some()
+        );
+    }
+
+    #[test]
+    fn a_device_never_reached_is_dialed_through_relays_only_when_there_are_some() {
+        let peer = mutual_auth::DeviceKey::generate().peer_id();
+        let relay = mutual_auth::DeviceKey::generate().peer_id();
+        let mut book = Book::default();
+        let start = Instant::now();
+        assert!(book.due(peer, start, &[]).is_none());
+        let via: Multiaddr = format!("/p2p/{relay}/p2p-circuit").parse().unwrap();
+        let dial = book.due(peer, start, std::slice::from_ref(&via));
+        assert_eq!(dial, Some(vec![via.clone()]));
+        // Backed off like any other redial.
+        assert!(book.due(peer, start, &[via]).is_none());
     }
 
     #[test]
@@ -142,5 +192,23 @@ mod tests {
         assert_eq!(record.addresses, vec![b.to_string(), a.to_string()]);
         let record = book.seen(peer, std::slice::from_ref(&a), 3);
         assert_eq!(record.addresses, vec![a.to_string(), b.to_string()]);
+    }
+
+    #[test]
+    fn announced_addresses_go_after_the_reached_ones_and_only_once() {
+        let peer = mutual_auth::DeviceKey::generate().peer_id();
+        let mut book = Book::default();
+        let reached: Multiaddr = "/ip4/10.0.0.1/tcp/1".parse().unwrap();
+        let announced: Multiaddr = "/ip4/192.168.1.5/udp/2/quic-v1".parse().unwrap();
+        assert!(book.heard(peer, std::slice::from_ref(&announced)).is_none());
+        book.seen(peer, std::slice::from_ref(&reached), 1);
+        let record = book
+            .heard(peer, &[reached.clone(), announced.clone()])
+            .unwrap();
+        assert_eq!(
+            record.addresses,
+            vec![reached.to_string(), announced.to_string()]
+        );
+        assert!(book.heard(peer, &[announced]).is_none());
     }
 }

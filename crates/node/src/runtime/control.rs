@@ -26,6 +26,7 @@ const MAX_REQUEST: u64 = 16 * 1024 * 1024;
 
 /// A request to a running node.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub enum Request {
     /// Run this command line against the node.
     Command(CommandRequest),
@@ -38,10 +39,85 @@ pub enum Request {
         /// The address.
         address: String,
     },
+    /// Join the group an invite code opens (or link this device, with a link code); the
+    /// answer comes once the group is in sync, or the join failed.
+    Join {
+        /// The code, as typed or pasted.
+        code: String,
+        /// The name to join under (default: this identity's).
+        name: Option<String>,
+        /// Give up after this long.
+        timeout_ms: u64,
+    },
+}
+
+/// A join that worked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct Joined {
+    /// The groups joined (or linked in).
+    pub groups: Vec<super::OfferedGroup>,
+    /// Whether each was in sync with a member before the answer (else it goes on in the
+    /// background, or at the next `serve`).
+    pub synced: bool,
+    /// Whether this device was linked to an existing member (a link code).
+    pub linked: bool,
+}
+
+/// Why a join failed. Nothing was changed on this device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub enum JoinError {
+    /// The code has a typo (its check characters do not match) or a foreign character.
+    #[error("{0}")]
+    Mistyped(String),
+    /// The code was made by a newer Mutual.
+    #[error("{0}")]
+    UnknownVersion(String),
+    /// A member says the invite expired.
+    #[error("this invite has expired; ask for a new one")]
+    Expired,
+    /// A member says the invite is used up.
+    #[error("this invite has already been used as many times as it allows; ask for a new one")]
+    UsedUp,
+    /// A member says the invite was revoked.
+    #[error("this invite was revoked; ask for a new one")]
+    Revoked,
+    /// This device is a member already.
+    #[error("this device is already a member of this group")]
+    AlreadyMember,
+    /// No member admitted this device in time.
+    #[error("no member of the group could be reached: {}", tried_text(.tried))]
+    NoMemberReachable {
+        /// What was tried, one entry per peer or address.
+        tried: Vec<String>,
+    },
+    /// A link code on a device that already holds groups of its own.
+    #[error(
+        "a link code needs a device with no groups yet (a new data directory): this one already holds groups as another person"
+    )]
+    NeedsFreshDevice,
+    /// Another join is under way on this device.
+    #[error("this device is already joining a group; wait for it to finish")]
+    Busy,
+    /// Anything else (the store failed...).
+    #[error("{0}")]
+    Failed(String),
+}
+
+fn tried_text(tried: &[String]) -> String {
+    if tried.is_empty() {
+        "no member was found on this network (mDNS) and the code carries no address that \
+         answered; join on the same network as an online member, or ask for a full code"
+            .to_owned()
+    } else {
+        format!("tried {}", tried.join("; "))
+    }
 }
 
 /// A command line to run in the node's process.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct CommandRequest {
     /// The arguments, without the program name.
     pub argv: Vec<String>,
@@ -53,6 +129,7 @@ pub struct CommandRequest {
 
 /// What a command printed and how it ended.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct CommandReply {
     /// Its standard output.
     pub stdout: String,
@@ -64,6 +141,7 @@ pub struct CommandReply {
 
 /// A running node's answer.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub enum Response {
     /// A command ran.
     Command(CommandReply),
@@ -73,6 +151,10 @@ pub enum Response {
     Peers(Vec<PeerView>),
     /// The dial started.
     Dialing,
+    /// The join worked.
+    Joined(Joined),
+    /// The join failed.
+    JoinFailed(JoinError),
     /// The request failed; one sentence.
     Error(String),
 }

@@ -20,9 +20,10 @@
 
 mod book;
 pub mod control;
+pub mod join;
 mod status;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -32,7 +33,7 @@ use std::time::{Duration, Instant};
 use futures::{AsyncReadExt as _, AsyncWriteExt as _};
 use libp2p_identity::PeerId;
 use mutual_auth::{DeviceId, GroupId, PublicKey};
-use mutual_net::multiaddr::{Multiaddr, Protocol};
+
 use mutual_net::{Net, SYNC_PROTOCOL, Stream};
 use mutual_sync::{Engine, Input, Output};
 use tokio::sync::{mpsc, oneshot};
@@ -40,8 +41,12 @@ use tokio::sync::{mpsc, oneshot};
 use crate::node::Committed;
 use crate::{Error, Node};
 
-pub use control::{CommandReply, CommandRequest, ControlError, Request, Response, SOCKET_FILE};
+pub use control::{
+    CommandReply, CommandRequest, ControlError, JoinError, Joined, Request, Response, SOCKET_FILE,
+};
+pub use join::OfferedGroup;
 pub use mutual_net::Config as NetConfig;
+pub use mutual_net::multiaddr::{Multiaddr, Protocol};
 pub use status::{DeviceStatus, Event, GroupStatus, PeerView, Status};
 
 /// Messages from the runtime's tasks to its loop, at most this many waiting.
@@ -56,12 +61,20 @@ const WRITER_BYTES: usize = 64 * 1024 * 1024;
 const OPEN_TIMEOUT: Duration = Duration::from_secs(10);
 /// Bytes read from a stream at a time.
 const READ_CHUNK: usize = 64 * 1024;
+/// A relay reservation that failed is asked for again after this long.
+const RELAY_RETRY: Duration = Duration::from_secs(30);
 
 /// How a [`Runtime`] is set up.
 #[derive(Debug, Clone, Default)]
 pub struct Config {
     /// The network's configuration (listen addresses, mDNS...).
     pub net: mutual_net::Config,
+    /// Relays to listen through (each address ends in the relay's `/p2p/ID`), so that
+    /// members on other networks can reach this device.
+    pub relays: Vec<Multiaddr>,
+    /// Keep the address book in memory only (a node started for one join changes nothing
+    /// on disk unless the join succeeds).
+    pub ephemeral_book: bool,
 }
 
 /// Runs one forwarded command line against the node (the CLI's own command code).
@@ -87,7 +100,6 @@ pub enum RuntimeError {
 }
 
 /// What the tasks tell the loop.
-#[derive(Debug)]
 enum Msg {
     /// A stream this device asked for is open (or failed to open).
     Opened {
@@ -111,6 +123,46 @@ enum Msg {
         request: Request,
         reply: oneshot::Sender<Response>,
     },
+    /// A joiner asks which group its invite opens (this device's side as a member).
+    JoinAsked {
+        peer: PeerId,
+        lookup: [u8; 16],
+        proof: mutual_auth::Signature,
+        reply: join::Answer,
+    },
+    /// A joiner asks to be admitted (this device's side as a member).
+    JoinRequested {
+        peer: PeerId,
+        requests: Vec<crate::JoinRequest>,
+        reply: join::Answer,
+    },
+    /// Run this on the node, inside the loop (an in-process caller's typed request).
+    WithNode(Box<dyn FnOnce(&mut Node) + Send>),
+    /// An attempt of this device's join with one peer ended.
+    JoinAttempted {
+        peer: PeerId,
+        result: Result<Vec<OfferedGroup>, join::AttemptError>,
+    },
+}
+
+/// This device's join under way.
+#[derive(Debug)]
+struct Joining {
+    credentials: join::Credentials,
+    /// From a link code: the member key this device will act for once admitted.
+    member_secret: Option<[u8; 32]>,
+    /// A full code's inviter device.
+    inviter: Option<PeerId>,
+    /// Peers asked already (each once).
+    asked: BTreeSet<PeerId>,
+    /// What was tried and why it did not work, for the person.
+    tried: Vec<String>,
+    /// The groups a member admitted this device to.
+    admitted: Vec<OfferedGroup>,
+    /// Those of them in sync with someone since.
+    synced: BTreeSet<GroupId>,
+    deadline: Instant,
+    reply: oneshot::Sender<Response>,
 }
 
 /// An open sync stream with a peer.
@@ -125,8 +177,54 @@ struct Session {
 #[derive(Debug)]
 struct Peer {
     device: Option<DeviceId>,
+    /// When its first connection came up (unix ms).
+    since: i64,
+    /// The address this device dialed it at (none if it dialed in).
+    dialed: Option<Multiaddr>,
     session: Option<Session>,
     opening: bool,
+}
+
+/// A relay this device listens through, as configured.
+#[derive(Debug)]
+struct Relay {
+    address: Multiaddr,
+    /// The reservation's listener while it is asked for or held.
+    listener: Option<mutual_net::ListenerId>,
+    /// When to ask again after it failed.
+    retry_at: Instant,
+}
+
+/// Asks a [`Runtime`] from the same process.
+#[derive(Debug, Clone)]
+pub struct Handle {
+    to_loop: mpsc::Sender<Msg>,
+}
+
+impl Handle {
+    /// Runs `f` on the node inside the runtime's loop, then spreads what it committed to
+    /// connected members, as a forwarded command does; `None` if the runtime stopped.
+    pub async fn with_node<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Node) -> T + Send + 'static,
+    ) -> Option<T> {
+        let (reply, answer) = oneshot::channel();
+        let call = Box::new(move |node: &mut Node| {
+            let _ = reply.send(f(node));
+        });
+        self.to_loop.send(Msg::WithNode(call)).await.ok()?;
+        answer.await.ok()
+    }
+
+    /// Sends `request` and waits for the answer (`None` if the runtime stopped first).
+    pub async fn request(&self, request: Request) -> Option<Response> {
+        let (reply, answer) = oneshot::channel();
+        self.to_loop
+            .send(Msg::Control { request, reply })
+            .await
+            .ok()?;
+        answer.await.ok()
+    }
 }
 
 /// One device online: the store, the sync engine and the swarm, driven by one loop.
@@ -142,6 +240,18 @@ pub struct Runtime {
     peers: HashMap<PeerId, Peer>,
     book: book::Book,
     listening: Vec<Multiaddr>,
+    relays: Vec<Relay>,
+    /// Peers that said (by identify) they relay for others, with an address to reach them:
+    /// members who cannot reach a device directly try through those that are connected.
+    relay_peers: BTreeMap<PeerId, Multiaddr>,
+    joining: Option<Joining>,
+    /// When each peer and this device last held the same data of a group (unix ms).
+    synced_at: HashMap<(PeerId, GroupId), i64>,
+    /// Groups with local document changes that no other device has been in sync with since.
+    only_here: BTreeSet<GroupId>,
+    /// Join asks per peer in the current window (when it began, how many).
+    join_asks: HashMap<PeerId, (Instant, u32)>,
+    ephemeral_book: bool,
     socket: PathBuf,
     next_session: u64,
     started: Instant,
@@ -166,13 +276,16 @@ impl Runtime {
         config: &Config,
     ) -> Result<(Runtime, mpsc::Receiver<Event>), RuntimeError> {
         let identity = node.identity()?;
-        let mut engine = Engine::new(identity.device.id());
+        let mut engine = Engine::new(&identity.device);
         let keypair = identity.device.to_libp2p_keypair();
         for group in node.sync_groups()? {
             let id = group.log.group_id();
             engine.add_group(group.log, Some(group.index));
             for (doc, am) in group.docs {
                 engine.add_doc(id, doc, am);
+            }
+            for (doc, signatures) in group.signatures {
+                engine.add_signatures(doc, signatures);
             }
         }
         let book = book::Book::load(node.peers()?);
@@ -198,6 +311,21 @@ impl Runtime {
             peers: HashMap::new(),
             book,
             listening: Vec::new(),
+            relays: config
+                .relays
+                .iter()
+                .map(|address| Relay {
+                    address: address.clone(),
+                    listener: None,
+                    retry_at: Instant::now(),
+                })
+                .collect(),
+            relay_peers: BTreeMap::new(),
+            joining: None,
+            synced_at: HashMap::new(),
+            only_here: BTreeSet::new(),
+            join_asks: HashMap::new(),
+            ephemeral_book: config.ephemeral_book,
             socket,
             next_session: 0,
             started: Instant::now(),
@@ -208,6 +336,14 @@ impl Runtime {
     /// This device's peer id.
     pub fn peer_id(&self) -> PeerId {
         self.me
+    }
+
+    /// A handle to ask this runtime from its own process, as the control socket lets other
+    /// processes do.
+    pub fn handle(&self) -> Handle {
+        Handle {
+            to_loop: self.to_loop.clone(),
+        }
     }
 
     /// Runs until `shutdown` completes (or the store fails). Forwarded command lines run
@@ -256,6 +392,7 @@ impl Runtime {
             E::Listening { address } => {
                 let address = address.with_p2p(self.me).unwrap_or_else(|a| a);
                 self.listening.push(address.clone());
+                self.node.set_online_addresses(self.listening.clone());
                 self.emit(Event::Listening {
                     address: address.to_string(),
                 });
@@ -271,14 +408,16 @@ impl Runtime {
                 });
                 // Only the address dialed is one to dial again; an inbound connection's is
                 // the peer's ephemeral port.
-                let addresses = if dialer { vec![address] } else { Vec::new() };
-                self.remember(peer, &addresses)?;
+                let dialed = dialer.then_some(address);
+                self.remember(peer, dialed.as_slice())?;
                 self.book.connected(&peer);
                 let device = PublicKey::from_peer_id(&peer).ok();
                 self.peers.insert(
                     peer,
                     Peer {
                         device,
+                        since: now_ms(),
+                        dialed,
                         session: None,
                         opening: false,
                     },
@@ -291,9 +430,11 @@ impl Runtime {
                     self.net.disconnect(peer);
                 } else {
                     self.open_session(peer);
+                    self.ask_to_join(peer);
                 }
             }
             E::Disconnected { peer } => {
+                self.join_asks.remove(&peer);
                 self.emit(Event::Disconnected {
                     peer: peer.to_string(),
                 });
@@ -316,6 +457,9 @@ impl Runtime {
                     self.start_session(peer, device, stream, false)?;
                 }
             }
+            E::InboundJoin { peer, stream } => {
+                tokio::spawn(join::serve(peer, stream, self.to_loop.clone()));
+            }
             E::Discovered { peer, addresses } => {
                 self.remember(peer, &addresses)?;
                 if peer != self.me && !self.peers.contains_key(&peer) {
@@ -329,27 +473,114 @@ impl Runtime {
                     }
                 }
             }
-            E::DialFailed { peer, error } => self.emit(Event::DialFailed {
-                peer: peer.map(|p| p.to_string()),
-                error,
-            }),
+            E::DialFailed { peer, error } => {
+                if let Some(joining) = &mut self.joining
+                    && peer.is_some()
+                    && peer == joining.inviter
+                {
+                    joining.tried.push(format!(
+                        "the inviter's device, at the code's addresses: {error}"
+                    ));
+                }
+                self.emit(Event::DialFailed {
+                    peer: peer.map(|p| p.to_string()),
+                    error,
+                });
+            }
+            E::Identified {
+                peer,
+                listen_addresses,
+                relays,
+            } => {
+                // Where a peer says it listens is worth a redial later; loopback and
+                // unspecified addresses only ever mean the dialer itself.
+                let reachable: Vec<Multiaddr> = listen_addresses
+                    .into_iter()
+                    .filter(is_dialable_elsewhere)
+                    .collect();
+                let dialed = self.peers.get(&peer).and_then(|p| p.dialed.clone());
+                let direct = || reachable.iter().find(|a| !is_relayed(a)).cloned();
+                match dialed.or_else(direct) {
+                    Some(address) if relays && !is_relayed(&address) => {
+                        self.relay_peers.insert(peer, address);
+                    }
+                    _ => {
+                        self.relay_peers.remove(&peer);
+                    }
+                }
+                if self.is_member_device(&peer) {
+                    let record = self.book.heard(peer, &book_addresses(&reachable));
+                    if let Some(record) = record
+                        && !self.ephemeral_book
+                    {
+                        self.node.remember_peer(record)?;
+                    }
+                }
+            }
+            E::ListenExpired { address } => {
+                let address = address.with_p2p(self.me).unwrap_or_else(|a| a);
+                self.listening.retain(|a| *a != address);
+                self.node.set_online_addresses(self.listening.clone());
+            }
+            E::ListenerClosed { listener, reason } => {
+                if let Some(relay) = self
+                    .relays
+                    .iter_mut()
+                    .find(|r| r.listener == Some(listener))
+                {
+                    relay.listener = None;
+                    relay.retry_at = Instant::now() + RELAY_RETRY;
+                    let message = format!(
+                        "no longer listening through the relay {}: {reason}",
+                        relay.address
+                    );
+                    self.emit(Event::Warning { message });
+                }
+            }
         }
         Ok(())
     }
 
+    /// Whether `peer` is a device of a member of any group this device is in.
+    fn is_member_device(&self, peer: &PeerId) -> bool {
+        let Ok(device) = PublicKey::from_peer_id(peer) else {
+            return false;
+        };
+        self.engine.groups().into_iter().any(|group| {
+            self.engine.log(&group).is_some_and(|log| {
+                log.state()
+                    .members
+                    .values()
+                    .any(|m| m.devices.contains(&device))
+            })
+        })
+    }
+
+    /// Asks each configured relay whose reservation is not held (and is due) for one.
+    fn reserve_relays(&mut self) {
+        let now = Instant::now();
+        for relay in &mut self.relays {
+            if relay.listener.is_some() || relay.retry_at > now {
+                continue;
+            }
+            match self.net.listen_via_relay(relay.address.clone()) {
+                Ok(listener) => relay.listener = Some(listener),
+                Err(e) => {
+                    relay.retry_at = now + RELAY_RETRY;
+                    let _ = self.events.try_send(Event::Warning {
+                        message: e.to_string(),
+                    });
+                }
+            }
+        }
+    }
+
     /// Records where a peer was reached in the address book (memory and store).
     fn remember(&mut self, peer: PeerId, addresses: &[Multiaddr]) -> Result<(), RuntimeError> {
-        let addresses: Vec<Multiaddr> = addresses
-            .iter()
-            .map(|a| {
-                // Stored without the `/p2p/` suffix: the peer id is the row's key.
-                a.iter()
-                    .filter(|p| !matches!(p, Protocol::P2p(_)))
-                    .collect::<Multiaddr>()
-            })
-            .collect();
-        let record = self.book.seen(peer, &addresses, now_ms());
-        self.node.remember_peer(record)?;
+        let record = self.book.seen(peer, &book_addresses(addresses), now_ms());
+        if !self.ephemeral_book {
+            self.node.remember_peer(record)?;
+        }
         Ok(())
     }
 
@@ -466,10 +697,41 @@ impl Runtime {
                     self.close_session(peer, device)?;
                 }
             }
+            Msg::Control {
+                request:
+                    Request::Join {
+                        code,
+                        name,
+                        timeout_ms,
+                    },
+                reply,
+            } => self.start_join(&code, name.as_deref(), timeout_ms, reply),
             Msg::Control { request, reply } => {
                 let response = self.on_request(request, exec)?;
                 // The caller may have gone; the work is done either way.
                 let _ = reply.send(response);
+            }
+            Msg::JoinAsked {
+                peer,
+                lookup,
+                proof,
+                reply,
+            } => {
+                let answer = self.offer_to_joiner(peer, &lookup, &proof)?;
+                let _ = reply.send(answer);
+            }
+            Msg::JoinRequested {
+                peer,
+                requests,
+                reply,
+            } => {
+                let answer = self.admit_joiner(peer, &requests)?;
+                let _ = reply.send(answer);
+            }
+            Msg::JoinAttempted { peer, result } => self.join_attempted(peer, result)?,
+            Msg::WithNode(call) => {
+                call(&mut self.node);
+                self.drain_local()?;
             }
         }
         Ok(())
@@ -503,6 +765,8 @@ impl Runtime {
                     Err(e) => Response::Error(e.to_string()),
                 }
             }
+            // Answered when the join ends (see `on_msg`); never reaches here.
+            Request::Join { .. } => Response::Error("a join is answered on its own".into()),
             Request::Dial { address } => match address.parse::<Multiaddr>() {
                 Ok(address) => {
                     self.emit(Event::Dialing {
@@ -535,10 +799,27 @@ impl Runtime {
                 _ => false,
             }
         };
+        let connected_since = |peer: &str| {
+            let peer = peer.parse::<PeerId>().ok()?;
+            let state = self.peers.get(&peer)?;
+            state.session.as_ref().map(|_| state.since)
+        };
+        let last_synced = |peer: &str, group: &str| {
+            let key = (peer.parse::<PeerId>().ok()?, group.parse::<GroupId>().ok()?);
+            self.synced_at.get(&key).copied()
+        };
+        let only_here = |group: &str| {
+            group
+                .parse::<GroupId>()
+                .is_ok_and(|g| self.only_here.contains(&g))
+        };
         let mut status = self.node.status_with(&status::Live {
             listening: self.listening.iter().map(ToString::to_string).collect(),
             connected: &connected,
             in_sync: &in_sync,
+            connected_since: &connected_since,
+            last_synced: &last_synced,
+            only_here: &only_here,
         })?;
         status.connected = sessions.clone();
         status.connected.sort();
@@ -555,6 +836,9 @@ impl Runtime {
                     for (doc, am) in group.docs {
                         self.engine.add_doc(id, doc, am);
                     }
+                    for (doc, signatures) in group.signatures {
+                        self.engine.add_signatures(doc, signatures);
+                    }
                 }
                 Committed::Ops { group, ops } => {
                     self.drive(Input::LocalOps { group, ops })?;
@@ -564,6 +848,9 @@ impl Runtime {
                     doc,
                     changes,
                 } => {
+                    // Pushed to members in sync right away; their answer reports them
+                    // in sync again, which clears this.
+                    self.only_here.insert(group);
                     self.drive(Input::LocalChanges {
                         group,
                         doc,
@@ -579,6 +866,13 @@ impl Runtime {
 
     fn on_tick(&mut self) -> Result<(), RuntimeError> {
         self.drive(Input::Tick)?;
+        if self
+            .joining
+            .as_ref()
+            .is_some_and(|j| Instant::now() >= j.deadline)
+        {
+            self.join_timed_out();
+        }
         // Sessions that failed to open are retried while the peer stays connected.
         let waiting: Vec<PeerId> = self
             .peers
@@ -590,6 +884,7 @@ impl Runtime {
             self.open_session(peer);
         }
         // Members' devices that are not connected are redialed, with backoff.
+        self.reserve_relays();
         let now = Instant::now();
         let mut devices = BTreeSet::new();
         for group in self.engine.groups() {
@@ -604,7 +899,18 @@ impl Runtime {
             if peer == self.me || self.peers.contains_key(&peer) {
                 continue;
             }
-            if let Some(addresses) = self.book.due(&peer, now) {
+            // Through every relay at hand too: a member on another network may be reachable
+            // only that way.
+            let via: Vec<Multiaddr> = self
+                .relay_peers
+                .iter()
+                .filter(|(relay, _)| **relay != peer && self.peers.contains_key(relay))
+                .map(|(relay, address)| {
+                    let address = address.clone().with_p2p(*relay).unwrap_or_else(|a| a);
+                    address.with(Protocol::P2pCircuit)
+                })
+                .collect();
+            if let Some(addresses) = self.book.due(peer, now, &via) {
                 self.emit(Event::Dialing {
                     target: peer.to_string(),
                 });
@@ -657,7 +963,8 @@ impl Runtime {
             Output::Event(event) => self.on_engine_event(event),
             Output::PersistOps { .. }
             | Output::PersistChanges { .. }
-            | Output::PersistNewDoc { .. } => {}
+            | Output::PersistNewDoc { .. }
+            | Output::PersistSignatures { .. } => {}
         }
     }
 
@@ -690,7 +997,18 @@ impl Runtime {
 
     fn on_engine_event(&mut self, event: mutual_sync::Event) {
         use mutual_sync::Event as E;
+        if let E::PeerSynced { peer, group } = &event {
+            self.synced_at.insert((peer.peer_id(), *group), now_ms());
+            self.only_here.remove(group);
+        }
         let event = match event {
+            E::PeerSynced { peer, group } if self.joining.is_some() => {
+                self.join_synced(group);
+                Event::PeerSynced {
+                    peer: peer.peer_id().to_string(),
+                    group: group.to_string(),
+                }
+            }
             E::PeerSynced { peer, group } => Event::PeerSynced {
                 peer: peer.peer_id().to_string(),
                 group: group.to_string(),
@@ -723,7 +1041,10 @@ impl Runtime {
 fn is_persist(output: &Output) -> bool {
     matches!(
         output,
-        Output::PersistOps { .. } | Output::PersistChanges { .. } | Output::PersistNewDoc { .. }
+        Output::PersistOps { .. }
+            | Output::PersistChanges { .. }
+            | Output::PersistNewDoc { .. }
+            | Output::PersistSignatures { .. }
     )
 }
 
@@ -786,6 +1107,38 @@ async fn write_frames(
         }
     }
     let _ = write.close().await;
+}
+
+/// Addresses as the address book keeps them: without the trailing `/p2p/ID` (the peer id
+/// is the row's key), and only those that can be dialed later without a live connection
+/// (a bare `/p2p/RELAY/p2p-circuit` only works while connected to that relay).
+fn book_addresses(addresses: &[Multiaddr]) -> Vec<Multiaddr> {
+    addresses
+        .iter()
+        .map(|a| {
+            let mut a = a.clone();
+            if matches!(a.iter().last(), Some(Protocol::P2p(_))) {
+                a.pop();
+            }
+            a
+        })
+        .filter(|a| !matches!(a.iter().next(), None | Some(Protocol::P2p(_))))
+        .collect()
+}
+
+/// Whether `address` goes through a relay.
+fn is_relayed(address: &Multiaddr) -> bool {
+    address.iter().any(|p| matches!(p, Protocol::P2pCircuit))
+}
+
+/// Whether an address a peer announced can mean that peer when dialed from elsewhere.
+fn is_dialable_elsewhere(address: &Multiaddr) -> bool {
+    match address.iter().next() {
+        Some(Protocol::Ip4(ip)) => !ip.is_loopback() && !ip.is_unspecified(),
+        Some(Protocol::Ip6(ip)) => !ip.is_loopback() && !ip.is_unspecified(),
+        Some(Protocol::Dns(_) | Protocol::Dns4(_) | Protocol::Dns6(_)) => true,
+        _ => false,
+    }
 }
 
 fn now_ms() -> i64 {

@@ -10,6 +10,7 @@ use crate::{Error, Node};
 /// This device on the network, and per group which members' devices are connected and in
 /// sync.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Status {
     /// Whether `mutual serve` is running (otherwise only the store was read).
     pub running: bool,
@@ -25,6 +26,7 @@ pub struct Status {
 
 /// One group in a [`Status`].
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct GroupStatus {
     /// The group's id.
     pub id: String,
@@ -32,10 +34,15 @@ pub struct GroupStatus {
     pub name: String,
     /// The other members' devices.
     pub devices: Vec<DeviceStatus>,
+    /// Whether changes made on this device since it started are on no other device yet
+    /// (no member's device has been in sync with it since): losing this laptop now would
+    /// lose them.
+    pub only_here: bool,
 }
 
 /// A member's device in a [`GroupStatus`].
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct DeviceStatus {
     /// The device's peer id.
     pub peer_id: String,
@@ -45,10 +52,18 @@ pub struct DeviceStatus {
     pub connected: bool,
     /// Whether both hold the same log and documents of the group (as of the last exchange).
     pub in_sync: bool,
+    /// Since when it is connected (unix milliseconds), while it is.
+    pub connected_since: Option<i64>,
+    /// When both last held the same data of this group (unix milliseconds), since this
+    /// node started.
+    pub last_synced: Option<i64>,
+    /// When it was last connected or discovered (unix milliseconds), from the address book.
+    pub last_seen: Option<i64>,
 }
 
 /// A member's device in the address book.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct PeerView {
     /// The device's peer id.
     pub peer_id: String,
@@ -64,6 +79,7 @@ pub struct PeerView {
 
 /// Something the running node reports (one JSON object per line with `--json-events`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {
     /// The node started as this device.
@@ -117,6 +133,13 @@ pub enum Event {
         /// The group.
         group: String,
     },
+    /// This device admitted a joiner with an invite.
+    Admitted {
+        /// The joiner's device.
+        peer: String,
+        /// The groups it was admitted to (none if it was refused).
+        groups: Vec<String>,
+    },
     /// A peer was disconnected for breaking the protocol, or because it shares no group.
     PeerRefused {
         /// The peer.
@@ -157,6 +180,12 @@ impl fmt::Display for Event {
             }
             Event::MembershipChanged { group } => write!(f, "the members of group {group} changed"),
             Event::GroupJoined { group } => write!(f, "joined group {group}"),
+            Event::Admitted { peer, groups } if groups.is_empty() => {
+                write!(f, "refused {peer}'s join request")
+            }
+            Event::Admitted { peer, groups } => {
+                write!(f, "admitted {peer} to group {}", groups.join(", "))
+            }
             Event::PeerRefused { peer, reason } => write!(f, "disconnected {peer}: {reason}"),
             Event::Dialing { target } => write!(f, "dialing {target}"),
             Event::DialFailed { peer, error } => match peer {
@@ -173,6 +202,9 @@ pub(super) struct Live<'a> {
     pub(super) listening: Vec<String>,
     pub(super) connected: &'a dyn Fn(&str) -> bool,
     pub(super) in_sync: &'a dyn Fn(&str, &str) -> bool,
+    pub(super) connected_since: &'a dyn Fn(&str) -> Option<i64>,
+    pub(super) last_synced: &'a dyn Fn(&str, &str) -> Option<i64>,
+    pub(super) only_here: &'a dyn Fn(&str) -> bool,
 }
 
 impl Node {
@@ -183,6 +215,9 @@ impl Node {
             listening: Vec::new(),
             connected: &|_| false,
             in_sync: &|_, _| false,
+            connected_since: &|_| None,
+            last_synced: &|_, _| None,
+            only_here: &|_| false,
         })
         .map(|mut status| {
             status.running = false;
@@ -197,6 +232,11 @@ impl Node {
 
     pub(super) fn status_with(&self, live: &Live<'_>) -> Result<Status, Error> {
         let me = self.whoami()?.peer_id;
+        let seen: BTreeMap<String, i64> = self
+            .peers()?
+            .into_iter()
+            .map(|record| (record.peer_id, record.last_seen))
+            .collect();
         let mut groups = Vec::new();
         for summary in self.groups()? {
             let group = self.group(&self.resolve_group(&summary.id)?)?;
@@ -211,10 +251,14 @@ impl Node {
                         member: member.name.clone(),
                         connected: (live.connected)(device),
                         in_sync: (live.in_sync)(device, &group.id),
+                        connected_since: (live.connected_since)(device),
+                        last_synced: (live.last_synced)(device, &group.id),
+                        last_seen: seen.get(device).copied(),
                     });
                 }
             }
             groups.push(GroupStatus {
+                only_here: (live.only_here)(&group.id),
                 id: group.id,
                 name: group.name,
                 devices,

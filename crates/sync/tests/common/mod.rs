@@ -27,7 +27,7 @@ impl Device {
         let member = MemberKey::from_secret_bytes([seed.wrapping_add(100); 32]);
         Device {
             name,
-            engine: Engine::new(key.id()),
+            engine: Engine::new(&key),
             key,
             member,
             persisted: Vec::new(),

@@ -1,0 +1,890 @@
+//! Adversarial stories: a hostile device speaks Mutual's real protocols by hand, over a
+//! libp2p swarm of its own on 127.0.0.1, to an honest node (a real [`Runtime`] over real
+//! SQLite in a temporary directory). Each story checks the exact refusal the attacker gets
+//! and that the honest node's group is exactly as it was: members, invites and membership
+//! log, read again by a fresh `Node::open` once the runtime stopped.
+//!
+//! - The join exchange (`/mutual/join/1`): a used-up invite replayed, an ask without the
+//!   invite's secret or with another device's proof, a request to admit another device, a
+//!   request signed by the wrong key.
+//! - The sync protocol (`/mutual/sync/1`): a stranger who knows the group's id pushing
+//!   forged ops, a plain member pushing an op only an admin may sign, an op signed in the
+//!   admin's name, and a document change made in the admin's name.
+//!
+//! Alice is the honest node; Carol an honest joiner; Mallory the attacker; Bob and Eve
+//! bystanders whose keys Mallory would like to see in the group. The hand-driven devices
+//! draw keys whose `PeerId` sorts below Alice's, so that they are the side that opens the
+//! sync stream (an honest node drops one opened by a larger `PeerId`, and opens none).
+
+use std::sync::mpsc as std_mpsc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context as _, Result, anyhow, bail};
+use automerge::sync::{ChunkList, MessageVersion};
+use automerge::{ActorId, AutoCommit};
+use futures::AsyncReadExt as _;
+use libp2p_identity::PeerId;
+use mutual_auth::{
+    Action, DeviceCert, DeviceId, DeviceKey, GroupId, InviteKey, MemberKey, Op, OpId, Rejected,
+    Role, Signature, SignedOp, invite_lookup,
+};
+use mutual_net::{Control, JOIN_PROTOCOL, Net, SYNC_PROTOCOL, Stream};
+use mutual_node::runtime::join::{JoinMessage, OfferedGroup, read_frame, write_frame};
+use mutual_node::runtime::{
+    CommandReply, CommandRequest, Config, Event, Handle, Multiaddr, NetConfig, Request, Response,
+    Runtime, RuntimeError,
+};
+use mutual_node::view::{HistoryEntry, InviteView, MemberView};
+use mutual_node::{JoinRequest, Node, Refusal};
+use mutual_sync::wire::{self, FrameDecoder, Message, Offer};
+use tempfile::TempDir;
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+
+/// How long any one step may take: generous, for a loaded 2-core CI machine.
+const DEADLINE: Duration = Duration::from_secs(60);
+/// The name of Alice's group.
+const GROUP_NAME: &str = "Food co-op";
+
+// ---- what an attack must not change ----------------------------------------------------
+
+/// Everything of Alice's group that a forged admission, op or change would change.
+#[derive(Debug, PartialEq)]
+struct Snapshot {
+    /// The name shown (from the index document).
+    name: String,
+    /// Who changed what in the index document.
+    history: Vec<HistoryEntry>,
+    members: Vec<MemberView>,
+    invites: Vec<InviteView>,
+    ops: usize,
+    heads: Vec<OpId>,
+}
+
+impl Snapshot {
+    fn of(node: &Node, group: &GroupId) -> Result<Snapshot, mutual_node::Error> {
+        let log = node.sync_group(group)?.log;
+        let view = node.group(group)?;
+        Ok(Snapshot {
+            name: view.name,
+            history: node.history(&mutual_node::index_doc_id(group))?,
+            members: view.members,
+            invites: node.invites(group)?,
+            ops: log.len(),
+            heads: log.heads(),
+        })
+    }
+
+    fn names(&self) -> Vec<&str> {
+        self.members.iter().map(|m| m.name.as_str()).collect()
+    }
+}
+
+// ---- Alice, the honest node ------------------------------------------------------------
+
+/// Alice's device online: a real runtime over real SQLite, run in a task until stopped.
+struct Alice {
+    dir: TempDir,
+    group: GroupId,
+    peer: PeerId,
+    address: Multiaddr,
+    handle: Handle,
+    events: mpsc::Receiver<Event>,
+    /// Every event taken from `events` so far, in order.
+    seen: Vec<Event>,
+    snapshots: std_mpsc::Receiver<Result<Snapshot, mutual_node::Error>>,
+    stop: oneshot::Sender<()>,
+    run: JoinHandle<Result<(), RuntimeError>>,
+}
+
+impl Alice {
+    /// Alice founds her group; `prepare` runs on her node (invites, members) before it goes
+    /// online on 127.0.0.1. Returns her once she listens, and what `prepare` returned.
+    async fn online<T>(
+        prepare: impl FnOnce(&mut Node, &GroupId) -> Result<T>,
+    ) -> Result<(Alice, T)> {
+        let dir = tempfile::tempdir().context("creating Alice's data directory")?;
+        let mut node = Node::open(dir.path()).context("opening Alice's node")?;
+        node.init("Alice")?;
+        let group = node.create_group(GROUP_NAME)?;
+        let prepared = prepare(&mut node, &group).context("preparing Alice's node")?;
+        let peer = node.identity()?.device.peer_id();
+        let config = Config {
+            net: NetConfig {
+                listen: vec!["/ip4/127.0.0.1/tcp/0".parse()?],
+                mdns: false,
+                ..NetConfig::default()
+            },
+            relays: Vec::new(),
+            ephemeral_book: false,
+        };
+        let (runtime, events) = Runtime::new(node, &config).context("starting Alice's runtime")?;
+        let handle = runtime.handle();
+        // A forwarded command line is the way into the running node: here every one
+        // reports the group's state, read by the node the runtime holds.
+        let (snapshot, snapshots) = std_mpsc::channel();
+        let exec = Box::new(move |node: &mut Node, _: CommandRequest| {
+            let _ = snapshot.send(Snapshot::of(node, &group));
+            CommandReply::default()
+        });
+        let (stop, stopped) = oneshot::channel::<()>();
+        let run = tokio::spawn(runtime.run(exec, async {
+            let _ = stopped.await;
+        }));
+        let mut alice = Alice {
+            dir,
+            group,
+            peer,
+            address: Multiaddr::empty(),
+            handle,
+            events,
+            seen: Vec::new(),
+            snapshots,
+            stop,
+            run,
+        };
+        let listening = alice
+            .wait_for("listening", |e| matches!(e, Event::Listening { .. }))
+            .await?;
+        if let Event::Listening { address } = listening {
+            alice.address = address.parse()?;
+        }
+        Ok((alice, prepared))
+    }
+
+    /// Waits for the next event that `want` picks (keeping every event taken in `seen`).
+    async fn wait_for(&mut self, what: &str, want: impl Fn(&Event) -> bool) -> Result<Event> {
+        let found = tokio::time::timeout(DEADLINE, async {
+            loop {
+                let event = self.events.recv().await?;
+                self.seen.push(event.clone());
+                if want(&event) {
+                    return Some(event);
+                }
+            }
+        })
+        .await;
+        match found {
+            Ok(Some(event)) => Ok(event),
+            Ok(None) => bail!("Alice's runtime stopped before {what}"),
+            Err(_) => bail!("Alice never reported {what}; she reported {:#?}", self.seen),
+        }
+    }
+
+    /// Alice's group as her running node holds it now.
+    async fn snapshot(&mut self) -> Result<Snapshot> {
+        let request = Request::Command(CommandRequest {
+            argv: Vec::new(),
+            cwd: None,
+            stdin: None,
+        });
+        let response = tokio::time::timeout(DEADLINE, self.handle.request(request))
+            .await
+            .context("Alice's runtime did not answer")?;
+        if !matches!(response, Some(Response::Command(_))) {
+            bail!("Alice's runtime answered {response:?} to a command");
+        }
+        Ok(self
+            .snapshots
+            .try_recv()
+            .context("the command took no snapshot")??)
+    }
+
+    /// The offer an honest member makes for `invite`: its key and Alice's group.
+    fn offer(&self, invite: &InviteKey) -> JoinMessage {
+        JoinMessage::Offer {
+            invite: invite.public(),
+            groups: vec![OfferedGroup {
+                group: self.group,
+                name: GROUP_NAME.to_owned(),
+            }],
+        }
+    }
+
+    /// Stops the runtime; returns the group as a fresh `Node::open` reads it from disk,
+    /// and every event Alice reported.
+    async fn stop(mut self) -> Result<(Snapshot, Vec<Event>)> {
+        let _ = self.stop.send(());
+        tokio::time::timeout(DEADLINE, self.run)
+            .await
+            .context("Alice's runtime did not stop")?
+            .context("Alice's runtime panicked")?
+            .context("Alice's runtime failed")?;
+        while let Ok(event) = self.events.try_recv() {
+            self.seen.push(event);
+        }
+        let node = Node::open(self.dir.path()).context("reopening Alice's node")?;
+        Ok((Snapshot::of(&node, &self.group)?, self.seen))
+    }
+}
+
+/// Creates an invite to the group with one use, valid for an hour; returns its key.
+fn invite_once(node: &mut Node, group: &GroupId) -> Result<InviteKey> {
+    let created = node.create_invite(group, Role::Member, 1, Duration::from_secs(3600))?;
+    Ok(InviteKey::from_code_secret(&created.secret))
+}
+
+// ---- devices driven by hand ------------------------------------------------------------
+
+/// A device key whose `PeerId` sorts below `peer`'s: its device opens the sync stream.
+fn key_below(peer: &PeerId) -> DeviceKey {
+    loop {
+        let key = DeviceKey::generate();
+        if key.peer_id() < *peer {
+            return key;
+        }
+    }
+}
+
+/// A device that speaks Mutual's protocols by hand over its own libp2p swarm.
+struct Raw {
+    key: DeviceKey,
+    member: MemberKey,
+    alice: PeerId,
+    control: Control,
+    swarm: JoinHandle<()>,
+}
+
+impl Drop for Raw {
+    fn drop(&mut self) {
+        self.swarm.abort();
+    }
+}
+
+impl Raw {
+    /// Connects a new device with `key` to Alice; returns once both sides saw it connect.
+    async fn connect(key: DeviceKey, alice: &mut Alice) -> Result<Raw> {
+        let config = NetConfig {
+            listen: Vec::new(),
+            mdns: false,
+            relay_server: false,
+            ..NetConfig::default()
+        };
+        let mut net = Net::new(key.to_libp2p_keypair(), &config)?;
+        let control = net.control();
+        net.dial(alice.address.clone())?;
+        let (connected, mut connections) = mpsc::channel(8);
+        // The swarm makes progress only while polled; it serves nothing (streams that Alice
+        // would open are dropped).
+        let swarm = tokio::spawn(async move {
+            loop {
+                if let mutual_net::Event::Connected { peer, .. } = net.next_event().await {
+                    let _ = connected.try_send(peer);
+                }
+            }
+        });
+        let raw = Raw {
+            key,
+            member: MemberKey::generate(),
+            alice: alice.peer,
+            control,
+            swarm,
+        };
+        let up = tokio::time::timeout(DEADLINE, async {
+            while let Some(peer) = connections.recv().await {
+                if peer == raw.alice {
+                    return true;
+                }
+            }
+            false
+        });
+        if !up.await.unwrap_or(false) {
+            bail!("the device never connected to Alice");
+        }
+        let me = raw.peer();
+        alice
+            .wait_for(
+                "the new connection",
+                |e| matches!(e, Event::Connected { peer, .. } if *peer == me),
+            )
+            .await?;
+        Ok(raw)
+    }
+
+    /// This device's peer id, as Alice's events name it.
+    fn peer(&self) -> String {
+        self.key.peer_id().to_string()
+    }
+
+    /// This device's certificate from its own member key.
+    fn cert(&self) -> DeviceCert {
+        DeviceCert::new(&self.member, &self.key)
+    }
+
+    // ---- the join exchange ----
+
+    /// Opens a join stream and asks with `lookup` and `proof`; returns the stream and
+    /// Alice's answer.
+    async fn ask_with(&self, lookup: [u8; 16], proof: Signature) -> Result<(Stream, JoinMessage)> {
+        let mut control = self.control.clone();
+        let mut stream = opened(control.open_stream(self.alice, JOIN_PROTOCOL)).await?;
+        write_frame(&mut stream, &JoinMessage::Ask { lookup, proof })
+            .await
+            .map_err(|e| anyhow!("sending the ask: {e}"))?;
+        let answer = read_frame(&mut stream)
+            .await
+            .map_err(|e| anyhow!("reading the answer to the ask: {e}"))?;
+        Ok((stream, answer))
+    }
+
+    /// Asks as a joiner holding `invite` does: the proof is over this very device.
+    async fn ask(&self, invite: &InviteKey) -> Result<(Stream, JoinMessage)> {
+        let proof = invite.ask(&self.key.id());
+        self.ask_with(invite_lookup(&invite.public()), proof).await
+    }
+
+    /// The request an honest joiner makes: this device's certificate and `name`, bound to
+    /// `group` by `invite`.
+    fn request_for(&self, invite: &InviteKey, group: GroupId, name: &str) -> JoinRequest {
+        let cert = self.cert();
+        JoinRequest {
+            group,
+            via: invite.redeem(&group, &cert, name),
+            cert,
+            name: name.to_owned(),
+        }
+    }
+
+    // ---- the sync protocol ----
+
+    /// Opens the sync stream (Alice accepts it: this device's `PeerId` is the smaller).
+    async fn open_sync(&self) -> Result<Session> {
+        let mut control = self.control.clone();
+        Ok(Session {
+            stream: opened(control.open_stream(self.alice, SYNC_PROTOCOL)).await?,
+            decoder: FrameDecoder::new(),
+        })
+    }
+
+    /// An op of `group` after `parents`, claiming `author`, signed by this device: forged
+    /// unless `author` is this device.
+    fn sign_op(
+        &self,
+        group: GroupId,
+        parents: Vec<OpId>,
+        author: DeviceId,
+        action: Action,
+    ) -> Result<SignedOp> {
+        let time = SystemTime::now().duration_since(UNIX_EPOCH)?.as_millis();
+        let op = Op {
+            group: Some(group),
+            author: self.key.id(),
+            parents,
+            time: u64::try_from(time)?,
+            action,
+        };
+        let mut signed = SignedOp::sign(op, &self.key)?;
+        signed.op.author = author;
+        Ok(signed)
+    }
+}
+
+/// A stream being opened, within the deadline.
+async fn opened<E>(opening: impl Future<Output = Result<Stream, E>>) -> Result<Stream>
+where
+    E: std::error::Error + Send + Sync + 'static,
+{
+    Ok(tokio::time::timeout(DEADLINE, opening)
+        .await
+        .context("opening a stream to Alice timed out")??)
+}
+
+/// Sends `requests` on a join stream where Alice made an offer; returns her answer.
+async fn request(stream: &mut Stream, requests: Vec<JoinRequest>) -> Result<JoinMessage> {
+    write_frame(stream, &JoinMessage::Request { requests })
+        .await
+        .map_err(|e| anyhow!("sending the request: {e}"))?;
+    read_frame(stream)
+        .await
+        .map_err(|e| anyhow!("reading the answer to the request: {e}"))
+}
+
+fn refused(refusal: Refusal) -> JoinMessage {
+    JoinMessage::Refused { refusal }
+}
+
+/// A sync session with Alice, as the raw device sees it: frames out, frames in.
+struct Session {
+    stream: Stream,
+    decoder: FrameDecoder,
+}
+
+impl Session {
+    async fn send(&mut self, message: &Message) -> Result<()> {
+        use futures::AsyncWriteExt as _;
+        let frame = wire::encode(message)?;
+        self.stream.write_all(&frame).await?;
+        Ok(self.stream.flush().await?)
+    }
+
+    /// Alice's next message; `None` once she ended the session (or the connection).
+    async fn next(&mut self) -> Result<Option<Message>> {
+        let mut buf = vec![0; 64 * 1024];
+        loop {
+            if let Some(body) = self.decoder.next_body()? {
+                return Ok(Some(wire::decode_body(&body)?));
+            }
+            let read = tokio::time::timeout(DEADLINE, self.stream.read(&mut buf))
+                .await
+                .context("Alice neither sent a frame nor ended the session")?;
+            match read {
+                Ok(0) | Err(_) => return Ok(None),
+                Ok(n) => self.decoder.push(&buf[..n]),
+            }
+        }
+    }
+
+    /// Every message Alice sends until she ends the session.
+    async fn rest(&mut self) -> Result<Vec<Message>> {
+        let mut messages = Vec::new();
+        while let Some(message) = self.next().await? {
+            messages.push(message);
+        }
+        Ok(messages)
+    }
+}
+
+/// The hello of a device with no offer: a stranger's, or what a stranger receives.
+fn empty_hello() -> Message {
+    Message::Hello {
+        version: wire::VERSION,
+        offers: Vec::new(),
+    }
+}
+
+/// Alice with Mallory as a plain member, whom she admitted by her device's peer id, in a
+/// sync session where both offered the group, so that it is active.
+struct MemberSession {
+    alice: Alice,
+    mallory: Raw,
+    session: Session,
+    /// Alice's offer (her log heads and documents digest), which Mallory echoed as if she
+    /// held the same log and documents...
+    offer: Offer,
+    /// ...as she does: the group's index document, from an earlier sync.
+    index: AutoCommit,
+}
+
+impl MemberSession {
+    async fn start() -> Result<MemberSession> {
+        let (mut alice, (key, index)) = Alice::online(|node, group| {
+            let key = key_below(&node.identity()?.device.peer_id());
+            node.add_device(group, &key.peer_id().to_string(), Role::Member, "Mallory")?;
+            let index_id = mutual_node::index_doc_id(group);
+            let docs = node.sync_group(group)?.docs.into_iter();
+            let index = docs.filter(|(doc, _)| *doc == index_id).map(|(_, am)| am);
+            Ok((key, index.last().context("the group has no index")?))
+        })
+        .await?;
+        let mallory = Raw::connect(key, &mut alice).await?;
+        let mut session = mallory.open_sync().await?;
+        let offer = match session.next().await? {
+            Some(Message::Hello { offers, .. }) => match <[Offer; 1]>::try_from(offers) {
+                Ok([offer]) if offer.group == alice.group => offer,
+                _ => bail!("Alice's hello does not offer exactly her group"),
+            },
+            other => bail!("Alice opened with {other:?}, not a hello"),
+        };
+        session
+            .send(&Message::Hello {
+                version: wire::VERSION,
+                offers: vec![offer.clone()],
+            })
+            .await?;
+        Ok(MemberSession {
+            alice,
+            mallory,
+            session,
+            offer,
+            index,
+        })
+    }
+}
+
+// ---- the join exchange -----------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replayed_used_invite_is_refused() -> Result<()> {
+    // 1. Alice invites one person; Carol uses the code and is admitted.
+    let (mut alice, invite) = Alice::online(invite_once).await?;
+    let carol = Raw::connect(key_below(&alice.peer), &mut alice).await?;
+    let (mut stream, offer) = carol.ask(&invite).await?;
+    assert_eq!(offer, alice.offer(&invite));
+    let carols = carol.request_for(&invite, alice.group, "Carol");
+    let answer = request(&mut stream, vec![carols]).await?;
+    assert_eq!(
+        answer,
+        JoinMessage::Admitted {
+            groups: vec![alice.group]
+        }
+    );
+    let before = alice.snapshot().await?;
+    assert_eq!(before.names(), ["Alice", "Carol"]);
+    assert_eq!(before.invites[0].uses, 1);
+
+    // 2. Mallory, who saw the same code, runs the exchange from her own device. Alice
+    //    still names the group (so that the refusal can say why), then refuses: used up.
+    let mallory = Raw::connect(key_below(&alice.peer), &mut alice).await?;
+    let (mut stream, offer) = mallory.ask(&invite).await?;
+    assert_eq!(offer, alice.offer(&invite));
+    let mallorys = mallory.request_for(&invite, alice.group, "Mallory");
+    let answer = request(&mut stream, vec![mallorys]).await?;
+    assert_eq!(answer, refused(Refusal::UsedUp));
+
+    // 3. Nothing changed: Carol is still the only one the invite admitted.
+    let (after, events) = alice.stop().await?;
+    assert_eq!(after, before);
+    assert!(events.contains(&Event::Admitted {
+        peer: mallory.peer(),
+        groups: Vec::new(),
+    }));
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_join_request_for_another_device_is_refused() -> Result<()> {
+    // 1. Mallory holds a valid code. Bob's device certificate is public: it is in the log
+    //    of every group he belongs to.
+    let (mut alice, invite) = Alice::online(invite_once).await?;
+    let before = alice.snapshot().await?;
+    let bob = DeviceCert::new(&MemberKey::generate(), &DeviceKey::generate());
+    let mallory = Raw::connect(key_below(&alice.peer), &mut alice).await?;
+
+    // 2. Her ask is valid, but she asks Alice to admit Bob's device, under a name she
+    //    chose: refused as invalid, for it is not the device on the connection.
+    let (mut stream, offer) = mallory.ask(&invite).await?;
+    assert_eq!(offer, alice.offer(&invite));
+    let name = "Bob (really)";
+    let squat = JoinRequest {
+        group: alice.group,
+        via: invite.redeem(&alice.group, &bob, name),
+        cert: bob,
+        name: name.to_owned(),
+    };
+    assert_eq!(
+        request(&mut stream, vec![squat]).await?,
+        refused(Refusal::Invalid)
+    );
+
+    // 3. Nothing changed, and the invite is still unused.
+    let (after, _) = alice.stop().await?;
+    assert_eq!(after, before);
+    assert_eq!(after.invites[0].uses, 0);
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ask_signed_without_the_invite_secret_is_refused() -> Result<()> {
+    // 1. Mallory read the invite's public key in the log, but never saw the code.
+    let (mut alice, invite) = Alice::online(invite_once).await?;
+    let before = alice.snapshot().await?;
+    let mallory = Raw::connect(key_below(&alice.peer), &mut alice).await?;
+
+    // 2. She names the invite rightly and signs the ask with a key of her own: refused
+    //    as unknown, and Alice says nothing more: no offer, so not the group's id.
+    let proof = InviteKey::generate().ask(&mallory.key.id());
+    let (mut stream, answer) = mallory
+        .ask_with(invite_lookup(&invite.public()), proof)
+        .await?;
+    assert_eq!(answer, refused(Refusal::UnknownInvite));
+    let more = read_frame(&mut stream).await;
+    assert!(more.is_err(), "Alice went on after refusing: {more:?}");
+
+    // 3. Nothing changed.
+    let (after, _) = alice.stop().await?;
+    assert_eq!(after, before);
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ask_proof_relayed_from_another_device_is_refused() -> Result<()> {
+    // 1. Carol holds the code and made her ask proof, over her own device; Mallory got
+    //    hold of the proof, not of the code.
+    let (mut alice, invite) = Alice::online(invite_once).await?;
+    let before = alice.snapshot().await?;
+    let carol = key_below(&alice.peer);
+    let carols_proof = invite.ask(&carol.id());
+    let mallory = Raw::connect(key_below(&alice.peer), &mut alice).await?;
+
+    // 2. Mallory relays it from her own connection: the proof is not over her device.
+    let (mut stream, answer) = mallory
+        .ask_with(invite_lookup(&invite.public()), carols_proof)
+        .await?;
+    assert_eq!(answer, refused(Refusal::UnknownInvite));
+    let more = read_frame(&mut stream).await;
+    assert!(more.is_err(), "Alice went on after refusing: {more:?}");
+
+    // 3. Nothing changed.
+    let (after, _) = alice.stop().await?;
+    assert_eq!(after, before);
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_signed_with_the_wrong_invite_key_is_refused() -> Result<()> {
+    // 1. Mallory's ask is valid: she holds the code.
+    let (mut alice, invite) = Alice::online(invite_once).await?;
+    let before = alice.snapshot().await?;
+    let mallory = Raw::connect(key_below(&alice.peer), &mut alice).await?;
+    let other = InviteKey::generate();
+
+    // 2. Her request names the real invite, but another key signed it: invalid.
+    let (mut stream, offer) = mallory.ask(&invite).await?;
+    assert_eq!(offer, alice.offer(&invite));
+    let mut forged = mallory.request_for(&invite, alice.group, "Mallory");
+    forged.via.signature = other
+        .redeem(&alice.group, &forged.cert, "Mallory")
+        .signature;
+    assert_eq!(
+        request(&mut stream, vec![forged]).await?,
+        refused(Refusal::Invalid)
+    );
+
+    // 3. Signed by the other key and naming it: an invite Alice's group never had.
+    let (mut stream, offer) = mallory.ask(&invite).await?;
+    assert_eq!(offer, alice.offer(&invite));
+    let other_invites = mallory.request_for(&other, alice.group, "Mallory");
+    let answer = request(&mut stream, vec![other_invites]).await?;
+    assert_eq!(answer, refused(Refusal::UnknownInvite));
+
+    // 4. Nothing changed, and the invite is still unused.
+    let (after, _) = alice.stop().await?;
+    assert_eq!(after, before);
+    assert_eq!(after.invites[0].uses, 0);
+    Ok(())
+}
+
+// ---- the sync protocol -----------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forged_add_member_op_over_sync_is_refused() -> Result<()> {
+    // 1. Mallory, no member, knows the group's id (it is in every full invite code), which
+    //    is also its genesis op's id. She opens a sync session; Alice's hello offers nothing.
+    let (mut alice, ()) = Alice::online(|_, _| Ok(())).await?;
+    let before = alice.snapshot().await?;
+    let mallory = Raw::connect(key_below(&alice.peer), &mut alice).await?;
+    let mut session = mallory.open_sync().await?;
+    assert_eq!(session.next().await?, Some(empty_hello()));
+
+    // 2. She offers the group and pushes two ops after its genesis: one admitting herself
+    //    as an admin, signed by her; one admitting her device, claiming Alice as its
+    //    author but signed by her too.
+    let group = alice.group;
+    let genesis = vec![OpId::from_bytes(*group.as_bytes())];
+    let herself = Action::AddMember {
+        cert: mallory.cert(),
+        name: "Mallory".into(),
+        role: Role::Admin,
+        via: None,
+    };
+    let as_alice = Action::AddDevice {
+        device: mallory.key.id(),
+        name: "Mallory".into(),
+        role: Role::Admin,
+    };
+    let alices_device = DeviceId::from_peer_id(&alice.peer)?;
+    let ops = vec![
+        mallory.sign_op(group, genesis.clone(), mallory.key.id(), herself)?,
+        mallory.sign_op(group, genesis.clone(), alices_device, as_alice)?,
+    ];
+    let offer = Offer {
+        group,
+        log_heads: genesis,
+        docs_digest: [0; 32],
+    };
+    session
+        .send(&Message::Hello {
+            version: wire::VERSION,
+            offers: vec![offer],
+        })
+        .await?;
+    session.send(&Message::Ops { group, ops }).await?;
+
+    // 3. A second hello, which ends any session, shows when Alice has read all that: she
+    //    ignored the offer and the ops of a group Mallory is not in (no refusal for them,
+    //    nothing revealed), and sent nothing after her empty hello.
+    session.send(&empty_hello()).await?;
+    let second_hello = Event::PeerRefused {
+        peer: mallory.peer(),
+        reason: "a second hello".into(),
+    };
+    alice
+        .wait_for("the second hello refused", |e| *e == second_hello)
+        .await?;
+    assert_eq!(session.rest().await?, Vec::<Message>::new());
+
+    // 4. Nothing changed, and nothing was refused before the second hello.
+    let (after, events) = alice.stop().await?;
+    assert_eq!(after, before);
+    let refusals: Vec<&Event> = events
+        .iter()
+        .filter(|e| matches!(e, Event::PeerRefused { .. }))
+        .collect();
+    assert_eq!(refusals, [&second_hello]);
+    assert!(
+        !events
+            .iter()
+            .any(|e| matches!(e, Event::MembershipChanged { .. })),
+        "{events:#?}"
+    );
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plain_member_cannot_admit_without_an_invite() -> Result<()> {
+    // 1. Mallory is a plain member, syncing with Alice.
+    let MemberSession {
+        mut alice,
+        mallory,
+        mut session,
+        offer,
+        ..
+    } = MemberSession::start().await?;
+    let before = alice.snapshot().await?;
+    assert_eq!(before.names(), ["Alice", "Mallory"]);
+
+    // 2. She admits Eve's device as an admin, with no invite: an op she signed, after
+    //    Alice's heads, that only an admin may sign.
+    let eve = Action::AddDevice {
+        device: DeviceKey::generate().id(),
+        name: "Eve".into(),
+        role: Role::Admin,
+    };
+    let op = mallory.sign_op(alice.group, offer.log_heads, mallory.key.id(), eve)?;
+    let id = op.id();
+    let ops = vec![op];
+    session
+        .send(&Message::Ops {
+            group: alice.group,
+            ops,
+        })
+        .await?;
+
+    // 3. Alice refuses it for good, and Mallory with it.
+    let refusal = Event::PeerRefused {
+        peer: mallory.peer(),
+        reason: format!("refused op {}: {}", id.fmt_short(), Rejected::NotAdmin),
+    };
+    alice.wait_for("the op refused", |e| *e == refusal).await?;
+
+    // 4. Nothing changed: Eve is no member, Mallory no admin.
+    let (after, _) = alice.stop().await?;
+    assert_eq!(after, before);
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_cannot_sign_an_op_in_the_admins_name() -> Result<()> {
+    // 1. Mallory is a plain member, syncing with Alice.
+    let MemberSession {
+        mut alice,
+        mallory,
+        mut session,
+        offer,
+        ..
+    } = MemberSession::start().await?;
+    let before = alice.snapshot().await?;
+
+    // 2. She makes herself an admin in an op that claims Alice's device as its author,
+    //    signed with her own key.
+    let promote = Action::ChangeRole {
+        member: mallory.key.id(),
+        role: Role::Admin,
+    };
+    let alices_device = DeviceId::from_peer_id(&alice.peer)?;
+    let op = mallory.sign_op(alice.group, offer.log_heads, alices_device, promote)?;
+    let id = op.id();
+    let ops = vec![op];
+    session
+        .send(&Message::Ops {
+            group: alice.group,
+            ops,
+        })
+        .await?;
+
+    // 3. The signature is not Alice's: refused for good, and Mallory with it.
+    let refusal = Event::PeerRefused {
+        peer: mallory.peer(),
+        reason: format!("refused op {}: {}", id.fmt_short(), Rejected::BadSignature),
+    };
+    alice.wait_for("the op refused", |e| *e == refusal).await?;
+
+    // 4. Nothing changed: Mallory is still a plain member.
+    let (after, _) = alice.stop().await?;
+    assert_eq!(after, before);
+    Ok(())
+}
+
+// ---- documents ---------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_cannot_edit_a_document_in_the_admins_name() -> Result<()> {
+    // 1. Mallory is a plain member, syncing with Alice; she holds the group's index.
+    let MemberSession {
+        mut alice,
+        mallory,
+        mut session,
+        index,
+        ..
+    } = MemberSession::start().await?;
+    let before = alice.snapshot().await?;
+    let alice_member = before
+        .members
+        .iter()
+        .find(|m| m.name == "Alice")
+        .context("Alice is no member")?;
+
+    // 2. She renames the group in a change whose actor is Alice's device, stamped with
+    //    Alice's member id, and sends it alone in a V1 sync message.
+    let mut doc = mutual_docs::Document::from_automerge(index)?;
+    let alices_device = DeviceId::from_peer_id(&alice.peer)?;
+    doc.automerge_mut()
+        .set_actor(ActorId::from(alices_device.as_bytes()));
+    let stamp = mutual_docs::Stamp {
+        member: alice_member.id.clone(),
+        time: 0,
+    };
+    mutual_docs::index::rename_group(&mut doc, &stamp, "Mallory's co-op")?;
+    let am = doc.automerge_mut();
+    let last = am
+        .get_last_local_change()
+        .context("the rename made no change")?;
+    let (change, hash) = (last.raw_bytes().to_vec(), last.hash().0);
+    let message = automerge::sync::Message {
+        heads: am.get_heads(),
+        need: Vec::new(),
+        have: Vec::new(),
+        changes: ChunkList::from(vec![change]),
+        flags: None,
+        version: MessageVersion::V1,
+    };
+    session
+        .send(&Message::Sync {
+            group: alice.group,
+            doc: mutual_node::index_doc_id(&alice.group),
+            message: message.encode(),
+            // She can only sign it with her own key.
+            signatures: vec![(hash, mallory.key.sign_change(&hash))],
+        })
+        .await?;
+
+    // 3. Alice refuses her for the change: a change must be signed by its actor's device.
+    //    (Nothing more is sent: Alice may already have closed the connection.)
+    let refusal = Event::PeerRefused {
+        peer: mallory.peer(),
+        reason: format!(
+            "change {} is not signed by its actor's device",
+            automerge::ChangeHash(hash)
+        ),
+    };
+    alice
+        .wait_for("the change refused", |e| *e == refusal)
+        .await?;
+
+    // 4. On disk, the group keeps its name, and the index's history nothing Alice did not
+    //    do: Alice did not take the change as hers.
+    let (after, _) = alice.stop().await?;
+    assert_eq!(after.name, GROUP_NAME);
+    assert_eq!(after, before);
+    Ok(())
+}

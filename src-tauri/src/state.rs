@@ -1,0 +1,156 @@
+//! The node inside the app: opened at start, brought online (the runtime: sync, discovery)
+//! as soon as this device has an identity, and reached by every command.
+
+use std::path::{Path, PathBuf};
+
+use mutual_docs::{Document, Kind, Stamp};
+use mutual_node::Node;
+use mutual_node::runtime::{self, CommandReply, Handle, Runtime};
+use tauri::AppHandle;
+use tauri_specta::Event as _;
+use tokio::sync::Mutex;
+
+use crate::error::AppError;
+use crate::events::NodeEvent;
+
+/// Where the node is.
+enum Inner {
+    /// No identity yet (first run): the node is here, offline.
+    Offline(Box<Node>),
+    /// The runtime owns the node; commands reach it through its handle.
+    Online(Handle),
+    /// The data directory could not be opened; every command says why.
+    Unavailable(String),
+}
+
+/// The app's state, shared by its commands.
+pub struct AppState {
+    dir: PathBuf,
+    inner: Mutex<Inner>,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("dir", &self.dir)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AppState {
+    /// Opens the data directory `dir`; the node goes online at once if it has an identity.
+    pub fn open(dir: &Path, app: &AppHandle) -> AppState {
+        let inner = match Node::open(dir) {
+            Ok(node) if node.identity().is_ok() => {
+                match tauri::async_runtime::block_on(go_online(node, app)) {
+                    Ok(handle) => Inner::Online(handle),
+                    Err(e) => Inner::Unavailable(e.to_string()),
+                }
+            }
+            Ok(node) => Inner::Offline(Box::new(node)),
+            Err(e) if e.is_busy() => Inner::Unavailable(format!(
+                "another Mutual (the app or `mutual serve`) is using {}; close it first",
+                dir.display()
+            )),
+            Err(e) => Inner::Unavailable(e.to_string()),
+        };
+        AppState {
+            dir: dir.to_path_buf(),
+            inner: Mutex::new(inner),
+        }
+    }
+
+    /// The data directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Runs `f` on the node: directly while offline, inside the runtime's loop once online
+    /// (so what it commits reaches connected members at once).
+    pub async fn with_node<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Node) -> Result<T, mutual_node::Error> + Send + 'static,
+    ) -> Result<T, AppError> {
+        let mut inner = self.inner.lock().await;
+        match &mut *inner {
+            Inner::Offline(node) => Ok(f(node)?),
+            Inner::Online(handle) => {
+                let handle = handle.clone();
+                drop(inner);
+                handle
+                    .with_node(f)
+                    .await
+                    .ok_or(AppError::Stopped)?
+                    .map_err(Into::into)
+            }
+            Inner::Unavailable(why) => Err(AppError::Unavailable(why.clone())),
+        }
+    }
+
+    /// One typed edit of a document of `kind` (named by any unique prefix of its id).
+    pub async fn edit<T: Send + 'static>(
+        &self,
+        doc: String,
+        kind: Kind,
+        edit: impl FnOnce(&mut Document, &Stamp) -> Result<T, mutual_docs::Error> + Send + 'static,
+    ) -> Result<T, AppError> {
+        self.with_node(move |node| {
+            let doc = node.resolve_doc(&doc)?;
+            node.edit(&doc, kind, edit)
+        })
+        .await
+    }
+
+    /// A request to the runtime (status, join...); refused while offline.
+    pub async fn request(&self, request: runtime::Request) -> Result<runtime::Response, AppError> {
+        let handle = match &*self.inner.lock().await {
+            Inner::Online(handle) => handle.clone(),
+            Inner::Offline(_) => return Err(AppError::NoIdentity),
+            Inner::Unavailable(why) => return Err(AppError::Unavailable(why.clone())),
+        };
+        handle.request(request).await.ok_or(AppError::Stopped)
+    }
+
+    /// Creates this device's identity, then brings the node online.
+    pub async fn init(
+        &self,
+        name: &str,
+        app: &AppHandle,
+    ) -> Result<mutual_node::view::WhoAmI, AppError> {
+        let mut inner = self.inner.lock().await;
+        let Inner::Offline(node) = &mut *inner else {
+            return Err(AppError::AlreadyInitialized);
+        };
+        let me = node.init(name)?;
+        let placeholder = Inner::Unavailable("the node is starting".into());
+        let Inner::Offline(node) = std::mem::replace(&mut *inner, placeholder) else {
+            return Err(AppError::Stopped);
+        };
+        *inner = Inner::Online(go_online(*node, app).await?);
+        Ok(me)
+    }
+}
+
+/// Starts the runtime on the app's async runtime, and forwards its events to the window.
+async fn go_online(node: Node, app: &AppHandle) -> Result<Handle, AppError> {
+    let (runtime, mut events) = Runtime::new(node, &runtime::Config::default())
+        .map_err(|e| AppError::Unavailable(e.to_string()))?;
+    let handle = runtime.handle();
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        while let Some(event) = events.recv().await {
+            // A window that is gone misses events; the node carries on.
+            let _ = NodeEvent(event).emit(&app);
+        }
+    });
+    // The CLI forwards commands to whoever holds the data directory; the app runs none.
+    let exec: runtime::Exec = Box::new(|_, _| CommandReply {
+        stderr: "error: the Mutual app holds this data directory; use the app, or close it to \
+                 use the command line\n"
+            .into(),
+        code: 1,
+        ..CommandReply::default()
+    });
+    tauri::async_runtime::spawn(runtime.run(exec, std::future::pending()));
+    Ok(handle)
+}

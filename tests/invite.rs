@@ -1,0 +1,295 @@
+//! Invites and membership with real nodes on loopback: joining from a full code, every way
+//! a join fails (each with its own message and exit code, and nothing changed on the
+//! joiner), removing a member, leaving, roles, and linking and unlinking a device.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::Duration;
+
+use mutual_tests::Device;
+use mutual_tests::serving::{Serving, card_titles, eventually, wait_for_cards};
+use serde_json::Value;
+
+/// Alice's group with a board that has a "To do" column and one card; (group, board).
+fn group_with_board(alice: &Device) -> (String, String) {
+    let group = alice.ok(&["group", "create", "Food co-op"]);
+    let board = alice.ok(&[
+        "doc",
+        "create",
+        &group,
+        "--kind",
+        "board",
+        "--title",
+        "Deliveries",
+    ]);
+    alice.ok(&["board", "add-column", &board, "To do"]);
+    add_card(alice, &board, "vegetables");
+    (group, board)
+}
+
+fn add_card(device: &Device, board: &str, title: &str) {
+    device.ok(&[
+        "board", "add-card", board, "--column", "To do", "--title", title,
+    ]);
+}
+
+/// Creates an invite; returns (its id, its full code, its meetup code).
+fn invite(device: &Device, group: &str, extra: &[&str]) -> (String, String, String) {
+    let mut args = vec!["invite", "create", group];
+    args.extend_from_slice(extra);
+    let created = device.json(&args);
+    let text = |key: &str| created[key].as_str().unwrap().to_owned();
+    (text("id"), text("code"), text("meetup_code"))
+}
+
+/// Runs `mutual join` and returns (exit code, stderr).
+fn join(device: &Device, code: &str, timeout: &str) -> (i32, String) {
+    let run = device.run(&["join", code, "--timeout", timeout]);
+    (
+        run.status.code().unwrap_or(-1),
+        run.stderr.trim().to_owned(),
+    )
+}
+
+/// What a failed join must leave as it was: no group, no known peer.
+fn assert_untouched(device: &Device, after: &str) {
+    let groups = device.json(&["group", "list"]);
+    assert_eq!(groups, Value::Array(Vec::new()), "{after}: groups changed");
+    let peers = device.json(&["peers"]);
+    assert_eq!(
+        peers,
+        Value::Array(Vec::new()),
+        "{after}: address book changed"
+    );
+}
+
+fn member_names(device: &Device, group: &str) -> Vec<String> {
+    let view = device.json(&["group", "show", group]);
+    view["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn a_new_person_joins_with_a_full_code_and_sees_the_documents() {
+    let (alice, bob) = (Device::init("Alice"), Device::init("Bob"));
+    let (group, board) = group_with_board(&alice);
+    let node = Serving::start(&alice);
+    let (_, code, meetup) = invite(&alice, &group, &[]);
+    assert!(
+        code.len() < 400,
+        "the full code is {} characters",
+        code.len()
+    );
+    assert!(meetup.len() <= 30, "the meetup code is {meetup}");
+
+    let joined = bob.json(&["join", &code, "--name", "Bobby"]);
+    assert_eq!(joined["synced"], true, "{joined}");
+    assert_eq!(joined["groups"][0]["name"], "Food co-op");
+    // The documents are here when `join` returns: no wait.
+    assert_eq!(card_titles(&bob, &board), Some(vec!["vegetables".into()]));
+    assert!(member_names(&bob, &group).contains(&"Bobby".to_owned()));
+    // And on the inviter's side, the invite is used.
+    let invites = alice.json(&["invite", "list", &group]);
+    assert_eq!(invites[0]["status"], "used up", "{invites}");
+    drop(node);
+}
+
+#[test]
+fn every_failed_join_says_why_with_its_own_exit_code_and_changes_nothing() {
+    let (alice, bob) = (Device::init("Alice"), Device::init("Bob"));
+    let (group, _) = group_with_board(&alice);
+
+    // Offline inviter, nobody else: no member reachable, with what was tried.
+    let (_, code, _) = invite(&alice, &group, &[]);
+    let (exit, message) = join(&bob, &code, "3s");
+    assert_eq!(exit, 8, "{message}");
+    assert!(
+        message.contains("no member of the group could be reached"),
+        "{message}"
+    );
+    assert!(message.contains("tried"), "{message}");
+    assert_untouched(&bob, "an unreachable group");
+
+    // A typo: one character changed.
+    let mut typo: Vec<char> = code.chars().collect();
+    typo[10] = if typo[10] == 'X' { 'Y' } else { 'X' };
+    let typo: String = typo.into_iter().collect();
+    let (exit, message) = join(&bob, &typo, "3s");
+    assert_eq!(exit, 3, "{message}");
+    assert!(message.contains("mistyped"), "{message}");
+
+    // A code from a newer Mutual.
+    let parsed = mutual_codes::Code::parse(&code).unwrap();
+    let newer = mutual_codes::encode_with_version(&parsed, 2);
+    let (exit, message) = join(&bob, &newer, "3s");
+    assert_eq!(exit, 4, "{message}");
+    assert!(message.contains("newer version of Mutual"), "{message}");
+
+    let node = Serving::start(&alice);
+
+    // Expired.
+    let (_, expired, _) = invite(&alice, &group, &["--expires", "1s"]);
+    std::thread::sleep(Duration::from_millis(1500));
+    let (exit, message) = join(&bob, &expired, "20s");
+    assert_eq!(exit, 5, "{message}");
+    assert!(message.contains("expired"), "{message}");
+    assert_untouched(&bob, "an expired invite");
+
+    // Revoked.
+    let (id, revoked, _) = invite(&alice, &group, &[]);
+    alice.ok(&["invite", "revoke", &group, &id]);
+    let (exit, message) = join(&bob, &revoked, "20s");
+    assert_eq!(exit, 7, "{message}");
+    assert!(message.contains("revoked"), "{message}");
+    assert_untouched(&bob, "a revoked invite");
+
+    // Used up: Carol uses the invite, then Bob tries the same code.
+    let carol = Device::init("Carol");
+    let (_, once, _) = invite(&alice, &group, &[]);
+    carol.ok(&["join", &once]);
+    let (exit, message) = join(&bob, &once, "20s");
+    assert_eq!(exit, 6, "{message}");
+    assert!(message.contains("used"), "{message}");
+    assert_untouched(&bob, "a used-up invite");
+
+    // Already a member: Carol again, with a fresh invite.
+    let (_, fresh, _) = invite(&alice, &group, &[]);
+    let (exit, message) = join(&carol, &fresh, "20s");
+    assert_eq!(exit, 9, "{message}");
+    assert!(message.contains("already a member"), "{message}");
+    drop(node);
+}
+
+#[test]
+fn a_removed_member_receives_nothing_written_after_and_a_member_can_leave() {
+    let (alice, bob, carol) = (
+        Device::init("Alice"),
+        Device::init("Bob"),
+        Device::init("Carol"),
+    );
+    let (group, board) = group_with_board(&alice);
+    let alice_node = Serving::start(&alice);
+    let address = alice_node.address();
+    for who in [&bob, &carol] {
+        let (_, code, _) = invite(&alice, &group, &[]);
+        who.ok(&["join", &code]);
+    }
+    let bob_node = Serving::start(&bob);
+    let carol_node = Serving::start(&carol);
+    bob.ok(&["dial", &address]);
+    carol.ok(&["dial", &address]);
+    add_card(&alice, &board, "while all are in");
+    wait_for_cards(
+        &bob,
+        "bob",
+        &board,
+        &["vegetables", "while all are in"],
+        &bob_node,
+    );
+
+    // Only admins may invite from now on; Bob, a member, learns it and is refused.
+    alice.ok(&["group", "invite-policy", &group, "admins"]);
+    let learned = eventually("the policy reaching bob", || {
+        (bob.json(&["group", "show", &group])["invite_policy"] == "admins").then_some(())
+    });
+    assert!(learned.is_some(), "bob never learned the invite policy");
+    let refused = bob.fails(&["invite", "create", &group]);
+    assert!(refused.contains("admin"), "{refused}");
+
+    // Alice makes Carol an admin, then removes Bob.
+    alice.ok(&["group", "set-role", &group, "Carol", "admin"]);
+    alice.ok(&["group", "remove-member", &group, "Bob"]);
+    let bob_id = bob.peer_id();
+    alice_node.wait_for("bob disconnected", |e| {
+        e["event"] == "disconnected" && e["peer"] == bob_id.as_str()
+    });
+    add_card(&alice, &board, "after bob left");
+    let want = ["vegetables", "while all are in", "after bob left"];
+    wait_for_cards(&carol, "carol", &board, &want, &carol_node);
+    // Carol has it; Bob, still running and redialing, does not get it.
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(
+        card_titles(&bob, &board),
+        Some(vec!["vegetables".into(), "while all are in".into()])
+    );
+    let roles = alice.json(&["group", "show", &group]);
+    let carol_role = roles["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "Carol")
+        .map(|m| m["role"].clone());
+    assert_eq!(carol_role, Some(Value::from("admin")));
+
+    // Carol leaves; Alice learns it.
+    carol.ok(&["group", "leave", &group]);
+    let left = eventually("carol's leaving reaching alice", || {
+        (!member_names(&alice, &group).contains(&"Carol".to_owned())).then_some(())
+    });
+    assert!(
+        left.is_some(),
+        "alice still lists carol: {:?}",
+        member_names(&alice, &group)
+    );
+    drop((alice_node, bob_node, carol_node));
+}
+
+#[test]
+fn a_linked_device_acts_as_its_member_until_unlinked() {
+    let alice = Device::init("Alice");
+    let laptop = Device::init("Alice's other laptop");
+    let (group, board) = group_with_board(&alice);
+    let second = alice.ok(&["group", "create", "Tenants' union"]);
+    let node = Serving::start(&alice);
+    let address = node.address();
+    let link = alice.json(&["device", "link"]);
+    let code = link["code"].as_str().unwrap();
+
+    let joined = laptop.json(&["join", code]);
+    assert_eq!(joined["linked"], true, "{joined}");
+    // Linked in both of Alice's groups at once.
+    let groups = laptop.json(&["group", "list"]);
+    assert_eq!(groups.as_array().map(Vec::len), Some(2), "{groups}");
+    assert_eq!(member_names(&laptop, &second), ["Alice"]);
+    // One member with two devices, the same on both sides.
+    let devices = alice.json(&["device", "list"]);
+    assert_eq!(devices.as_array().unwrap().len(), 2, "{devices}");
+    assert_eq!(member_names(&laptop, &group), ["Alice"]);
+    assert_eq!(
+        laptop.json(&["whoami"])["member_id"],
+        alice.json(&["whoami"])["member_id"]
+    );
+
+    // The laptop edits as Alice.
+    let laptop_node = Serving::start(&laptop);
+    laptop.ok(&["dial", &address]);
+    add_card(&laptop, &board, "from the laptop");
+    wait_for_cards(
+        &alice,
+        "alice",
+        &board,
+        &["vegetables", "from the laptop"],
+        &node,
+    );
+    let history = alice.json(&["history", &board]);
+    let last = history.as_array().unwrap().last().cloned().unwrap();
+    assert_eq!(last["member"], "Alice", "{last}");
+
+    // Lost laptop: unlinked, it gets nothing more.
+    let laptop_peer = laptop.peer_id();
+    alice.ok(&["device", "unlink", &laptop_peer]);
+    node.wait_for("the laptop disconnected", |e| {
+        e["event"] == "disconnected" && e["peer"] == laptop_peer.as_str()
+    });
+    add_card(&alice, &board, "after the unlink");
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(
+        card_titles(&laptop, &board),
+        Some(vec!["from the laptop".into(), "vegetables".into()])
+    );
+    drop((node, laptop_node));
+}

@@ -1,0 +1,46 @@
+// App-wide state: who is using this device, the groups, the network status, and which
+// screen is open. Each part reloads only when told (by an action or a node event).
+import { commands, type GroupSummary, type Status, type WhoAmI } from "../bindings";
+import { call, messageOf } from "./api";
+
+/** The screens. There are no URLs in a desktop app: the route is plain state. */
+export type Route =
+  | { name: "home" }
+  | { name: "group"; group: string }
+  | { name: "doc"; group: string; doc: string }
+  | { name: "settings" };
+
+class Session {
+  /** This device's person, once known. */
+  me = $state<WhoAmI | null>(null);
+  /** The groups of this device, in the order the node lists them. */
+  groups = $state<GroupSummary[]>([]);
+  groupsError = $state<string | null>(null);
+  /** The network: who is connected and in sync; null until first read. */
+  status = $state<Status | null>(null);
+  route = $state<Route>({ name: "home" });
+
+  go(route: Route): void {
+    this.route = route;
+  }
+
+  async reloadGroups(): Promise<void> {
+    try {
+      this.groups = await call(commands.groups());
+      this.groupsError = null;
+    } catch (e) {
+      this.groupsError = messageOf(e);
+    }
+  }
+
+  async reloadStatus(): Promise<void> {
+    try {
+      this.status = await call(commands.status());
+    } catch {
+      // Offline or stopping: presence is simply unknown, which the screens show as offline.
+      this.status = null;
+    }
+  }
+}
+
+export const session = new Session();

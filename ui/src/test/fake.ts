@@ -1,0 +1,40 @@
+// A stand-in for the Tauri shell in component tests: answers commands from a handler and
+// records every call, with node events mocked so tests can emit them.
+import { mockIPC } from "@tauri-apps/api/mocks";
+import type { InvokeArgs } from "@tauri-apps/api/core";
+import type { GroupView, MemberView, WhoAmI } from "../bindings";
+
+export type Call = { cmd: string; args: Record<string, unknown> };
+
+/** A refusal as the shell sends it: the generated bindings turn it into `status: "error"`. */
+export function refuse(message: string, kind = "refused"): never {
+  throw { kind, message };
+}
+
+/** Installs `handler` as the backend; returns the list of calls it receives. */
+export function backend(handler: (cmd: string, args: Record<string, unknown>) => unknown): Call[] {
+  const calls: Call[] = [];
+  mockIPC(
+    (cmd: string, payload?: InvokeArgs) => {
+      const args = (payload ?? {}) as Record<string, unknown>;
+      calls.push({ cmd, args });
+      return handler(cmd, args);
+    },
+    { shouldMockEvents: true },
+  );
+  return calls;
+}
+
+export const ALICE: WhoAmI = { name: "Alice", member_id: "a".repeat(64), peer_id: "12D3KooWAlice" };
+
+export const alice: MemberView = { id: ALICE.member_id, name: "Alice", role: "admin", devices: [ALICE.peer_id], is_me: true };
+export const bob: MemberView = { id: "b".repeat(64), name: "Bob", role: "member", devices: ["12D3KooWBob"], is_me: false };
+
+export function groupView(extra: Partial<GroupView> = {}): GroupView {
+  return { id: "g1", name: "Elm Street tenants", members: [alice, bob], invite_policy: "members", docs: [], ...extra };
+}
+
+/** Lets pending promises and Svelte's updates run. */
+export async function settle(rounds = 5): Promise<void> {
+  for (let i = 0; i < rounds; i++) await new Promise((r) => setTimeout(r, 0));
+}
