@@ -745,6 +745,7 @@ impl Engine {
                         link.heads_pending = false;
                         link.synced = false;
                         link.docs.clear();
+                        link.advertised.clear();
                     }
                     if !session.links.values().any(|l| l.offered) {
                         gone.push(*peer);
@@ -901,6 +902,7 @@ impl Engine {
                 send(out, peer, &mine);
             }
             link.heads_pending = false;
+            link.advertised.clone_from(&theirs);
         }
         for doc_id in all {
             if self.docs.get(&doc_id).is_some_and(|d| d.group != id) {
@@ -1262,21 +1264,28 @@ impl Engine {
         if link.synced || link.heads_pending {
             return;
         }
-        let all_equal = group.docs.iter().all(|doc_id| {
-            let Some(doc) = self.docs.get(doc_id) else {
-                return true;
-            };
-            if doc.heads.is_empty() {
+        // Every document either side holds: ours from the group, theirs as last heard.
+        let mut docs: BTreeSet<DocId> = group.docs.iter().copied().collect();
+        docs.extend(link.advertised.keys().copied());
+        let all_equal = docs.iter().all(|doc_id| {
+            let doc = self.docs.get(doc_id);
+            if doc.is_some_and(|d| d.group != id) {
+                // Listed by the peer, but another group's here: not synced in this one.
                 return true;
             }
-            link.docs
+            let mine = doc.map_or(&[][..], |d| d.heads.as_slice());
+            let theirs = link
+                .docs
                 .get(doc_id)
-                .and_then(|s| s.state.their_heads.as_ref())
-                .is_some_and(|theirs| {
-                    let mut theirs = theirs.clone();
+                .and_then(|s| s.state.their_heads.clone())
+                .or_else(|| link.advertised.get(doc_id).cloned());
+            match theirs {
+                None => mine.is_empty(),
+                Some(mut theirs) => {
                     theirs.sort();
-                    theirs == doc.heads
-                })
+                    theirs == mine
+                }
+            }
         });
         if all_equal {
             link.synced = true;

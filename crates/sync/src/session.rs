@@ -55,6 +55,10 @@ pub(crate) struct Link {
     pub(crate) heads_pending: bool,
     /// Automerge sync per document.
     pub(crate) docs: BTreeMap<DocId, DocSync>,
+    /// The heads the peer listed in its latest `DocHeads` (sorted): what it holds of
+    /// documents whose sync has not told more yet (one this device is still fetching is
+    /// not in sync merely because nothing of it arrived).
+    pub(crate) advertised: BTreeMap<DocId, Vec<ChangeHash>>,
     /// Whether `PeerSynced` was reported since the group last changed.
     pub(crate) synced: bool,
     /// The log of a group this device lacks, as received so far, until this device is a

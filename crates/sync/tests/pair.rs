@@ -100,6 +100,47 @@ fn a_reconnect_with_nothing_new_costs_one_round_trip_whatever_the_documents() {
 }
 
 #[test]
+fn a_joiner_is_reported_in_sync_only_once_it_holds_every_document() {
+    // Which side opened the session decides who opens each document's sync: both ways.
+    joiner_in_sync_only_with_every_document(BOB, ALICE);
+    joiner_in_sync_only_with_every_document(ALICE, BOB);
+}
+
+fn joiner_in_sync_only_with_every_document(dialer: usize, listener: usize) {
+    // 1. Alice's group has ten documents; Bob connects as a joiner does, and she admits
+    //    him while they are connected.
+    let mut alice = Device::new("alice", 1);
+    let bob = Device::new("bob", 2);
+    let (group, _) = alice.create_group(10);
+    for i in 0..8u8 {
+        alice.new_doc(group, DocId::from_bytes([100 + i; 16]), Kind::Board);
+    }
+    let add = Device::add_member_action(&bob, "bob");
+    let mut net = Net::new(vec![alice, bob]);
+    net.connect(dialer, listener);
+    net.drive();
+    let outs = net.devices[ALICE].author(group, add);
+    net.apply(ALICE, outs);
+
+    // 2. Frame by frame (as a runtime handles them): the moment Bob's engine says he is in
+    //    sync with Alice (what `mutual join` waits for), he holds all ten documents, as
+    //    she does.
+    let synced = Event::PeerSynced {
+        peer: net.devices[ALICE].id(),
+        group,
+    };
+    let mut checked = false;
+    while net.deliver_one() {
+        if !checked && net.devices[BOB].events.contains(&synced) {
+            assert_eq!(net.devices[BOB].engine.docs_of(&group).len(), 10);
+            net.assert_same(ALICE, BOB, group);
+            checked = true;
+        }
+    }
+    assert!(checked, "Bob was never reported in sync");
+}
+
+#[test]
 fn a_stranger_gets_no_frame_carrying_anything_of_the_group() {
     // 1. Carol, a stranger, connects to Alice and offers Alice's group id as if a member.
     let (mut net, group, board_id) = alice_and_bob();

@@ -247,32 +247,49 @@ impl Net {
     /// Delivers frames round by round until none is in flight; returns the rounds taken.
     pub fn drive(&mut self) -> usize {
         let mut rounds = 0;
-        while !self.queue.is_empty() {
+        while self.step() {
             rounds += 1;
             assert!(rounds < 1_000, "no quiet after 1000 rounds");
-            self.now += 10;
-            let batch: Vec<Flight> = self.queue.drain(..).collect();
-            for flight in batch {
-                if !self.linked(flight.from, flight.to) {
-                    continue;
-                }
-                self.delivered.push((
-                    flight.from,
-                    flight.to,
-                    wire::decode_body(&flight.body).unwrap(),
-                ));
-                let peer = self.devices[flight.from].id();
-                let outs = self.devices[flight.to].engine.handle(
-                    self.now,
-                    Input::Frame {
-                        peer,
-                        bytes: flight.body,
-                    },
-                );
-                self.apply(flight.to, outs);
-            }
         }
         rounds
+    }
+
+    /// Delivers the frames in flight (one round); false if there were none.
+    pub fn step(&mut self) -> bool {
+        if self.queue.is_empty() {
+            return false;
+        }
+        self.now += 10;
+        let batch = self.queue.len();
+        for _ in 0..batch {
+            self.deliver_one();
+        }
+        true
+    }
+
+    /// Delivers the oldest frame in flight, alone; false if there was none.
+    pub fn deliver_one(&mut self) -> bool {
+        let Some(flight) = self.queue.pop_front() else {
+            return false;
+        };
+        if !self.linked(flight.from, flight.to) {
+            return true;
+        }
+        self.delivered.push((
+            flight.from,
+            flight.to,
+            wire::decode_body(&flight.body).unwrap(),
+        ));
+        let peer = self.devices[flight.from].id();
+        let outs = self.devices[flight.to].engine.handle(
+            self.now,
+            Input::Frame {
+                peer,
+                bytes: flight.body,
+            },
+        );
+        self.apply(flight.to, outs);
+        true
     }
 
     /// Feeds one input to device `at` and performs its outputs.
