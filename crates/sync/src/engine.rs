@@ -930,10 +930,12 @@ impl Engine {
                 }
                 continue;
             }
-            // The dialer opens every differing document; the other side opens only those
-            // where it holds all the dialer's heads (it alone has something to send, so
-            // nothing crosses twice), and otherwise waits for the dialer's first message.
-            if !dialer && !has_all {
+            // The dialer opens every differing document it holds something of; the other
+            // side opens only those where it holds all the dialer's heads (it alone has
+            // something to send, so nothing crosses twice), and otherwise waits for the
+            // dialer's first message. A dialer that holds nothing of a document (a joiner)
+            // waits too: had both opened, the whole document would cross twice.
+            if (!dialer && !has_all) || (dialer && mine.is_empty()) {
                 link.docs
                     .entry(doc_id)
                     .or_insert_with(|| DocSync::fresh(false));

@@ -141,6 +141,45 @@ fn joiner_in_sync_only_with_every_document(dialer: usize, listener: usize) {
 }
 
 #[test]
+fn a_joiner_that_opens_the_session_receives_every_change_once() {
+    // 1. Alice's group has ten documents with a few edits each; Bob, just added, opens
+    //    the session (a joiner dials; the smaller peer id opens).
+    let mut alice = Device::new("alice", 1);
+    let bob = Device::new("bob", 2);
+    let (group, board_id) = alice.create_group(10);
+    for i in 0..9u8 {
+        alice.new_doc(group, DocId::from_bytes([100 + i; 16]), Kind::Board);
+    }
+    for title in ["Buy rice", "Fix the door", "Call the landlord"] {
+        alice.edit(group, board_id, |doc, stamp| {
+            board::add_card(doc, stamp, "To do", title).unwrap();
+        });
+    }
+    alice.author(group, Device::add_member_action(&bob, "bob"));
+    let mut net = Net::new(vec![alice, bob]);
+    net.connect(BOB, ALICE);
+    net.drive();
+    net.assert_same(ALICE, BOB, group);
+
+    // 2. No change crossed twice: Bob, who held nothing, let Alice open each document.
+    let mut seen = std::collections::BTreeSet::new();
+    for (from, _, message) in &net.delivered {
+        let Message::Sync { doc, message, .. } = message else {
+            continue;
+        };
+        for chunk in SyncMessage::decode(message).unwrap().changes.iter() {
+            let change = automerge::Change::try_from(chunk).unwrap();
+            assert!(
+                seen.insert((*from, *doc, change.hash())),
+                "change {} of {doc} crossed twice",
+                change.hash()
+            );
+        }
+    }
+    assert!(!seen.is_empty());
+}
+
+#[test]
 fn a_stranger_gets_no_frame_carrying_anything_of_the_group() {
     // 1. Carol, a stranger, connects to Alice and offers Alice's group id as if a member.
     let (mut net, group, board_id) = alice_and_bob();
