@@ -1,0 +1,176 @@
+//! Partition and heal: five members' devices hold one assembly; the link goes (every
+//! runtime stops), each types its own words into the minutes while apart, then the link
+//! returns (each starts again, then dials the founder). Timed: from the dials until every
+//! device has stored the same heads, holding every word typed by all five.
+
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+use anyhow::{Result, bail};
+use mutual_auth::{GroupId, Role};
+use mutual_docs::{DocId, Kind, View, assembly};
+use mutual_node::Node;
+use mutual_node::runtime::Event;
+use tempfile::TempDir;
+
+use crate::Ctx;
+use crate::mutual::{PATIENCE, Peer};
+use crate::report::{Row, Verdict, at_most};
+use crate::stats::Summary;
+
+const DEVICES: usize = 5;
+/// How often convergence is checked (the resolution of the figure).
+const POLL: Duration = Duration::from_millis(25);
+
+pub(super) async fn run(ctx: &Ctx) -> Result<Vec<Row>> {
+    let (edits, runs) = (ctx.size(500, 20), ctx.size(3, 1));
+    let mut times = Vec::new();
+    for _ in 0..runs {
+        times.push(once(edits).await?.as_secs_f64() * 1000.0);
+    }
+    let mutual = Summary::of(&times);
+    let verdict = mutual
+        .as_ref()
+        .map_or(Verdict::Info, |s| at_most(s.median, 2000.0, "ms"));
+    Ok(vec![Row::new(
+        &format!("partition and heal: {DEVICES} devices, {edits} edits each made apart"),
+        "time to converge after the link returns (ms)",
+        mutual,
+        None,
+        "≤ 2 s (+ transfer); nothing lost",
+        verdict,
+    )])
+}
+
+async fn once(edits: usize) -> Result<Duration> {
+    let dirs: Vec<TempDir> = (0..DEVICES)
+        .map(|_| tempfile::tempdir())
+        .collect::<Result<_, _>>()?;
+    let (group, doc) = found(&dirs)?;
+    // Together first: everyone holds the assembly.
+    let mut peers = start(&dirs).await?;
+    meet(&mut peers).await?;
+    for peer in peers {
+        peer.stop().await?;
+    }
+    // Apart: each types its own words.
+    for (k, dir) in dirs.iter().enumerate() {
+        let mut node = Node::open(dir.path())?;
+        node.edit(&doc, Kind::Assembly, |d, stamp| {
+            let mut text = minutes(d)?;
+            for i in 0..edits {
+                text.push_str(&format!("d{k}w{i} "));
+                assembly::set_minutes(d, stamp, &text)?;
+            }
+            Ok(())
+        })?;
+    }
+    // The link returns: the devices (started again) dial the founder.
+    let mut peers = start(&dirs).await?;
+    let started = Instant::now();
+    meet(&mut peers).await?;
+    let want: BTreeSet<String> = (0..DEVICES)
+        .flat_map(|k| (0..edits).map(move |i| format!("d{k}w{i}")))
+        .collect();
+    loop {
+        if started.elapsed() > PATIENCE {
+            bail!("the devices did not converge");
+        }
+        if converged(&peers, &group, &doc, &want).await? {
+            break;
+        }
+        tokio::time::sleep(POLL).await;
+    }
+    let took = started.elapsed();
+    for peer in peers {
+        peer.stop().await?;
+    }
+    Ok(took)
+}
+
+/// The founder's group with one assembly and every other device as a member.
+fn found(dirs: &[TempDir]) -> Result<(GroupId, DocId)> {
+    let mut alice = Node::open(dirs[0].path())?;
+    alice.init("Device 0")?;
+    let group = alice.create_group("Partition")?;
+    let doc = alice.create_doc(&group, Kind::Assembly, "Meeting")?;
+    for (k, dir) in dirs.iter().enumerate().skip(1) {
+        let mut node = Node::open(dir.path())?;
+        node.init(&format!("Device {k}"))?;
+        let peer = node.identity()?.device.peer_id().to_string();
+        alice.add_device(&group, &peer, Role::Member, &format!("Device {k}"))?;
+    }
+    Ok((group, doc))
+}
+
+/// Starts every device.
+async fn start(dirs: &[TempDir]) -> Result<Vec<Peer>> {
+    let mut peers = Vec::new();
+    for dir in dirs {
+        peers.push(Peer::start(dir.path()).await?);
+    }
+    Ok(peers)
+}
+
+/// Each device dials the founder; returns once each was in sync with it once.
+async fn meet(peers: &mut [Peer]) -> Result<()> {
+    let founder = peers[0].address.clone();
+    for peer in peers.iter().skip(1) {
+        peer.dial(&founder).await?;
+    }
+    for peer in peers.iter_mut().skip(1) {
+        peer.wait_for("in sync with the founder", |e| {
+            matches!(e, Event::PeerSynced { .. })
+        })
+        .await?;
+    }
+    Ok(())
+}
+
+/// Whether every device stored the same heads and minutes holding every word in `want`.
+async fn converged(
+    peers: &[Peer],
+    group: &GroupId,
+    doc: &DocId,
+    want: &BTreeSet<String>,
+) -> Result<bool> {
+    let mut heads = Vec::new();
+    for peer in peers {
+        let (group, doc) = (*group, *doc);
+        let stored = peer
+            .with_node(move |node| stored(node, &group, &doc))
+            .await??;
+        match stored {
+            Some((h, words)) if words.is_superset(want) => heads.push(h),
+            _ => return Ok(false),
+        }
+    }
+    Ok(heads.windows(2).all(|w| w[0] == w[1]))
+}
+
+/// A document's stored heads and the words of its minutes.
+fn stored(
+    node: &Node,
+    group: &GroupId,
+    doc: &DocId,
+) -> Result<Option<(Vec<automerge::ChangeHash>, BTreeSet<String>)>> {
+    let docs = node.sync_group(group)?.docs;
+    let Some((_, mut am)) = docs.into_iter().find(|(id, _)| id == doc) else {
+        return Ok(None);
+    };
+    let mut heads = am.get_heads();
+    heads.sort();
+    let words = match node.doc(doc)?.content {
+        View::Assembly(a) => a.minutes.split_whitespace().map(str::to_owned).collect(),
+        _ => BTreeSet::new(),
+    };
+    Ok(Some((heads, words)))
+}
+
+/// The minutes of an assembly being edited.
+fn minutes(d: &mutual_docs::Document) -> Result<String, mutual_docs::Error> {
+    match d.view()? {
+        View::Assembly(a) => Ok(a.minutes),
+        _ => Ok(String::new()),
+    }
+}
