@@ -11,7 +11,7 @@
 
 use std::time::{Duration, Instant};
 
-use anyhow::{Context as _, Result};
+use anyhow::{Context as _, Result, bail};
 use automerge::transaction::{CommitOptions, Transactable as _};
 use automerge::{ObjType, ROOT, ReadDoc as _};
 use mutual_auth::Role;
@@ -53,7 +53,11 @@ pub(super) async fn run(ctx: &Ctx) -> Result<Vec<Row>> {
     bob.wait_for("the document", |e| matches!(e, Event::PeerSynced { .. }))
         .await?;
     bob.stop().await?;
-    // Then connects again through a 50 ms link, and Alice types.
+    // Then both start again (Alice on a new port: Bob's address book knows the old one,
+    // and he must reach her only through the link), Bob dials her through a 50 ms link,
+    // and Alice types.
+    alice.stop().await?;
+    let alice = Peer::start(a.path()).await?;
     let mut bob = Peer::start(b.path()).await?;
     let to_alice: Address = alice.address.to_string().parse()?;
     let link = Link::start(to_alice.socket, RTT_MS)?;
@@ -85,7 +89,11 @@ pub(super) async fn run(ctx: &Ctx) -> Result<Vec<Row>> {
             .await?;
         trips.push(seen.duration_since(committed).as_secs_f64() * 1000.0 / RTT_MS);
         settle(&link).await;
-        bytes.push((link.bytes() - before) as f64);
+        let crossed = link.bytes() - before;
+        if crossed == 0 {
+            bail!("the edit reached Bob without crossing the link");
+        }
+        bytes.push(crossed as f64);
         sizes.push(size as f64);
     }
     bob.stop().await?;
