@@ -297,13 +297,7 @@ impl std::str::FromStr for Address {
 impl Address {
     /// The same peer, reached through `link`.
     pub(crate) fn via(&self, link: &crate::link::Link) -> Multiaddr {
-        use mutual_net::multiaddr::Protocol;
-        let socket = link.address();
-        let mut address = Multiaddr::empty();
-        if let std::net::IpAddr::V4(ip) = socket.ip() {
-            address.push(Protocol::Ip4(ip));
-        }
-        address.push(Protocol::Tcp(socket.port()));
+        let mut address = link_address(link);
         if let Some(peer) = &self.peer {
             address.push(peer.clone());
         }
@@ -314,16 +308,21 @@ impl Address {
 /// An invite's full code whose only address is `link`'s: the joiner reaches the inviter
 /// through it.
 pub(crate) fn code_via(code: &str, link: &crate::link::Link) -> Result<String> {
-    use mutual_net::multiaddr::Protocol;
     let mutual_codes::Code::Full(mut full) = mutual_codes::Code::parse(code)? else {
         bail!("the invite's code is not a full code");
     };
+    full.addresses = vec![link_address(link).to_vec()];
+    Ok(full.to_text())
+}
+
+/// The link's own address as a multiaddr, `/ip4/…/tcp/…` (no peer id).
+fn link_address(link: &crate::link::Link) -> Multiaddr {
+    use mutual_net::multiaddr::Protocol;
     let socket = link.address();
     let mut address = Multiaddr::empty();
     if let std::net::IpAddr::V4(ip) = socket.ip() {
         address.push(Protocol::Ip4(ip));
     }
     address.push(Protocol::Tcp(socket.port()));
-    full.addresses = vec![address.to_vec()];
-    Ok(full.to_text())
+    address
 }
