@@ -6,8 +6,8 @@ use std::str::FromStr;
 use automerge::AutoCommit;
 use mutual_auth::{GroupId, Log, Signature};
 use mutual_docs::DocId;
-use mutual_store::{DocRecord, GroupRecord, PeerRecord, Write};
-use mutual_sync::Output;
+use mutual_store::{DocRecord, GroupRecord, PeerRecord, TipRecord, Write};
+use mutual_sync::{Output, Tip};
 
 use super::{Node, index_doc_id, now_ms, op_write, parse_group_id};
 use crate::Error;
@@ -21,8 +21,8 @@ pub struct SyncGroup {
     pub index: DocId,
     /// Every stored document of the group.
     pub docs: Vec<(DocId, AutoCommit)>,
-    /// The stored signatures of their changes, by document (for `Engine::add_signatures`).
-    pub signatures: Vec<(DocId, Vec<mutual_sync::wire::ChangeSignature>)>,
+    /// The stored tip signatures of their changes, by document (for `Engine::add_tips`).
+    pub tips: Vec<(DocId, Vec<Tip>)>,
 }
 
 impl Node {
@@ -39,7 +39,7 @@ impl Node {
     pub fn sync_group(&self, group_id: &GroupId) -> Result<SyncGroup, Error> {
         let log = self.load_log(group_id)?;
         let mut docs = Vec::new();
-        let mut signatures = Vec::new();
+        let mut tips = Vec::new();
         for record in self.store.docs_of_group(&group_id.to_string())? {
             let corrupt = || Error::Corrupt(format!("document {}", record.doc_id));
             let id = DocId::from_str(&record.doc_id).map_err(|_| corrupt())?;
@@ -48,18 +48,23 @@ impl Node {
             // does not validate must still sync (so that a fix can reach it).
             let am = AutoCommit::load(&stored.bytes).map_err(|_| corrupt())?;
             docs.push((id, am));
-            let signed = self.store.signatures(&record.doc_id)?;
-            let signed = signed
+            let stored_tips = self.store.tips(&record.doc_id)?;
+            let stored_tips = stored_tips
                 .into_iter()
-                .map(|(hash, signature)| (hash, Signature::from_bytes(signature)))
+                .map(|tip| Tip {
+                    actor: tip.actor,
+                    seq: tip.seq,
+                    hash: tip.hash,
+                    signature: Signature::from_bytes(tip.signature),
+                })
                 .collect();
-            signatures.push((id, signed));
+            tips.push((id, stored_tips));
         }
         Ok(SyncGroup {
             log,
             index: index_doc_id(group_id),
             docs,
-            signatures,
+            tips,
         })
     }
 
@@ -110,13 +115,16 @@ impl Node {
                         bytes: bytes.clone(),
                     });
                 }
-                Output::PersistSignatures {
-                    doc, signatures, ..
-                } => writes.push(Write::Signatures {
+                Output::PersistTips { doc, tips, .. } => writes.push(Write::Tips {
                     doc_id: doc.to_string(),
-                    signatures: signatures
+                    tips: tips
                         .iter()
-                        .map(|(hash, signature)| (*hash, *signature.as_bytes()))
+                        .map(|tip| TipRecord {
+                            actor: tip.actor,
+                            seq: tip.seq,
+                            hash: tip.hash,
+                            signature: *tip.signature.as_bytes(),
+                        })
                         .collect(),
                 }),
                 Output::Send { .. } | Output::Disconnect { .. } | Output::Event(_) => {}

@@ -2,7 +2,7 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::{ChangeSignature, DocBytes, Error};
+use crate::{DocBytes, Error};
 
 /// A document of a group.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,36 +42,73 @@ pub(crate) fn append_chunk(conn: &Connection, doc_id: &str, bytes: &[u8]) -> Res
     Ok(())
 }
 
-pub(crate) fn add_signatures(
-    conn: &Connection,
-    doc_id: &str,
-    signatures: &[ChangeSignature],
-) -> Result<(), Error> {
-    let mut insert = conn.prepare_cached(
-        "INSERT OR IGNORE INTO change_signatures (doc_id, hash, signature) VALUES (?1, ?2, ?3)",
+/// One device's signature over its newest change in a document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct TipRecord {
+    /// The device (the change's Automerge actor).
+    pub actor: [u8; 32],
+    /// The change's sequence number among that device's changes.
+    pub seq: u64,
+    /// The change's hash.
+    pub hash: [u8; 32],
+    /// The device's signature over the hash.
+    pub signature: [u8; 64],
+}
+
+pub(crate) fn put_tips(conn: &Connection, doc_id: &str, tips: &[TipRecord]) -> Result<(), Error> {
+    // A tip only ever moves forward: an older one (from a slower peer) never replaces it.
+    let mut upsert = conn.prepare_cached(
+        "INSERT INTO doc_tips (doc_id, actor, seq, hash, signature) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (doc_id, actor) DO UPDATE
+         SET seq = excluded.seq, hash = excluded.hash, signature = excluded.signature
+         WHERE excluded.seq > doc_tips.seq",
     )?;
-    for (hash, signature) in signatures {
-        insert.execute(params![doc_id, hash.as_slice(), signature.as_slice()])?;
+    for tip in tips {
+        // Sequence numbers are counts of changes: far below i64::MAX.
+        let seq = i64::try_from(tip.seq).unwrap_or(i64::MAX);
+        upsert.execute(params![
+            doc_id,
+            tip.actor.as_slice(),
+            seq,
+            tip.hash.as_slice(),
+            tip.signature.as_slice()
+        ])?;
     }
     Ok(())
 }
 
-pub(crate) fn signatures(conn: &Connection, doc_id: &str) -> Result<Vec<ChangeSignature>, Error> {
-    let mut select =
-        conn.prepare_cached("SELECT hash, signature FROM change_signatures WHERE doc_id = ?1")?;
+pub(crate) fn tips(conn: &Connection, doc_id: &str) -> Result<Vec<TipRecord>, Error> {
+    let mut select = conn.prepare_cached(
+        "SELECT actor, seq, hash, signature FROM doc_tips WHERE doc_id = ?1 ORDER BY actor",
+    )?;
     let rows = select.query_map([doc_id], |row| {
-        Ok((row.get::<_, Vec<u8>>(0)?, row.get::<_, Vec<u8>>(1)?))
+        Ok((
+            row.get::<_, Vec<u8>>(0)?,
+            row.get::<_, i64>(1)?,
+            row.get::<_, Vec<u8>>(2)?,
+            row.get::<_, Vec<u8>>(3)?,
+        ))
     })?;
-    let mut signatures = Vec::new();
+    let mut tips = Vec::new();
     for row in rows {
-        let (hash, signature) = row?;
-        // A row of the wrong size cannot have been written by us: skip it (the change
-        // just cannot be relayed until its author's device sends it again).
-        if let (Ok(hash), Ok(signature)) = (hash.try_into(), signature.try_into()) {
-            signatures.push((hash, signature));
+        let (actor, seq, hash, signature) = row?;
+        // A row of the wrong shape cannot have been written by us: skip it (that device's
+        // changes just cannot be relayed until it sends its tip again).
+        if let (Ok(actor), Ok(seq), Ok(hash), Ok(signature)) = (
+            actor.try_into(),
+            u64::try_from(seq),
+            hash.try_into(),
+            signature.try_into(),
+        ) {
+            tips.push(TipRecord {
+                actor,
+                seq,
+                hash,
+                signature,
+            });
         }
     }
-    Ok(signatures)
+    Ok(tips)
 }
 
 fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<DocRecord> {

@@ -32,7 +32,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::Connection;
 
-pub use docs::DocRecord;
+pub use docs::{DocRecord, TipRecord};
 pub use error::Error;
 pub use groups::GroupRecord;
 pub use identity::IdentityRecord;
@@ -40,9 +40,6 @@ pub use peers::PeerRecord;
 
 /// The file name of the database inside a data directory.
 pub const DATABASE_FILE: &str = "mutual.sqlite3";
-
-/// A document change's hash and its actor's signature over it.
-pub type ChangeSignature = ([u8; 32], [u8; 64]);
 
 /// One durable write. [`Store::commit`] applies a batch of them in one transaction.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,12 +72,13 @@ pub enum Write {
     },
     /// A new document of a group.
     Doc(DocRecord),
-    /// Signatures of a document's changes by the devices that made them.
-    Signatures {
+    /// Tip signatures of a document: for each device, its signature over its newest
+    /// change in the document. One replaces the stored tip of its device only if newer.
+    Tips {
         /// The document.
         doc_id: String,
-        /// The signatures; ones already stored are ignored.
-        signatures: Vec<ChangeSignature>,
+        /// The tips, at most one per device.
+        tips: Vec<TipRecord>,
     },
     /// Automerge changes to append to a document (an incremental save).
     Changes {
@@ -157,9 +155,7 @@ impl Store {
                     bytes,
                 } => groups::insert_op(&tx, group_id, op_id, bytes)?,
                 Write::Doc(record) => docs::insert_doc(&tx, record)?,
-                Write::Signatures { doc_id, signatures } => {
-                    docs::add_signatures(&tx, doc_id, signatures)?;
-                }
+                Write::Tips { doc_id, tips } => docs::put_tips(&tx, doc_id, tips)?,
                 Write::Changes { doc_id, bytes } => docs::append_chunk(&tx, doc_id, bytes)?,
                 Write::Compact {
                     doc_id,
@@ -223,9 +219,9 @@ impl Store {
         docs::load(&self.conn, doc_id)
     }
 
-    /// The stored signatures of a document's changes.
-    pub fn signatures(&self, doc_id: &str) -> Result<Vec<ChangeSignature>, Error> {
-        docs::signatures(&self.conn, doc_id)
+    /// The stored tip signatures of a document, one per device that wrote to it.
+    pub fn tips(&self, doc_id: &str) -> Result<Vec<TipRecord>, Error> {
+        docs::tips(&self.conn, doc_id)
     }
 
     /// SQLite's own consistency check of the database file: `true` when it reports "ok".

@@ -216,22 +216,31 @@ fn the_address_book_keeps_the_latest_addresses_of_each_peer() {
 }
 
 #[test]
-fn change_signatures_are_kept_once_per_document_and_hash() {
+fn a_tip_is_kept_per_document_and_device_and_only_moves_forward() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(dir.path()).unwrap();
-    let write = |signatures: Vec<crate::ChangeSignature>| Write::Signatures {
-        doc_id: "doc".into(),
-        signatures,
+    let tip = |actor: u8, seq: u64| crate::TipRecord {
+        actor: [actor; 32],
+        seq,
+        hash: [seq as u8; 32],
+        signature: [actor ^ seq as u8; 64],
     };
-    store.commit(&[write(vec![([1; 32], [2; 64])])]).unwrap();
-    // The same again, and a second one: the first is not duplicated.
+    let write = |doc: &str, tips: Vec<crate::TipRecord>| Write::Tips {
+        doc_id: doc.into(),
+        tips,
+    };
     store
-        .commit(&[write(vec![([1; 32], [2; 64]), ([3; 32], [4; 64])])])
+        .commit(&[write("doc", vec![tip(1, 5), tip(2, 1)])])
         .unwrap();
-    let mut found = store.signatures("doc").unwrap();
-    found.sort();
-    assert_eq!(found, vec![([1; 32], [2; 64]), ([3; 32], [4; 64])]);
-    assert!(store.signatures("another doc").unwrap().is_empty());
+    // A newer tip of device 1 replaces its old one; an older one of device 2 does not.
+    store.commit(&[write("doc", vec![tip(1, 9)])]).unwrap();
+    store.commit(&[write("doc", vec![tip(2, 0)])]).unwrap();
+    store
+        .commit(&[write("other doc", vec![tip(1, 2)])])
+        .unwrap();
+    assert_eq!(store.tips("doc").unwrap(), vec![tip(1, 9), tip(2, 1)]);
+    assert_eq!(store.tips("other doc").unwrap(), vec![tip(1, 2)]);
+    assert!(store.tips("a third doc").unwrap().is_empty());
 }
 
 #[test]

@@ -1,12 +1,13 @@
 //! [`Engine`]: the sans-IO sync engine. See the crate docs for the protocol.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use automerge::sync::{ChunkList, MessageVersion, SyncDoc as _};
 use automerge::{ActorId, AutoCommit, Change, ChangeHash, ReadDoc};
 use mutual_auth::{
-    DeviceId, DeviceKey, GroupId, Inserted, Log, OpId, PublicKey, Rejected, Signature, SignedOp,
+    DeviceId, DeviceKey, GroupId, Inserted, Log, OpId, Rejected, Signature, SignedOp,
 };
 use mutual_docs::{DocId, Kind};
 use sha2::{Digest as _, Sha256};
@@ -14,7 +15,8 @@ use sha2::{Digest as _, Sha256};
 use crate::input::Input;
 use crate::output::{Event, Output};
 use crate::session::{DocSync, Link, Session};
-use crate::wire::{self, Hash, Message, Offer};
+use crate::tips::{self, Meta, Tip, Vouched};
+use crate::wire::{self, ChangeSignature, Hash, Message, Offer};
 
 /// A peer that has not said hello this long after connecting is disconnected.
 pub const HELLO_TIMEOUT_MS: u64 = 10_000;
@@ -32,6 +34,9 @@ pub const MAX_JOIN_OPS: usize = 100_000;
 const OPS_FRAME_BUDGET: usize = 4 * 1024 * 1024;
 /// The digest offered for a group this device lacks.
 const NO_DIGEST: Hash = [0; 32];
+/// Most verified tips kept per document while their changes wait in Automerge's queue for
+/// missing dependencies.
+const MAX_PENDING_TIPS: usize = 256;
 
 /// One group as this device holds it.
 #[derive(Debug)]
@@ -81,9 +86,12 @@ struct Doc {
     /// Heads as last persisted; `None` for a document from a peer whose kind is not known
     /// yet, which is therefore not stored yet.
     persisted: Option<Vec<ChangeHash>>,
-    /// Each change's signature by its actor, sent along with it (this device's own are
-    /// made when first sent).
-    signatures: HashMap<ChangeHash, Signature>,
+    /// Each device's newest signed change here ([`crate::tips`]), sent along with its
+    /// changes. This device's own is made when first sent.
+    tips: BTreeMap<[u8; 32], Tip>,
+    /// Verified tips whose changes Automerge queued (a dependency was missing): each
+    /// becomes the device's tip once its change is applied.
+    pending: Vec<Tip>,
 }
 
 impl Doc {
@@ -94,8 +102,35 @@ impl Doc {
             am,
             persisted: persisted.then(|| heads.clone()),
             heads,
-            signatures: HashMap::new(),
+            tips: BTreeMap::new(),
+            pending: Vec::new(),
         }
+    }
+
+    /// Whether this device holds the change.
+    fn has(&mut self, hash: &ChangeHash) -> bool {
+        self.am.get_change_meta_by_hash(hash).is_some()
+    }
+
+    /// Takes verified tips: those whose change is applied become their device's tip (if
+    /// newer), the others wait; returns the tips that changed.
+    fn take_tips(&mut self, vouched: impl IntoIterator<Item = Tip>) -> Vec<Tip> {
+        let mut waiting = std::mem::take(&mut self.pending);
+        waiting.extend(vouched);
+        let mut changed: Vec<Tip> = Vec::new();
+        for tip in waiting {
+            if self.tips.get(&tip.actor).is_some_and(|t| t.seq >= tip.seq) {
+                continue;
+            }
+            if self.has(&ChangeHash(tip.hash)) {
+                self.tips.insert(tip.actor, tip);
+                changed.retain(|t| t.actor != tip.actor);
+                changed.push(tip);
+            } else if self.pending.len() < MAX_PENDING_TIPS {
+                self.pending.push(tip);
+            }
+        }
+        changed
     }
 
     fn refresh_heads(&mut self) {
@@ -183,15 +218,15 @@ impl Engine {
         self.docs.insert(doc, Doc::new(group, am, true));
     }
 
-    /// Adds the stored signatures of a document's changes (as [`Output::PersistSignatures`]
-    /// asked to store them), so they can be sent along with the changes.
-    pub fn add_signatures(&mut self, doc: DocId, signatures: Vec<(Hash, Signature)>) {
+    /// Adds the stored tip signatures of a document (as [`Output::PersistTips`] asked to
+    /// store them), so its changes can be sent along with them.
+    pub fn add_tips(&mut self, doc: DocId, tips: Vec<Tip>) {
         if let Some(doc) = self.docs.get_mut(&doc) {
-            doc.signatures.extend(
-                signatures
-                    .into_iter()
-                    .map(|(hash, signature)| (ChangeHash(hash), signature)),
-            );
+            for tip in tips {
+                if doc.tips.get(&tip.actor).is_none_or(|t| t.seq < tip.seq) {
+                    doc.tips.insert(tip.actor, tip);
+                }
+            }
         }
     }
 
@@ -373,6 +408,12 @@ impl Engine {
                 message,
                 signatures,
             } => self.on_sync(peer, group, doc, &message, &signatures, out),
+            Message::Doc {
+                group,
+                doc,
+                bytes,
+                signatures,
+            } => self.on_whole_doc(peer, group, doc, &bytes, &signatures, out),
         }
     }
 
@@ -973,8 +1014,10 @@ impl Engine {
         true
     }
 
-    /// Generates and sends the next sync message for one document to one peer, if any.
+    /// Generates and sends the next sync message for one document to one peer, if any: the
+    /// whole document if the peer is known to hold nothing of it.
     fn sync_to(&mut self, peer: DeviceId, id: GroupId, doc_id: DocId, out: &mut Vec<Output>) {
+        let (me, key) = (*self.me.as_bytes(), &self.key);
         let Some(doc) = self.docs.get_mut(&doc_id) else {
             return;
         };
@@ -986,33 +1029,65 @@ impl Engine {
         else {
             return;
         };
-        if let Some(message) = doc.am.sync().generate_sync_message(&mut sync.state) {
-            let mut signatures = Vec::with_capacity(message.changes.len());
-            for chunk in message.changes.iter() {
-                let Ok(change) = Change::try_from(chunk) else {
-                    continue;
-                };
-                let hash = change.hash();
-                let signature = match doc.signatures.get(&hash) {
-                    Some(signature) => *signature,
-                    None if change.actor_id().to_bytes() == self.me.as_bytes() => {
-                        let signature = self.key.sign_change(&hash.0);
-                        doc.signatures.insert(hash, signature);
-                        signature
-                    }
-                    // A change that came without a signature was never applied here.
-                    None => continue,
-                };
-                signatures.push((hash.0, signature));
-            }
-            let message = Message::Sync {
-                group: id,
-                doc: doc_id,
-                message: message.encode(),
-                signatures,
-            };
-            send(out, peer, &message);
+        let holds_nothing = sync.state.their_heads.as_ref().is_some_and(Vec::is_empty);
+        if holds_nothing
+            && !doc.heads.is_empty()
+            && let Some(frame) = whole_doc_frame(me, key, id, doc_id, doc)
+        {
+            out.push(Output::Send { peer, frame });
+            // The peer now holds everything up to my heads; later changes go by sync.
+            *sync = DocSync::seeded(&doc.heads);
+            return;
         }
+        // Automerge answers a peer's `need` with just the changes asked for; their
+        // descendants are added so the batch holds each device's newest change, which
+        // carries the signature vouching for the rest.
+        let needs = sync
+            .state
+            .their_need
+            .as_ref()
+            .is_some_and(|n| !n.is_empty());
+        let Some(mut message) = doc.am.sync().generate_sync_message(&mut sync.state) else {
+            return;
+        };
+        let mut changes: Vec<Change> = message
+            .changes
+            .iter()
+            .filter_map(|chunk| Change::try_from(chunk).ok())
+            .collect();
+        if needs {
+            add_descendants(&mut doc.am, &mut changes);
+        }
+        let mut signatures = Vec::new();
+        let mut unvouched = BTreeSet::new();
+        for (actor, (seq, hash)) in newest_by_actor(changes.iter().map(Meta::of_change)) {
+            match sign_tip(me, key, doc, actor, seq, hash) {
+                Some(signature) => signatures.push(signature),
+                // No signature of that device over its newest change here (only after a
+                // fork or an upgrade): its changes stay back rather than be refused.
+                None => {
+                    unvouched.insert(actor);
+                }
+            }
+        }
+        if !unvouched.is_empty() {
+            changes.retain(|c| {
+                <[u8; 32]>::try_from(c.actor_id().to_bytes()).is_ok_and(|a| !unvouched.contains(&a))
+            });
+        }
+        message.changes = ChunkList::from(
+            changes
+                .iter()
+                .map(|c| c.raw_bytes().to_vec())
+                .collect::<Vec<_>>(),
+        );
+        let message = Message::Sync {
+            group: id,
+            doc: doc_id,
+            message: message.encode(),
+            signatures,
+        };
+        send(out, peer, &message);
     }
 
     fn on_sync(
@@ -1037,57 +1112,30 @@ impl Engine {
             let reason = "V2 sync message refused: changes must be sent one by one".to_owned();
             return self.refuse(peer, reason, out);
         }
-        let Some(group) = self.groups.get(&id) else {
-            return;
-        };
-        let mut checked = Vec::with_capacity(message.changes.len());
-        let mut signed = Vec::with_capacity(message.changes.len());
+        let mut changes = Vec::with_capacity(message.changes.len());
         for chunk in message.changes.iter() {
-            let change = match Change::try_from(chunk) {
-                Ok(change) => change,
+            match Change::try_from(chunk) {
+                Ok(change) => changes.push(change),
                 Err(e) => return self.refuse(peer, format!("malformed change: {e}"), out),
-            };
-            let hash = change.hash();
-            let actor = <[u8; 32]>::try_from(change.actor_id().to_bytes()).ok();
-            let Some(actor) = actor.filter(|a| group.known.contains(a)) else {
-                let reason = format!(
-                    "change {hash} by actor {} who is not a device of the group",
-                    change.actor_id().to_hex_string()
-                );
-                return self.refuse(peer, reason, out);
-            };
-            // The actor is a claim; its signature proves that device made the change.
-            let signature = signatures
-                .iter()
-                .find(|(h, _)| *h == hash.0)
-                .map(|(_, s)| *s);
-            let authentic = signature.is_some_and(|signature| {
-                PublicKey::from_bytes(&actor)
-                    .is_ok_and(|key| key.verify_change(&hash.0, &signature).is_ok())
-            });
-            let Some(signature) = signature.filter(|_| authentic) else {
-                let reason = format!("change {hash} is not signed by its actor's device");
-                return self.refuse(peer, reason, out);
-            };
-            signed.push((hash, signature));
-            // Apply exactly what was checked: bytes past a chunk's change never reach the doc.
-            checked.push(change.raw_bytes().to_vec());
+            }
         }
-        message.changes = ChunkList::from(checked);
+        // Apply exactly what was checked: bytes past a chunk's change never reach the doc.
+        message.changes = ChunkList::from(
+            changes
+                .iter()
+                .map(|c| c.raw_bytes().to_vec())
+                .collect::<Vec<_>>(),
+        );
         // Without flags the peer's capabilities stay unknown, so our own engine keeps
         // answering with V1 messages (Automerge switches to V2 for peers that advertise it).
         message.flags = None;
-        match self.docs.get(&doc_id) {
-            Some(doc) if doc.group != id => {
-                let reason = "sync for a document of another group".to_owned();
-                return self.refuse(peer, reason, out);
-            }
-            Some(_) => {}
-            None => {
-                if !self.create_doc(id, doc_id) {
-                    return self.refuse(peer, "too many documents in one group".into(), out);
-                }
-            }
+        let vouched = match self.vouch(id, doc_id, changes.iter().map(Meta::of_change), signatures)
+        {
+            Ok(vouched) => vouched,
+            Err(reason) => return self.refuse(peer, reason, out),
+        };
+        if let Err(reason) = self.ensure_doc(id, doc_id) {
+            return self.refuse(peer, reason, out);
         }
         let (Some(doc), Some(link)) = (
             self.docs.get_mut(&doc_id),
@@ -1101,26 +1149,134 @@ impl Engine {
             .or_insert_with(|| DocSync::fresh(true));
         sync.opened = true;
         let before = doc.heads.clone();
-        let mut new: Vec<(Hash, Signature)> = Vec::new();
-        for (hash, signature) in signed {
-            if doc.signatures.insert(hash, signature).is_none() {
-                new.push((hash.0, signature));
-            }
-        }
-        if !new.is_empty() {
-            out.push(Output::PersistSignatures {
-                group: id,
-                doc: doc_id,
-                signatures: new,
-            });
-        }
         let received = doc.am.sync().receive_sync_message(&mut sync.state, message);
         doc.refresh_heads();
         if let Err(e) = received {
             return self.refuse(peer, format!("sync message not applicable: {e}"), out);
         }
+        self.after_receive(peer, id, doc_id, &before, vouched, None, out);
+    }
+
+    /// A whole document from a peer, for a document this device held nothing of when the
+    /// peer looked (it may hold some by now: then only what is new is merged).
+    fn on_whole_doc(
+        &mut self,
+        peer: DeviceId,
+        id: GroupId,
+        doc_id: DocId,
+        bytes: &[u8],
+        signatures: &[ChangeSignature],
+        out: &mut Vec<Output>,
+    ) {
+        if !self.active(&peer, &id) {
+            return;
+        }
+        // Automerge recomputes every change's hash from its content as it loads, so the
+        // hashes checked below are the content's, whatever the bytes claim.
+        let loaded = catch_unwind(AssertUnwindSafe(|| AutoCommit::load(bytes)));
+        let mut theirs = match loaded {
+            Ok(Ok(theirs)) => theirs,
+            Ok(Err(e)) => return self.refuse(peer, format!("document does not load: {e}"), out),
+            Err(_) => return self.refuse(peer, "document does not load".into(), out),
+        };
+        let their_heads = sorted_heads(&mut theirs);
+        let metas: Vec<Meta> = theirs
+            .get_changes_meta(&[])
+            .iter()
+            .map(Meta::of_metadata)
+            .collect();
+        let vouched = match self.vouch(id, doc_id, metas.into_iter(), signatures) {
+            Ok(vouched) => vouched,
+            Err(reason) => return self.refuse(peer, reason, out),
+        };
+        if let Err(reason) = self.ensure_doc(id, doc_id) {
+            return self.refuse(peer, reason, out);
+        }
+        let Some(doc) = self.docs.get_mut(&doc_id) else {
+            return;
+        };
+        let before = doc.heads.clone();
+        let mut whole = None;
+        if before.is_empty() {
+            theirs.set_actor(self.actor.clone());
+            doc.am = theirs;
+            whole = Some(bytes.to_vec());
+        } else if let Err(e) = doc.am.merge(&mut theirs) {
+            doc.refresh_heads();
+            return self.refuse(peer, format!("document does not merge: {e}"), out);
+        }
+        doc.refresh_heads();
+        if let Some(link) = self.peers.get_mut(&peer).and_then(|s| s.links.get_mut(&id)) {
+            // The peer holds at least what it sent, all of which this device now holds.
+            link.docs.insert(doc_id, DocSync::seeded(&their_heads));
+        }
+        self.after_receive(peer, id, doc_id, &before, vouched, whole, out);
+    }
+
+    /// Creates the document to receive a peer's changes if this device lacks it; refuses
+    /// one that belongs to another group.
+    fn ensure_doc(&mut self, id: GroupId, doc_id: DocId) -> Result<(), String> {
+        match self.docs.get(&doc_id).map(|doc| doc.group) {
+            Some(group) if group != id => Err("sync for a document of another group".into()),
+            Some(_) => Ok(()),
+            None if self.create_doc(id, doc_id) => Ok(()),
+            None => Err("too many documents in one group".into()),
+        }
+    }
+
+    /// Checks that the changes of a peer's batch that this device lacks are each vouched
+    /// for by its device ([`tips::verify`]) and continue that device's chain here. Nothing
+    /// is created or changed, whatever the verdict.
+    fn vouch(
+        &mut self,
+        id: GroupId,
+        doc_id: DocId,
+        batch: impl Iterator<Item = Meta>,
+        signatures: &[ChangeSignature],
+    ) -> Result<Vec<Vouched>, String> {
+        let Some(group) = self.groups.get(&id) else {
+            return Err("sync for a group this device does not hold".into());
+        };
+        let known = |actor: &[u8; 32]| group.known.contains(actor);
+        let Some(doc) = self.docs.get_mut(&doc_id).filter(|d| d.group == id) else {
+            // Nothing of it here (or another group's, refused by the caller): all is new.
+            let batch: Vec<Meta> = batch.collect();
+            return tips::verify(&batch, signatures, known);
+        };
+        let new: Vec<Meta> = batch.filter(|meta| !doc.has(&meta.hash)).collect();
+        let vouched = tips::verify(&new, signatures, known)?;
+        for part in &vouched {
+            check_chain(*self.me.as_bytes(), doc, part)?;
+        }
+        Ok(vouched)
+    }
+
+    /// After a peer's changes were applied to a document: record their tips, persist,
+    /// report, pass them on to the other peers and answer the peer.
+    #[allow(clippy::too_many_arguments)]
+    fn after_receive(
+        &mut self,
+        peer: DeviceId,
+        id: GroupId,
+        doc_id: DocId,
+        before: &[ChangeHash],
+        vouched: Vec<Vouched>,
+        whole: Option<Vec<u8>>,
+        out: &mut Vec<Output>,
+    ) {
+        let Some(doc) = self.docs.get_mut(&doc_id) else {
+            return;
+        };
+        let tips = doc.take_tips(vouched.into_iter().map(|v| v.tip));
+        if !tips.is_empty() {
+            out.push(Output::PersistTips {
+                group: id,
+                doc: doc_id,
+                tips,
+            });
+        }
         if doc.heads != before {
-            self.persist_doc(doc_id, out);
+            self.persist_doc(doc_id, whole, out);
             out.push(Output::Event(Event::DocChanged {
                 group: id,
                 doc: doc_id,
@@ -1185,8 +1341,9 @@ impl Engine {
         }
     }
 
-    /// Emits what to persist of a document changed by a peer.
-    fn persist_doc(&mut self, doc_id: DocId, out: &mut Vec<Output>) {
+    /// Emits what to persist of a document changed by a peer; `whole` is a save of all of
+    /// it, if one is at hand (a document received whole).
+    fn persist_doc(&mut self, doc_id: DocId, whole: Option<Vec<u8>>, out: &mut Vec<Output>) {
         let Some(doc) = self.docs.get_mut(&doc_id) else {
             return;
         };
@@ -1210,7 +1367,7 @@ impl Engine {
                     group: doc.group,
                     doc: doc_id,
                     kind,
-                    bytes: doc.am.save(),
+                    bytes: whole.unwrap_or_else(|| doc.am.save()),
                 });
                 if kind == Kind::Index
                     && let Some(group) = self.groups.get_mut(&doc.group)
@@ -1294,6 +1451,121 @@ impl Engine {
             out.push(Output::Event(Event::PeerSynced { peer, group: id }));
         }
     }
+}
+
+/// The newest change (highest sequence number) of each device among `changes`.
+fn newest_by_actor(changes: impl Iterator<Item = Meta>) -> BTreeMap<[u8; 32], (u64, ChangeHash)> {
+    let mut newest: BTreeMap<[u8; 32], (u64, ChangeHash)> = BTreeMap::new();
+    for meta in changes {
+        let Ok(actor) = <[u8; 32]>::try_from(meta.actor.as_slice()) else {
+            continue;
+        };
+        let entry = newest.entry(actor).or_insert((meta.seq, meta.hash));
+        if meta.seq > entry.0 {
+            *entry = (meta.seq, meta.hash);
+        }
+    }
+    newest
+}
+
+/// The signature vouching for `actor`'s changes up to `hash` (its `seq`-th): made now for
+/// this device's own (and kept), the stored tip for another's, `None` if none is held.
+fn sign_tip(
+    me: [u8; 32],
+    key: &DeviceKey,
+    doc: &mut Doc,
+    actor: [u8; 32],
+    seq: u64,
+    hash: ChangeHash,
+) -> Option<ChangeSignature> {
+    match doc.tips.get(&actor) {
+        Some(tip) if tip.hash == hash.0 => Some((tip.hash, tip.signature)),
+        _ if actor == me => {
+            let signature = key.sign_change(&hash.0);
+            let tip = Tip {
+                actor,
+                seq,
+                hash: hash.0,
+                signature,
+            };
+            doc.tips.insert(actor, tip);
+            Some((hash.0, signature))
+        }
+        _ => None,
+    }
+}
+
+/// The frame of a `Doc` message carrying all of `doc` with a tip signature for each of its
+/// devices; `None` if a device's tip is not held or the document is too large for a frame
+/// (then it goes by Automerge's sync, change by change).
+fn whole_doc_frame(
+    me: [u8; 32],
+    key: &DeviceKey,
+    group: GroupId,
+    doc_id: DocId,
+    doc: &mut Doc,
+) -> Option<Vec<u8>> {
+    let newest = newest_by_actor(doc.am.get_changes_meta(&[]).iter().map(Meta::of_metadata));
+    let mut signatures = Vec::with_capacity(newest.len());
+    for (actor, (seq, hash)) in newest {
+        signatures.push(sign_tip(me, key, doc, actor, seq, hash)?);
+    }
+    let message = Message::Doc {
+        group,
+        doc: doc_id,
+        bytes: doc.am.save(),
+        signatures,
+    };
+    wire::encode(&message).ok()
+}
+
+/// Adds to `changes` every change of `am` that depends on one of them, directly or not.
+fn add_descendants(am: &mut AutoCommit, changes: &mut Vec<Change>) {
+    let mut included: BTreeSet<ChangeHash> = changes.iter().map(Change::hash).collect();
+    let mut added = Vec::new();
+    // Automerge lists changes in causal order, so one pass reaches every descendant.
+    for meta in am.get_changes_meta(&[]) {
+        if !included.contains(&meta.hash) && meta.deps.iter().any(|d| included.contains(d)) {
+            included.insert(meta.hash);
+            added.push(meta.hash);
+        }
+    }
+    changes.extend(added.iter().filter_map(|hash| am.get_change_by_hash(hash)));
+}
+
+/// Checks that a device's changes in a batch continue its chain here: they come right
+/// after its tip and descend from it. Otherwise the device forked its own history, and its
+/// tip here would no longer vouch for all its changes (honest devices could not relay
+/// them). This device's own chain is Automerge's to keep; a batch attached to changes
+/// this device still lacks waits in Automerge's queue, unjudged until they arrive.
+fn check_chain(me: [u8; 32], doc: &mut Doc, part: &Vouched) -> Result<(), String> {
+    let tip = &part.tip;
+    let Some(old) = doc.tips.get(&tip.actor).copied() else {
+        return Ok(());
+    };
+    if tip.actor == me || part.outside.contains(&ChangeHash(old.hash)) {
+        return Ok(());
+    }
+    if !part.outside.iter().all(|hash| doc.has(hash)) {
+        return Ok(());
+    }
+    let forked = || {
+        Err(format!(
+            "change {} forks its device's history from change {}",
+            ChangeHash(tip.hash),
+            ChangeHash(old.hash)
+        ))
+    };
+    if part.first_seq != old.seq + 1 || part.outside.is_empty() {
+        return forked();
+    }
+    // Every chain here is whole, so Automerge's per-device clocks are exact: the old tip is
+    // an ancestor of the batch's attachment points unless it is listed as coming after.
+    let after = doc.am.get_changes_meta(&part.outside);
+    if after.iter().any(|meta| meta.hash.0 == old.hash) {
+        return forked();
+    }
+    Ok(())
 }
 
 /// The ops of `log` that a replica with heads `theirs` lacks, parents first. Heads unknown

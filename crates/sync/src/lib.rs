@@ -19,14 +19,17 @@
 //!   sent to a device that is not a current member's device in this device's log of the group,
 //!   and nothing received of a group is applied unless the sender is one.
 //! - Invariant: a document change is applied only if its actor is a device the group's log
-//!   knows ([`mutual_auth::Log::known_devices`]); sync messages must be V1 (one change per
-//!   chunk) so that each change is checked before anything is applied.
+//!   knows ([`mutual_auth::Log::known_devices`]) and that device vouched for it: a batch of
+//!   changes carries each device's signature over its newest change in the batch, whose hash
+//!   covers the others ([`tips`]). Every change of a batch is checked before anything of it
+//!   is applied; Automerge sync messages must be V1 (one change per chunk) for that, and a
+//!   whole document is loaded apart and checked before it is merged.
 //! - Invariant: nothing a peer sends can panic the engine; a malformed, oversized,
 //!   out-of-order or forged message ends that peer's session with a reason.
 //! - Invariant: outputs of one `handle` call are ordered so that every `Persist*` comes before
 //!   any `Send` that acknowledges or relays what it persists.
 //!
-//! # Protocol (wire version 1)
+//! # Protocol (wire version 3)
 //!
 //! 1. **Hello.** On `Connected`, both sides send `Hello { version, offers }`: one
 //!    [`wire::Offer`] `(group, log heads, docs digest)` per group in which, in the sender's
@@ -49,11 +52,13 @@
 //! 4. **Then documents.** Equal digests (and heads): the group is in sync, with no further
 //!    message, so a reconnect with nothing new costs one round trip per shared group,
 //!    whatever the number of documents. Otherwise both send `DocHeads { group, index, docs }`
-//!    and run Automerge's sync protocol (V1 messages, in `Sync { group, doc, message }`)
-//!    only for documents whose heads differ, including documents one side lacks (created
-//!    empty, with this device's key as actor; their kind is read from the root once it
-//!    arrives). The dialer opens each differing document; the other side opens only those
-//!    where it holds every head the dialer sent (then it alone has changes to send), so a
+//!    and run Automerge's sync protocol (V1 messages, in `Sync { group, doc, message,
+//!    signatures }`) only for documents whose heads differ. A document the other side
+//!    holds nothing of crosses whole instead, compressed, in one `Doc { group, doc, bytes,
+//!    signatures }` (a few bytes per change, where a change alone costs a hundred): a
+//!    joiner's fetch is one message per document. The dialer opens each differing
+//!    document; the other side opens only those where it holds every head the dialer sent
+//!    (then it alone has changes to send), and a side that holds nothing waits, so a
 //!    document never crosses twice. When a side knows all the other's heads, its first
 //!    message carries exactly the missing changes.
 //! 5. **Live.** Then local changes and ops, and those received from one peer, are pushed at
@@ -75,8 +80,10 @@ pub mod engine;
 mod input;
 mod output;
 mod session;
+pub mod tips;
 pub mod wire;
 
 pub use engine::Engine;
 pub use input::Input;
 pub use output::{Event, Output};
+pub use tips::Tip;

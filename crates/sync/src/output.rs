@@ -1,7 +1,9 @@
 //! [`Output`] and [`Event`]: what an [`crate::Engine`] asks its driver to do.
 
-use mutual_auth::{DeviceId, GroupId, Signature, SignedOp};
+use mutual_auth::{DeviceId, GroupId, SignedOp};
 use mutual_docs::{DocId, Kind};
+
+use crate::tips::Tip;
 
 /// One effect for the driver. The outputs of one `handle` call are ordered: a `Persist*`
 /// output comes before any `Send` that relies on the data it persists, so a driver that
@@ -51,15 +53,15 @@ pub enum Output {
         /// A whole save of it.
         bytes: Vec<u8>,
     },
-    /// Store these signatures of a document's changes (by their actors' devices), to send
-    /// them along with the changes later; give them back with `Engine::add_signatures`.
-    PersistSignatures {
+    /// Store these tip signatures of a document ([`crate::tips`]), each replacing its
+    /// device's stored tip if newer; give them back with `Engine::add_tips`.
+    PersistTips {
         /// The document's group.
         group: GroupId,
         /// The document.
         doc: DocId,
-        /// (change hash, signature) pairs.
-        signatures: Vec<([u8; 32], Signature)>,
+        /// At most one per device.
+        tips: Vec<Tip>,
     },
     /// Something the node may want to show or log.
     Event(Event),

@@ -10,7 +10,7 @@ use mutual_docs::DocId;
 use serde::{Deserialize, Serialize};
 
 /// The wire version this engine speaks: the first byte of every body, and `Hello::version`.
-pub const VERSION: u8 = 2;
+pub const VERSION: u8 = 3;
 
 /// The largest frame body accepted or produced, in bytes (8 MiB).
 pub const MAX_FRAME: usize = 8 * 1024 * 1024;
@@ -21,7 +21,8 @@ pub const LEN_BYTES: usize = 4;
 /// An Automerge change hash, as raw bytes.
 pub type Hash = [u8; 32];
 
-/// A change's hash and its actor device's signature over it (`DeviceKey::sign_change`).
+/// A change's hash and its actor device's signature over it (`DeviceKey::sign_change`): a
+/// tip signature (see [`crate::tips`]).
 pub type ChangeSignature = (Hash, Signature);
 
 /// What one side says about a group it shares with the other, in its own view.
@@ -75,8 +76,20 @@ pub enum Message {
         doc: DocId,
         /// `automerge::sync::Message::encode()`.
         message: Vec<u8>,
-        /// For each change in the message, its actor's signature over its hash
-        /// (`DeviceKey::sign_change`): a change without a valid one is refused.
+        /// For each device with changes in the message, its signature over the newest of
+        /// them, which vouches for the others (a tip signature, see [`crate::tips`]).
+        signatures: Vec<ChangeSignature>,
+    },
+    /// A whole document, compressed (`Automerge::save`), for a peer that holds nothing of
+    /// it: the cheapest way to send a long history (a few bytes per change).
+    Doc {
+        /// The document's group.
+        group: GroupId,
+        /// The document.
+        doc: DocId,
+        /// `automerge::AutoCommit::save()`.
+        bytes: Vec<u8>,
+        /// Each device's signature over its newest change in the document.
         signatures: Vec<ChangeSignature>,
     },
 }
@@ -89,7 +102,8 @@ impl Message {
             Message::Offer(offer) => Some(offer.group),
             Message::Ops { group, .. }
             | Message::DocHeads { group, .. }
-            | Message::Sync { group, .. } => Some(*group),
+            | Message::Sync { group, .. }
+            | Message::Doc { group, .. } => Some(*group),
         }
     }
 
@@ -101,6 +115,7 @@ impl Message {
             Message::Ops { .. } => "ops",
             Message::DocHeads { .. } => "doc-heads",
             Message::Sync { .. } => "sync",
+            Message::Doc { .. } => "doc",
         }
     }
 }

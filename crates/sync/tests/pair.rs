@@ -141,7 +141,7 @@ fn joiner_in_sync_only_with_every_document(dialer: usize, listener: usize) {
 }
 
 #[test]
-fn a_joiner_that_opens_the_session_receives_every_change_once() {
+fn a_joiner_that_opens_the_session_receives_each_document_whole_and_once() {
     // 1. Alice's group has ten documents with a few edits each; Bob, just added, opens
     //    the session (a joiner dials; the smaller peer id opens).
     let mut alice = Device::new("alice", 1);
@@ -161,22 +161,42 @@ fn a_joiner_that_opens_the_session_receives_every_change_once() {
     net.drive();
     net.assert_same(ALICE, BOB, group);
 
-    // 2. No change crossed twice: Bob, who held nothing, let Alice open each document.
+    // 2. Bob, who held nothing, let Alice open each document, and she sent each one whole,
+    //    once: no change crossed twice, and none went change by change.
     let mut seen = std::collections::BTreeSet::new();
+    let (mut whole, mut one_by_one) = (0, 0);
     for (from, _, message) in &net.delivered {
-        let Message::Sync { doc, message, .. } = message else {
-            continue;
+        let (doc, hashes) = match message {
+            Message::Sync { doc, message, .. } => {
+                let changes = SyncMessage::decode(message).unwrap().changes;
+                one_by_one += changes.len();
+                let hashes: Vec<_> = changes
+                    .iter()
+                    .map(|chunk| automerge::Change::try_from(chunk).unwrap().hash())
+                    .collect();
+                (doc, hashes)
+            }
+            Message::Doc { doc, bytes, .. } => {
+                whole += 1;
+                let mut am = automerge::AutoCommit::load(bytes).unwrap();
+                let hashes: Vec<_> = am.get_changes(&[]).iter().map(|c| c.hash()).collect();
+                (doc, hashes)
+            }
+            _ => continue,
         };
-        for chunk in SyncMessage::decode(message).unwrap().changes.iter() {
-            let change = automerge::Change::try_from(chunk).unwrap();
+        for hash in hashes {
             assert!(
-                seen.insert((*from, *doc, change.hash())),
-                "change {} of {doc} crossed twice",
-                change.hash()
+                seen.insert((*from, *doc, hash)),
+                "change {hash} of {doc} crossed twice"
             );
         }
     }
-    assert!(!seen.is_empty());
+    let docs = net.devices[ALICE].engine.docs_of(&group).len();
+    assert_eq!(
+        whole, docs,
+        "each document (ten and the index) crosses whole"
+    );
+    assert_eq!(one_by_one, 0, "no change crosses alone");
 }
 
 #[test]
@@ -397,6 +417,203 @@ fn a_change_in_another_devices_name_is_refused_unless_that_device_signed_it() {
         net.connect(ALICE, BOB);
         net.drive();
     }
+}
+
+#[test]
+fn a_whole_document_holding_a_change_in_another_devices_name_is_refused() {
+    // 1. Bob sends Alice a new document, whole: his own change, signed, and one more made
+    //    with Alice's device as actor that he signs himself or not at all.
+    let (mut net, group, _) = alice_and_bob();
+    let (bob_actor, alice_actor) = (
+        ActorId::from(net.devices[BOB].id().as_bytes()),
+        ActorId::from(net.devices[ALICE].id().as_bytes()),
+    );
+    let mut am = automerge::AutoCommit::new().with_actor(bob_actor);
+    am.put(automerge::ROOT, "kind", "board").unwrap();
+    am.commit();
+    let bob_hash = am.get_last_local_change().unwrap().hash().0;
+    am.set_actor(alice_actor);
+    am.put(automerge::ROOT, "title", "Alice says so").unwrap();
+    am.commit();
+    let forged_hash = am.get_last_local_change().unwrap().hash().0;
+    let bytes = am.save();
+    let doc = DocId::from_bytes([55; 16]);
+    let bob_signs = |hash: &[u8; 32]| (*hash, net.devices[BOB].key.sign_change(hash));
+    let attempts = [
+        vec![bob_signs(&bob_hash)],
+        vec![bob_signs(&bob_hash), bob_signs(&forged_hash)],
+    ];
+    for signatures in attempts {
+        let frame = frame_body(&Message::Doc {
+            group,
+            doc,
+            bytes: bytes.clone(),
+            signatures,
+        });
+        let bob = net.devices[BOB].id();
+        let outs = net.devices[ALICE].engine.handle(
+            net.now,
+            Input::Frame {
+                peer: bob,
+                bytes: frame,
+            },
+        );
+
+        // 2. Alice disconnects him, names the forged change, and holds nothing of it.
+        let expected = format!(
+            "change {} is not signed by its actor's device",
+            automerge::ChangeHash(forged_hash)
+        );
+        assert!(
+            outs.iter().any(|o| matches!(o,
+                Output::Disconnect { reason, .. } if *reason == expected)),
+            "{outs:?}"
+        );
+        assert!(net.devices[ALICE].engine.doc(&doc).is_none());
+        assert!(!net.devices[ALICE].engine.docs_of(&group).contains(&doc));
+        net.disconnect(ALICE, BOB);
+        net.connect(ALICE, BOB);
+        net.drive();
+    }
+}
+
+#[test]
+fn a_signed_change_that_forks_its_devices_history_is_refused() {
+    // 1. Alice edits twice; Bob holds both edits and her tip.
+    let (mut net, group, board_id) = alice_and_bob();
+    for title in ["One", "Two"] {
+        let outs = net.devices[ALICE].edit(group, board_id, |doc, stamp| {
+            board::add_card(doc, stamp, "To do", title).unwrap();
+        });
+        net.apply(ALICE, outs);
+        net.drive();
+    }
+    net.assert_same(ALICE, BOB, group);
+
+    // 2. A tampered copy of Alice's device writes, with her key, a change beside her
+    //    latest one (from the heads before it) and sends it to Bob.
+    let mut am = net.devices[ALICE].engine.doc(&board_id).unwrap().clone();
+    let latest = am.get_last_local_change().unwrap();
+    let mut fork = am.fork_at(latest.deps()).unwrap();
+    fork.set_actor(ActorId::from(net.devices[ALICE].id().as_bytes()));
+    fork.put(automerge::ROOT, "title", "Rewritten").unwrap();
+    fork.commit();
+    let forked = fork.get_last_local_change().unwrap();
+    assert_eq!(
+        forked.seq(),
+        latest.seq(),
+        "the fork reuses her latest number"
+    );
+    let message = SyncMessage {
+        heads: fork.get_heads(),
+        need: Vec::new(),
+        have: Vec::new(),
+        changes: ChunkList::from(vec![forked.raw_bytes().to_vec()]),
+        flags: None,
+        version: MessageVersion::V1,
+    }
+    .encode();
+    let hash = forked.hash().0;
+    let bytes = frame_body(&Message::Sync {
+        group,
+        doc: board_id,
+        message,
+        signatures: vec![(hash, net.devices[ALICE].key.sign_change(&hash))],
+    });
+    let before = net.devices[BOB]
+        .engine
+        .doc_heads(&board_id)
+        .unwrap()
+        .to_vec();
+    let alice = net.devices[ALICE].id();
+    let outs = net.devices[BOB]
+        .engine
+        .handle(net.now, Input::Frame { peer: alice, bytes });
+
+    // 3. Bob refuses it, though Alice signed it: her tip would no longer vouch for all her
+    //    changes, and Bob could not pass them on.
+    assert!(
+        outs.iter().any(|o| matches!(o,
+            Output::Disconnect { reason, .. } if reason.contains("forks its device's history"))),
+        "{outs:?}"
+    );
+    assert_eq!(
+        net.devices[BOB].engine.doc_heads(&board_id).unwrap(),
+        before.as_slice()
+    );
+}
+
+#[test]
+fn a_document_received_whole_is_passed_on_with_one_signature_per_device() {
+    // 1. Alice and Bob each edit the board; Bob holds it all, with one tip per device.
+    let (mut net, group, board_id) = alice_and_bob();
+    for (at, title) in [(ALICE, "Rice"), (BOB, "Door"), (ALICE, "Landlord")] {
+        let outs = net.devices[at].edit(group, board_id, |doc, stamp| {
+            board::add_card(doc, stamp, "To do", title).unwrap();
+        });
+        net.apply(at, outs);
+        net.drive();
+    }
+    net.assert_same(ALICE, BOB, group);
+
+    // 2. Alice adds Carol, who meets only Bob: he sends her every document whole, with
+    //    Alice's tip signature and his own, and she accepts them.
+    let add = Device::add_member_action(&net.devices[CAROL], "carol");
+    let outs = net.devices[ALICE].author(group, add);
+    net.apply(ALICE, outs);
+    net.drive();
+    net.connect(CAROL, BOB);
+    net.drive();
+    net.assert_same(BOB, CAROL, group);
+    let from_bob: Vec<&Message> = net
+        .delivered
+        .iter()
+        .filter(|(from, to, _)| (*from, *to) == (BOB, CAROL))
+        .map(|(_, _, message)| message)
+        .collect();
+    let board_whole = from_bob.iter().find_map(|message| match message {
+        Message::Doc {
+            doc, signatures, ..
+        } if *doc == board_id => Some(signatures.len()),
+        _ => None,
+    });
+    assert_eq!(
+        board_whole,
+        Some(2),
+        "the board crosses whole with two tips"
+    );
+    assert!(net.devices[CAROL].disconnects.is_empty() && net.devices[BOB].disconnects.is_empty());
+
+    // 3. Alice edits again: Bob relays the change to Carol, vouched for by Alice's new tip,
+    //    and Carol keeps one tip for Alice: the newest.
+    let outs = net.devices[ALICE].edit(group, board_id, |doc, stamp| {
+        board::add_card(doc, stamp, "To do", "Relayed").unwrap();
+    });
+    net.apply(ALICE, outs);
+    net.drive();
+    net.assert_same(ALICE, CAROL, group);
+    let alice = *net.devices[ALICE].id().as_bytes();
+    let alice_tips: Vec<u64> = net.devices[CAROL]
+        .persisted
+        .iter()
+        .filter_map(|output| match output {
+            Output::PersistTips { doc, tips, .. } if *doc == board_id => Some(tips),
+            _ => None,
+        })
+        .flatten()
+        .filter(|tip| tip.actor == alice)
+        .map(|tip| tip.seq)
+        .collect();
+    let newest = net.devices[ALICE]
+        .engine
+        .doc(&board_id)
+        .unwrap()
+        .clone()
+        .get_last_local_change()
+        .unwrap()
+        .seq();
+    assert_eq!(alice_tips.last(), Some(&newest));
+    assert!(alice_tips.windows(2).all(|w| w[0] < w[1]), "{alice_tips:?}");
 }
 
 #[test]

@@ -63,8 +63,8 @@ pub enum Edit {
 struct Store {
     groups: BTreeMap<GroupId, StoredGroup>,
     docs: BTreeMap<DocId, StoredDoc>,
-    /// Signatures of documents' changes by their actors, as received.
-    signatures: BTreeMap<DocId, Vec<([u8; 32], mutual_auth::Signature)>>,
+    /// Tip signatures of documents, as received (the engine keeps the newest per device).
+    tips: BTreeMap<DocId, Vec<mutual_sync::Tip>>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -625,8 +625,8 @@ impl Sim {
             match AutoCommit::load(&stored.bytes) {
                 Ok(am) => {
                     engine.add_doc(stored.group, *doc, am);
-                    let signatures = p.store.signatures.get(doc).cloned().unwrap_or_default();
-                    engine.add_signatures(*doc, signatures);
+                    let tips = p.store.tips.get(doc).cloned().unwrap_or_default();
+                    engine.add_tips(*doc, tips);
                 }
                 Err(e) => self.fail(&format!("p{peer}: stored doc {doc} does not load: {e}")),
             }
@@ -684,11 +684,13 @@ impl Sim {
                         store.groups.entry(group).or_default().index = Some(doc);
                     }
                 }
-                Output::PersistSignatures {
-                    doc, signatures, ..
-                } => {
-                    let stored = self.peers[at].store.signatures.entry(doc).or_default();
-                    stored.extend(signatures);
+                Output::PersistTips { doc, tips, .. } => {
+                    self.peers[at]
+                        .store
+                        .tips
+                        .entry(doc)
+                        .or_default()
+                        .extend(tips);
                 }
                 Output::Event(Event::PeerRefused { peer, reason }) => {
                     self.refusals

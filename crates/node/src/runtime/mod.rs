@@ -284,8 +284,8 @@ impl Runtime {
             for (doc, am) in group.docs {
                 engine.add_doc(id, doc, am);
             }
-            for (doc, signatures) in group.signatures {
-                engine.add_signatures(doc, signatures);
+            for (doc, tips) in group.tips {
+                engine.add_tips(doc, tips);
             }
         }
         let book = book::Book::load(node.peers()?);
@@ -836,8 +836,8 @@ impl Runtime {
                     for (doc, am) in group.docs {
                         self.engine.add_doc(id, doc, am);
                     }
-                    for (doc, signatures) in group.signatures {
-                        self.engine.add_signatures(doc, signatures);
+                    for (doc, tips) in group.tips {
+                        self.engine.add_tips(doc, tips);
                     }
                 }
                 Committed::Ops { group, ops } => {
@@ -964,7 +964,7 @@ impl Runtime {
             Output::PersistOps { .. }
             | Output::PersistChanges { .. }
             | Output::PersistNewDoc { .. }
-            | Output::PersistSignatures { .. } => {}
+            | Output::PersistTips { .. } => {}
         }
     }
 
@@ -1044,7 +1044,7 @@ fn is_persist(output: &Output) -> bool {
         Output::PersistOps { .. }
             | Output::PersistChanges { .. }
             | Output::PersistNewDoc { .. }
-            | Output::PersistSignatures { .. }
+            | Output::PersistTips { .. }
     )
 }
 

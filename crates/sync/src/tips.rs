@@ -1,0 +1,274 @@
+//! Tip signatures: proof of who made each change, with one signature per device and
+//! document instead of one per change.
+//!
+//! A change's hash covers the hashes of the changes it depends on, so a device's signature
+//! over one change vouches for that change and for everything before it. A device signs
+//! only its newest change in a document (its *tip*) when it sends changes. A receiver takes
+//! a batch of changes new to it only if, for every device with changes in the batch, the
+//! newest of them (highest sequence number) carries that device's signature and all its
+//! others are ancestors of that one, inside the batch. Then each of the device's changes
+//! is one it vouched for, whoever relays them.
+//!
+//! Every device keeps, per document, the newest tip of each device it has applied
+//! ([`Tip`], persisted through [`crate::Output::PersistTips`]). An honest device's changes
+//! form one chain (each of its changes follows its previous one), so its newest change
+//! descends from all the others: the one stored tip covers any batch of its changes that
+//! a peer may lack. The engine refuses batches that would break that chain (see
+//! `Engine::check_chains`), so a member cannot plant a fork that later leaves honest
+//! devices unable to relay.
+
+use std::collections::{BTreeMap, HashMap};
+
+use automerge::{Change, ChangeHash};
+use mutual_auth::{PublicKey, Signature};
+
+use crate::wire::Hash;
+
+/// A device's signature over its newest change in a document.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Tip {
+    /// The device (the change's Automerge actor).
+    pub actor: [u8; 32],
+    /// The change's sequence number among that device's changes.
+    pub seq: u64,
+    /// The change's hash.
+    pub hash: Hash,
+    /// The device's signature over it (`DeviceKey::sign_change`).
+    pub signature: Signature,
+}
+
+/// What the check needs of one change.
+#[derive(Clone, Debug)]
+pub(crate) struct Meta {
+    pub(crate) hash: ChangeHash,
+    pub(crate) actor: Vec<u8>,
+    pub(crate) seq: u64,
+    pub(crate) deps: Vec<ChangeHash>,
+}
+
+impl Meta {
+    pub(crate) fn of_change(change: &Change) -> Meta {
+        Meta {
+            hash: change.hash(),
+            actor: change.actor_id().to_bytes().to_vec(),
+            seq: change.seq(),
+            deps: change.deps().to_vec(),
+        }
+    }
+
+    pub(crate) fn of_metadata(meta: &automerge::ChangeMetadata<'_>) -> Meta {
+        Meta {
+            hash: meta.hash,
+            actor: meta.actor.to_bytes().to_vec(),
+            seq: meta.seq,
+            deps: meta.deps.clone(),
+        }
+    }
+}
+
+/// One device's part of a batch that passed [`verify`].
+#[derive(Clone, Debug)]
+pub(crate) struct Vouched {
+    /// Its signed newest change in the batch.
+    pub(crate) tip: Tip,
+    /// The lowest sequence number of its changes in the batch.
+    pub(crate) first_seq: u64,
+    /// Dependencies reached from the tip that are not in the batch: where the batch
+    /// attaches to what the receiver already holds.
+    pub(crate) outside: Vec<ChangeHash>,
+}
+
+/// Checks that every change of `batch` (changes new to the receiver, each device's
+/// numbered without gaps) is vouched for by its device, as the module docs say; returns
+/// one [`Vouched`] per device, in actor order. `known` says whether an actor is a device
+/// of the group. The error is one sentence naming the first change that fails.
+pub(crate) fn verify(
+    batch: &[Meta],
+    signatures: &[(Hash, Signature)],
+    known: impl Fn(&[u8; 32]) -> bool,
+) -> Result<Vec<Vouched>, String> {
+    let index: HashMap<ChangeHash, usize> = batch
+        .iter()
+        .enumerate()
+        .map(|(i, meta)| (meta.hash, i))
+        .collect();
+    let mut by_actor: BTreeMap<[u8; 32], Vec<usize>> = BTreeMap::new();
+    for (i, meta) in batch.iter().enumerate() {
+        let actor = <[u8; 32]>::try_from(meta.actor.as_slice())
+            .ok()
+            .filter(|actor| known(actor));
+        let Some(actor) = actor else {
+            return Err(format!(
+                "change {} by actor {} who is not a device of the group",
+                meta.hash,
+                hex(&meta.actor)
+            ));
+        };
+        by_actor.entry(actor).or_default().push(i);
+    }
+    let mut vouched = Vec::with_capacity(by_actor.len());
+    for (actor, mut changes) in by_actor {
+        changes.sort_by_key(|&i| batch[i].seq);
+        let (Some(&first), Some(&last)) = (changes.first(), changes.last()) else {
+            continue;
+        };
+        let (first_seq, tip) = (batch[first].seq, &batch[last]);
+        let numbered = changes
+            .iter()
+            .zip(first_seq..)
+            .all(|(&i, seq)| batch[i].seq == seq);
+        if !numbered {
+            return Err(format!(
+                "the changes of device {} are not numbered one after another",
+                hex(&actor)
+            ));
+        }
+        let signature = signatures
+            .iter()
+            .find(|(hash, _)| *hash == tip.hash.0)
+            .map(|(_, signature)| *signature)
+            .filter(|signature| {
+                PublicKey::from_bytes(&actor)
+                    .is_ok_and(|key| key.verify_change(&tip.hash.0, signature).is_ok())
+            });
+        let Some(signature) = signature else {
+            return Err(format!(
+                "change {} is not signed by its actor's device",
+                tip.hash
+            ));
+        };
+        // Walk the tip's ancestry inside the batch: each of the device's changes must be
+        // on it, or the signature does not vouch for it.
+        let mut reached = vec![false; batch.len()];
+        let mut outside = Vec::new();
+        let mut stack = vec![last];
+        reached[last] = true;
+        while let Some(i) = stack.pop() {
+            for dep in &batch[i].deps {
+                match index.get(dep) {
+                    Some(&j) if !reached[j] => {
+                        reached[j] = true;
+                        stack.push(j);
+                    }
+                    Some(_) => {}
+                    None => outside.push(*dep),
+                }
+            }
+        }
+        if let Some(&stray) = changes.iter().find(|&&i| !reached[i]) {
+            return Err(format!(
+                "change {} is not vouched for by its device's signed newest change",
+                batch[stray].hash
+            ));
+        }
+        outside.sort();
+        outside.dedup();
+        vouched.push(Vouched {
+            tip: Tip {
+                actor,
+                seq: tip.seq,
+                hash: tip.hash.0,
+                signature,
+            },
+            first_seq,
+            outside,
+        });
+    }
+    Ok(vouched)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mutual_auth::DeviceKey;
+
+    fn key(n: u8) -> DeviceKey {
+        DeviceKey::from_secret_bytes([n; 32])
+    }
+
+    fn meta(n: u8, actor: &DeviceKey, seq: u64, deps: &[u8]) -> Meta {
+        Meta {
+            hash: ChangeHash([n; 32]),
+            actor: actor.id().as_bytes().to_vec(),
+            seq,
+            deps: deps.iter().map(|d| ChangeHash([*d; 32])).collect(),
+        }
+    }
+
+    fn sign(key: &DeviceKey, n: u8) -> (Hash, Signature) {
+        ([n; 32], key.sign_change(&[n; 32]))
+    }
+
+    #[test]
+    fn one_signature_over_the_newest_change_vouches_for_the_whole_chain() {
+        let (alice, bob) = (key(1), key(2));
+        // Alice 1 <- Bob 2 <- Alice 3, attached to 9 which the receiver holds.
+        let batch = [
+            meta(1, &alice, 4, &[9]),
+            meta(2, &bob, 1, &[1]),
+            meta(3, &alice, 5, &[2]),
+        ];
+        let all = |_: &[u8; 32]| true;
+        let vouched = verify(&batch, &[sign(&alice, 3), sign(&bob, 2)], all).unwrap();
+        assert_eq!(vouched.len(), 2);
+        let of = |k: &DeviceKey| {
+            vouched
+                .iter()
+                .find(|v| v.tip.actor == *k.id().as_bytes())
+                .unwrap()
+        };
+        assert_eq!((of(&alice).tip.hash, of(&alice).first_seq), ([3; 32], 4));
+        assert_eq!(of(&alice).outside, vec![ChangeHash([9; 32])]);
+        assert_eq!(of(&bob).outside, vec![ChangeHash([9; 32])]);
+    }
+
+    #[test]
+    fn a_batch_is_refused_unless_each_device_signed_its_newest_change_itself() {
+        let (alice, mallory) = (key(1), key(2));
+        let all = |_: &[u8; 32]| true;
+        let batch = [meta(1, &alice, 1, &[]), meta(2, &alice, 2, &[1])];
+        // No signature, a signature over an older change, one by someone else.
+        for signatures in [
+            vec![],
+            vec![sign(&alice, 1)],
+            vec![sign(&mallory, 2)],
+            vec![([2; 32], alice.sign(&[2; 32]))],
+        ] {
+            let error = verify(&batch, &signatures, all).unwrap_err();
+            assert!(
+                error.contains("is not signed by its actor's device"),
+                "{error}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_change_beside_the_signed_chain_is_refused() {
+        let alice = key(1);
+        // Change 2 claims to be Alice's but the signed change 3 does not descend from it.
+        let batch = [
+            meta(1, &alice, 1, &[]),
+            meta(2, &alice, 2, &[1]),
+            meta(3, &alice, 3, &[1]),
+        ];
+        let error = verify(&batch, &[sign(&alice, 3)], |_| true).unwrap_err();
+        assert!(error.contains("is not vouched for"), "{error}");
+        assert!(error.contains(&ChangeHash([2; 32]).to_string()), "{error}");
+    }
+
+    #[test]
+    fn gaps_and_strangers_are_refused() {
+        let (alice, stranger) = (key(1), key(2));
+        let gap = [meta(1, &alice, 1, &[]), meta(2, &alice, 3, &[1])];
+        let error = verify(&gap, &[sign(&alice, 2)], |_| true).unwrap_err();
+        assert!(error.contains("not numbered one after another"), "{error}");
+        let known = |actor: &[u8; 32]| actor == alice.id().as_bytes();
+        let by_stranger = [meta(1, &stranger, 1, &[])];
+        let error = verify(&by_stranger, &[sign(&stranger, 1)], known).unwrap_err();
+        assert!(error.contains("not a device of the group"), "{error}");
+    }
+}
