@@ -20,6 +20,11 @@ use crate::{Error, Identity};
 /// grows with the number of chunks; compacting costs one full save. 64 keeps both small.
 const COMPACT_AFTER_CHUNKS: usize = 64;
 
+/// Documents kept loaded after an edit, for the next one: loading a long history costs
+/// far more than an edit (about a second for the automerge-perf trace), and a person edits
+/// one or two documents at a time.
+const EDITED_DOCS_KEPT: usize = 8;
+
 /// One device's Mutual, over an open data directory (which it holds locked).
 #[derive(Debug)]
 pub struct Node {
@@ -30,6 +35,9 @@ pub struct Node {
     committed: Option<Vec<Committed>>,
     /// Where this device listens now, while a runtime runs it (for invite codes).
     online: Vec<mutual_net::multiaddr::Multiaddr>,
+    /// Documents as last committed by this node, most recently edited last: each one is
+    /// exactly what the store holds (remote writes drop theirs, see `forget_edited`).
+    edited: Vec<Opened>,
 }
 
 /// Something this device committed to its store itself, for the sync engine to spread.
@@ -57,6 +65,7 @@ pub enum Committed {
 }
 
 /// A document loaded for editing: its record, contents, and where its storage stood.
+#[derive(Debug)]
 struct Opened {
     record: DocRecord,
     doc: Document,
@@ -103,6 +112,7 @@ impl Node {
             identity,
             committed: None,
             online: Vec::new(),
+            edited: Vec::new(),
         })
     }
 
@@ -293,10 +303,10 @@ impl Node {
     pub fn rename_group(&mut self, group_id: &GroupId, name: &str) -> Result<(), Error> {
         let name = non_empty(name, "a group's name")?;
         let record = self.group_record(group_id)?;
-        let mut index = self.open_doc(&record.index_doc)?;
+        let mut index = self.open_for_edit(&record.index_doc)?;
         let stamp = self.my_stamp(group_id)?;
         mutual_docs::index::rename_group(&mut index.doc, &stamp, name)?;
-        self.commit(Vec::new(), &mut [&mut index])
+        self.commit(Vec::new(), vec![index])
     }
 
     /// Admits the device with this peer id (as printed by its `mutual whoami`) as a member of
@@ -347,7 +357,7 @@ impl Node {
         let actor = self.identity()?.actor();
         let doc_id = DocId::random();
         let mut doc = Document::create(kind, title, actor, &stamp)?;
-        let mut index = self.open_doc(&record.index_doc)?;
+        let mut index = self.open_for_edit(&record.index_doc)?;
         mutual_docs::index::add_entry(&mut index.doc, &stamp, doc_id, kind, title)?;
         let whole = doc.automerge_mut().save();
         let writes = vec![
@@ -362,7 +372,7 @@ impl Node {
                 bytes: whole.clone(),
             },
         ];
-        self.commit(writes, &mut [&mut index])?;
+        self.commit(writes, vec![index])?;
         // After the index's changes: a peer learns of the entry and the document together.
         self.note(Committed::Changes {
             group: *group_id,
@@ -412,14 +422,14 @@ impl Node {
     /// Renames a document (its own title and its entry in the group's index).
     pub fn rename_doc(&mut self, doc_id: &DocId, title: &str) -> Result<(), Error> {
         let title = non_empty(title, "a document's title")?;
-        let mut opened = self.open_doc(&doc_id.to_string())?;
+        let mut opened = self.open_for_edit(&doc_id.to_string())?;
         let group_id = parse_group_id(&opened.record.group_id)?;
         let stamp = self.my_stamp(&group_id)?;
         let record = self.group_record(&group_id)?;
-        let mut index = self.open_doc(&record.index_doc)?;
+        let mut index = self.open_for_edit(&record.index_doc)?;
         opened.doc.set_title(&stamp, title)?;
         mutual_docs::index::rename_entry(&mut index.doc, &stamp, &doc_id.to_string(), title)?;
-        self.commit(Vec::new(), &mut [&mut opened, &mut index])
+        self.commit(Vec::new(), vec![opened, index])
     }
 
     /// Archives or unarchives a document in its group's index.
@@ -428,14 +438,14 @@ impl Node {
         let group_id = parse_group_id(&record.group_id)?;
         let stamp = self.my_stamp(&group_id)?;
         let group = self.group_record(&group_id)?;
-        let mut index = self.open_doc(&group.index_doc)?;
+        let mut index = self.open_for_edit(&group.index_doc)?;
         let entry = doc_id.to_string();
         if archived {
             mutual_docs::index::archive(&mut index.doc, &stamp, &entry)?;
         } else {
             mutual_docs::index::unarchive(&mut index.doc, &stamp, &entry)?;
         }
-        self.commit(Vec::new(), &mut [&mut index])
+        self.commit(Vec::new(), vec![index])
     }
 
     /// Applies one typed edit to a document and stores it durably; returns what the edit
@@ -449,7 +459,7 @@ impl Node {
         let mut opened = self.open_kind(doc_id, expected)?;
         let stamp = self.my_stamp(&parse_group_id(&opened.record.group_id)?)?;
         let out = edit(&mut opened.doc, &stamp)?;
-        self.commit(Vec::new(), &mut [&mut opened])?;
+        self.commit(Vec::new(), vec![opened])?;
         Ok(out)
     }
 
@@ -481,7 +491,7 @@ impl Node {
             card: card.clone(),
         };
         mutual_docs::assembly::link_action_card(&mut meeting.doc, &stamp, &action_id, Some(&link))?;
-        self.commit(Vec::new(), &mut [&mut cards, &mut meeting])?;
+        self.commit(Vec::new(), vec![cards, meeting])?;
         Ok(card)
     }
 
@@ -664,17 +674,46 @@ impl Node {
         })
     }
 
-    /// Opens a document that must be of kind `expected`.
-    fn open_kind(&self, doc_id: &DocId, expected: Kind) -> Result<Opened, Error> {
-        let opened = self.open_doc(&doc_id.to_string())?;
+    /// Opens a document to edit it: the copy kept from the last edit if there is one (it
+    /// leaves the cache: one that is edited and then not committed is dropped), else from
+    /// the store.
+    fn open_for_edit(&mut self, doc_id: &str) -> Result<Opened, Error> {
+        match self.edited.iter().position(|o| o.record.doc_id == doc_id) {
+            Some(at) => Ok(self.edited.remove(at)),
+            None => self.open_doc(doc_id),
+        }
+    }
+
+    /// Opens a document that must be of kind `expected`, to edit it.
+    fn open_kind(&mut self, doc_id: &DocId, expected: Kind) -> Result<Opened, Error> {
+        let opened = self.open_for_edit(&doc_id.to_string())?;
         if opened.doc.kind() != expected {
+            let found = opened.doc.kind();
+            // Unchanged, so still what the store holds.
+            self.keep_edited(opened);
             return Err(Error::WrongKind {
                 doc: doc_id.to_string(),
                 expected,
-                found: opened.doc.kind(),
+                found,
             });
         }
         Ok(opened)
+    }
+
+    /// Keeps a document that matches the store for the next edit, dropping the least
+    /// recently edited beyond [`EDITED_DOCS_KEPT`].
+    fn keep_edited(&mut self, opened: Opened) {
+        self.forget_edited(&opened.record.doc_id);
+        self.edited.push(opened);
+        if self.edited.len() > EDITED_DOCS_KEPT {
+            self.edited.remove(0);
+        }
+    }
+
+    /// Drops the kept copy of a document whose stored form changed without this node's
+    /// `commit` (changes received from peers).
+    pub(crate) fn forget_edited(&mut self, doc_id: &str) {
+        self.edited.retain(|o| o.record.doc_id != doc_id);
     }
 
     /// A group's index, read from its document; for a group joined through sync whose
@@ -701,10 +740,11 @@ impl Node {
         }
     }
 
-    /// Commits `writes` and what changed in `docs`, in one transaction.
-    fn commit(&mut self, mut writes: Vec<Write>, docs: &mut [&mut Opened]) -> Result<(), Error> {
+    /// Commits `writes` and what changed in `docs`, in one transaction; the documents are
+    /// kept for the next edit once they are what the store holds.
+    fn commit(&mut self, mut writes: Vec<Write>, mut docs: Vec<Opened>) -> Result<(), Error> {
         let mut committed = Vec::new();
-        for opened in docs.iter_mut() {
+        for opened in &mut docs {
             let (write, changes) = opened.changes();
             writes.push(write);
             committed.push(Committed::Changes {
@@ -717,6 +757,14 @@ impl Node {
         self.store.commit(&writes)?;
         for committed in committed {
             self.note(committed);
+        }
+        for mut opened in docs {
+            // A copy whose storage cannot be read back is simply not kept.
+            if let Ok((chunks, last_seq)) = self.store.chunk_state(&opened.record.doc_id) {
+                opened.stored_heads = opened.doc.automerge_mut().get_heads();
+                (opened.chunks, opened.last_seq) = (chunks, last_seq);
+                self.keep_edited(opened);
+            }
         }
         Ok(())
     }

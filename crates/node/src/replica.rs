@@ -90,16 +90,20 @@ impl Node {
                     }
                     writes.extend(ops.iter().map(|op| op_write(group, op)));
                 }
-                Output::PersistChanges { doc, changes, .. } => writes.push(Write::Changes {
-                    doc_id: doc.to_string(),
-                    bytes: changes.clone(),
-                }),
+                Output::PersistChanges { doc, changes, .. } => {
+                    self.forget_edited(&doc.to_string());
+                    writes.push(Write::Changes {
+                        doc_id: doc.to_string(),
+                        bytes: changes.clone(),
+                    });
+                }
                 Output::PersistNewDoc {
                     group,
                     doc,
                     kind,
                     bytes,
                 } => {
+                    self.forget_edited(&doc.to_string());
                     // Defensive: a document already stored only gets the bytes appended.
                     if !new_docs.contains(doc) && self.store.doc(&doc.to_string())?.is_none() {
                         new_docs.insert(*doc);

@@ -89,6 +89,86 @@ fn many_edits_are_compacted_into_a_snapshot_and_nothing_is_lost() {
 }
 
 #[test]
+fn an_edit_after_changes_from_a_peer_builds_on_them_and_compaction_keeps_them() {
+    // 1. Alice edits (her node keeps the board loaded), then Bob's change arrives by sync.
+    let (_dir, mut node) = alice();
+    let (group, doc) = board_with_column(&mut node);
+    node.edit(&doc, Kind::Board, |d, s| {
+        board::add_card(d, s, "To do", "Rice")
+    })
+    .unwrap();
+    let stored = node.store.load_doc(&doc.to_string()).unwrap().bytes;
+    let mut bob = Document::load(&stored, automerge::ActorId::from([9u8; 32])).unwrap();
+    let before = bob.automerge_mut().get_heads();
+    let stamp = Stamp::new("bob", 1_700_000_000);
+    board::add_card(&mut bob, &stamp, "To do", "Door").unwrap();
+    let changes = bob.automerge_mut().save_after(&before);
+    node.persist_remote(&[mutual_sync::Output::PersistChanges {
+        group,
+        doc,
+        changes,
+    }])
+    .unwrap();
+
+    // 2. Her next edit follows Bob's (one head), and so do the edits that fold the board
+    //    into a snapshot: his card is still there after compaction.
+    node.edit(&doc, Kind::Board, |d, s| {
+        board::add_card(d, s, "To do", "Landlord")
+    })
+    .unwrap();
+    let stored = node.store.load_doc(&doc.to_string()).unwrap().bytes;
+    let mut reloaded = Document::load(&stored, automerge::ActorId::random()).unwrap();
+    assert_eq!(reloaded.automerge_mut().get_heads().len(), 1);
+    for i in 0..COMPACT_AFTER_CHUNKS {
+        let title = format!("card {i}");
+        node.edit(&doc, Kind::Board, |d, s| {
+            board::add_card(d, s, "To do", &title)
+        })
+        .unwrap();
+    }
+    let View::Board(view) = node.doc(&doc).unwrap().content else {
+        panic!("not a board")
+    };
+    let titles: Vec<&str> = view.columns[0]
+        .cards
+        .iter()
+        .map(|c| c.title.as_str())
+        .collect();
+    assert_eq!(&titles[..3], ["Rice", "Door", "Landlord"]);
+    assert!(node.store.load_doc(&doc.to_string()).unwrap().chunks < COMPACT_AFTER_CHUNKS);
+}
+
+#[test]
+fn a_refused_edit_leaves_nothing_behind_for_the_next_one() {
+    // An edit that fails half-way (a card for a column that does not exist) is not kept:
+    // the next edit starts from what the store holds.
+    let (_dir, mut node) = alice();
+    let (_, doc) = board_with_column(&mut node);
+    node.edit(&doc, Kind::Board, |d, s| {
+        board::add_card(d, s, "To do", "Rice")
+    })
+    .unwrap();
+    let err = node.edit(&doc, Kind::Board, |d, s| {
+        board::add_card(d, s, "To do", "Half")?;
+        board::add_card(d, s, "Nowhere", "Never")
+    });
+    assert!(err.is_err());
+    node.edit(&doc, Kind::Board, |d, s| {
+        board::add_card(d, s, "To do", "Door")
+    })
+    .unwrap();
+    let View::Board(view) = node.doc(&doc).unwrap().content else {
+        panic!("not a board")
+    };
+    let titles: Vec<&str> = view.columns[0]
+        .cards
+        .iter()
+        .map(|c| c.title.as_str())
+        .collect();
+    assert_eq!(titles, ["Rice", "Door"]);
+}
+
+#[test]
 fn a_damaged_membership_op_in_the_store_is_reported_not_a_panic() {
     let (_dir, mut node) = alice();
     let (group, _) = board_with_column(&mut node);

@@ -168,6 +168,16 @@ pub(crate) fn load(conn: &Connection, doc_id: &str) -> Result<DocBytes, Error> {
     Ok(loaded)
 }
 
+pub(crate) fn chunk_state(conn: &Connection, doc_id: &str) -> Result<(usize, i64), Error> {
+    let (chunks, last_seq): (i64, Option<i64>) = conn
+        .prepare_cached("SELECT count(*), max(seq) FROM doc_chunks WHERE doc_id = ?1")?
+        .query_row([doc_id], |row| Ok((row.get(0)?, row.get(1)?)))?;
+    match last_seq {
+        Some(last_seq) => Ok((usize::try_from(chunks).unwrap_or(0), last_seq)),
+        None => Err(Error::EmptyDoc(doc_id.to_owned())),
+    }
+}
+
 pub(crate) fn compact(
     conn: &Connection,
     doc_id: &str,

@@ -219,6 +219,12 @@ impl Store {
         docs::load(&self.conn, doc_id)
     }
 
+    /// How many chunks a document is stored in and the `seq` of the last one, as
+    /// [`Store::load_doc`] would report them.
+    pub fn chunk_state(&self, doc_id: &str) -> Result<(usize, i64), Error> {
+        docs::chunk_state(&self.conn, doc_id)
+    }
+
     /// The stored tip signatures of a document, one per device that wrote to it.
     pub fn tips(&self, doc_id: &str) -> Result<Vec<TipRecord>, Error> {
         docs::tips(&self.conn, doc_id)
