@@ -41,7 +41,7 @@ pub struct Node {
 }
 
 /// Something this device committed to its store itself, for the sync engine to spread.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub enum Committed {
     /// A group this device created (load it whole: log, index and documents).
     Group(GroupId),
@@ -61,6 +61,9 @@ pub enum Committed {
         doc: DocId,
         /// The bytes.
         changes: Vec<u8>,
+        /// A copy of the whole document after them, for the engine to adopt rather than
+        /// apply the changes again (`mutual_sync::Input::LocalChanges`).
+        document: Option<Box<automerge::AutoCommit>>,
     },
 }
 
@@ -378,6 +381,7 @@ impl Node {
             group: *group_id,
             doc: doc_id,
             changes: whole,
+            document: None,
         });
         Ok(doc_id)
     }
@@ -744,6 +748,7 @@ impl Node {
     /// kept for the next edit once they are what the store holds.
     fn commit(&mut self, mut writes: Vec<Write>, mut docs: Vec<Opened>) -> Result<(), Error> {
         let mut committed = Vec::new();
+        let recording = self.committed.is_some();
         for opened in &mut docs {
             let (write, changes) = opened.changes();
             writes.push(write);
@@ -752,6 +757,7 @@ impl Node {
                 doc: DocId::from_str(&opened.record.doc_id)
                     .map_err(|_| Error::Corrupt(format!("document id {}", opened.record.doc_id)))?,
                 changes,
+                document: recording.then(|| Box::new(opened.doc.automerge().clone())),
             });
         }
         self.store.commit(&writes)?;

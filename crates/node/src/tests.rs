@@ -229,6 +229,7 @@ fn a_recording_node_lists_what_it_committed_for_the_sync_engine() {
             group: g,
             doc: d,
             changes,
+            ..
         },
         Committed::Group(created),
     ] = committed.as_slice()

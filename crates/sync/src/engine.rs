@@ -107,6 +107,22 @@ impl Doc {
         }
     }
 
+    /// Takes `whole` as this document's contents if it holds everything the current copy
+    /// holds and that copy has no changes waiting for missing dependencies (they would be
+    /// lost); returns whether it did.
+    fn adopt(&mut self, mut whole: AutoCommit, actor: &ActorId) -> bool {
+        let covers = self
+            .heads
+            .iter()
+            .all(|head| whole.get_change_meta_by_hash(head).is_some());
+        if !covers || !self.am.get_missing_deps(&[]).is_empty() {
+            return false;
+        }
+        whole.set_actor(actor.clone());
+        self.am = whole;
+        true
+    }
+
     /// Whether this device holds the change.
     fn has(&mut self, hash: &ChangeHash) -> bool {
         self.am.get_change_meta_by_hash(hash).is_some()
@@ -305,7 +321,8 @@ impl Engine {
                 group,
                 doc,
                 changes,
-            } => self.on_local_changes(group, doc, &changes, &mut out),
+                document,
+            } => self.on_local_changes(group, doc, &changes, document, &mut out),
             Input::Tick => self.on_tick(now, &mut out),
         }
         out
@@ -1292,6 +1309,7 @@ impl Engine {
         id: GroupId,
         doc_id: DocId,
         changes: &[u8],
+        document: Option<Box<AutoCommit>>,
         out: &mut Vec<Output>,
     ) {
         let refused = |reason: String| Output::Event(Event::LocalInputRefused { reason });
@@ -1319,7 +1337,10 @@ impl Engine {
             return;
         };
         let before = doc.heads.clone();
-        if let Err(e) = doc.am.load_incremental(changes) {
+        let adopted = document.is_some_and(|whole| doc.adopt(*whole, &self.actor));
+        if adopted {
+            // Applied already: the driver's copy has them.
+        } else if let Err(e) = doc.am.load_incremental(changes) {
             out.push(refused(format!(
                 "local changes to {doc_id} do not load: {e}"
             )));

@@ -617,6 +617,43 @@ fn a_document_received_whole_is_passed_on_with_one_signature_per_device() {
 }
 
 #[test]
+fn a_local_edit_handed_over_with_its_document_is_adopted_only_if_it_holds_everything() {
+    // 1. Alice's node edits its own copy of the board and hands it over with the change:
+    //    her engine takes that copy, and the edit reaches Bob as usual.
+    let (mut net, group, board_id) = alice_and_bob();
+    let copy = net.devices[ALICE].engine.doc(&board_id).unwrap().clone();
+    let outs = net.devices[ALICE].edit_copy(group, board_id, copy, true, |doc, stamp| {
+        board::add_card(doc, stamp, "To do", "Rice").unwrap();
+    });
+    net.apply(ALICE, outs);
+    net.drive();
+    net.assert_same(ALICE, BOB, group);
+
+    // 2. Her node's copy falls behind: Bob's card reaches her engine, then she edits the
+    //    old copy. Her engine does not take that copy (it lacks Bob's card): it applies
+    //    the change, and both cards stay, on both sides.
+    let stale = net.devices[ALICE].engine.doc(&board_id).unwrap().clone();
+    let outs = net.devices[BOB].edit(group, board_id, |doc, stamp| {
+        board::add_card(doc, stamp, "To do", "Door").unwrap();
+    });
+    net.apply(BOB, outs);
+    net.drive();
+    let outs = net.devices[ALICE].edit_copy(group, board_id, stale, true, |doc, stamp| {
+        board::add_card(doc, stamp, "To do", "Landlord").unwrap();
+    });
+    net.apply(ALICE, outs);
+    net.drive();
+    net.assert_same(ALICE, BOB, group);
+    let mut titles: Vec<String> = net.devices[ALICE].board(board_id).columns[0]
+        .cards
+        .iter()
+        .map(|c| c.title.clone())
+        .collect();
+    titles.sort();
+    assert_eq!(titles, ["Door", "Landlord", "Rice"]);
+}
+
+#[test]
 fn a_v2_sync_message_is_refused_even_from_a_known_actor() {
     let (mut net, group, board_id) = alice_and_bob();
     let bob_actor = ActorId::from(net.devices[BOB].id().as_bytes());

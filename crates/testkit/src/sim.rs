@@ -458,6 +458,7 @@ impl Sim {
                 group: id,
                 doc: board_id,
                 changes,
+                document: None,
             },
         );
         self.note(format!("p{peer} edits g{group}: {edit:?}"));

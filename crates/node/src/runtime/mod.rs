@@ -847,6 +847,7 @@ impl Runtime {
                     group,
                     doc,
                     changes,
+                    document,
                 } => {
                     // Pushed to members in sync right away; their answer reports them
                     // in sync again, which clears this.
@@ -855,6 +856,7 @@ impl Runtime {
                         group,
                         doc,
                         changes,
+                        document,
                     })?;
                 }
             }

@@ -73,6 +73,7 @@ impl Device {
                 group,
                 doc,
                 changes: bytes,
+                document: None,
             },
         )
     }
@@ -108,19 +109,34 @@ impl Device {
         op: impl FnOnce(&mut Document, &Stamp),
     ) -> Vec<Output> {
         let am: AutoCommit = self.engine.doc(&doc).unwrap().clone();
-        let mut document = Document::from_automerge(am).unwrap();
+        self.edit_copy(group, doc, am, false, op)
+    }
+
+    /// Edits `copy` of a document (as a node holds its own), hands the change to the
+    /// engine, with the edited copy to adopt if `hand_over`.
+    pub fn edit_copy(
+        &mut self,
+        group: GroupId,
+        doc: DocId,
+        copy: AutoCommit,
+        hand_over: bool,
+        op: impl FnOnce(&mut Document, &Stamp),
+    ) -> Vec<Output> {
+        let mut document = Document::from_automerge(copy).unwrap();
         document
             .automerge_mut()
             .set_actor(ActorId::from(self.key.id().as_bytes()));
         let before = document.automerge_mut().get_heads();
         op(&mut document, &self.stamp());
         let changes = document.automerge_mut().save_after(&before);
+        let document = hand_over.then(|| Box::new(document.into_automerge()));
         self.engine.handle(
             0,
             Input::LocalChanges {
                 group,
                 doc,
                 changes,
+                document,
             },
         )
     }
