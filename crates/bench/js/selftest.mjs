@@ -140,6 +140,19 @@ async function main() {
   const lat = await step("latency", "latency.mjs", ["--samples", "5"]);
   check("latency has 5 samples", lat.samples_ms?.length === 5 && lat.samples_ms.every(x => x > 0));
 
+  const part = await step("partition", "partition.mjs", ["--storage", path.join(tmp, "partition"), "--edits", "5"]);
+  check("partition converged on every word", part.words === 25 && part.ms >= part.memory_ms && part.heads?.length === 5);
+
+  const histPort = await freePort();
+  const hist = await step("history", "history.mjs", [
+    "--edits", "500", "--samples", "2", "--storage", path.join(tmp, "history"),
+    "--port", String(histPort), "--connect-url", `ws://127.0.0.1:${histPort}`, "--rtt-ms", "5",
+  ]);
+  check(
+    "history measured 2 edits",
+    hist.samples?.length === 2 && hist.samples.every(s => s.bytes > s.change_bytes && s.seen_ms > 0) && hist.text_chars > 0,
+  );
+
   const disk = await step("disk", "disk.mjs", ["--changes", "50", "--storage", path.join(tmp, "disk")]);
   check("disk sizes are positive integers", Number.isInteger(disk.storage_bytes) && disk.storage_bytes > 0 && disk.files > 0);
 
