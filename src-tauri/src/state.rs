@@ -2,6 +2,7 @@
 //! as soon as this device has an identity, and reached by every command.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use mutual_docs::{Document, Kind, Stamp};
 use mutual_node::Node;
@@ -26,7 +27,7 @@ enum Inner {
 /// The app's state, shared by its commands.
 pub struct AppState {
     dir: PathBuf,
-    inner: Mutex<Inner>,
+    inner: Arc<Mutex<Inner>>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -39,24 +40,38 @@ impl std::fmt::Debug for AppState {
 
 impl AppState {
     /// Opens the data directory `dir`; the node goes online at once if it has an identity.
+    /// Going online loads every document into the sync engine, which takes a while with
+    /// many: it runs in the background while the window starts, and commands wait for it
+    /// (they queue on the state's lock, which the start holds until it is done).
     pub fn open(dir: &Path, app: &AppHandle) -> AppState {
-        let inner = match Node::open(dir) {
-            Ok(node) if node.identity().is_ok() => {
-                match tauri::async_runtime::block_on(go_online(node, app)) {
+        let starting = Inner::Unavailable("the node is starting".into());
+        let (inner, node) = match Node::open(dir) {
+            Ok(node) if node.identity().is_ok() => (starting, Some(node)),
+            Ok(node) => (Inner::Offline(Box::new(node)), None),
+            Err(e) if e.is_busy() => (
+                Inner::Unavailable(format!(
+                    "another Mutual (the app or `mutual serve`) is using {}; close it first",
+                    dir.display()
+                )),
+                None,
+            ),
+            Err(e) => (Inner::Unavailable(e.to_string()), None),
+        };
+        let inner = Arc::new(Mutex::new(inner));
+        if let Some(node) = node
+            && let Ok(mut guard) = inner.clone().try_lock_owned()
+        {
+            let app = app.clone();
+            tauri::async_runtime::spawn(async move {
+                *guard = match go_online(node, &app).await {
                     Ok(handle) => Inner::Online(handle),
                     Err(e) => Inner::Unavailable(e.to_string()),
-                }
-            }
-            Ok(node) => Inner::Offline(Box::new(node)),
-            Err(e) if e.is_busy() => Inner::Unavailable(format!(
-                "another Mutual (the app or `mutual serve`) is using {}; close it first",
-                dir.display()
-            )),
-            Err(e) => Inner::Unavailable(e.to_string()),
-        };
+                };
+            });
+        }
         AppState {
             dir: dir.to_path_buf(),
-            inner: Mutex::new(inner),
+            inner,
         }
     }
 

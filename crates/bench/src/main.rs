@@ -46,6 +46,13 @@ struct Args {
     /// The mutual binary [default: the one next to this binary]
     #[arg(long, value_name = "FILE")]
     mutual: Option<PathBuf>,
+    /// The Mutual app, for the window's start-up [default: mutual-app next to this binary]
+    #[arg(long, value_name = "FILE")]
+    app: Option<PathBuf>,
+    /// The end-to-end test folder (its startup.mjs watches the app's window through
+    /// WebDriver), with node_modules installed
+    #[arg(long, value_name = "DIR", default_value = "tests/e2e")]
+    e2e: PathBuf,
 }
 
 /// What every scenario works with.
@@ -54,6 +61,8 @@ pub(crate) struct Ctx {
     pub(crate) quick: bool,
     pub(crate) js: js::Js,
     pub(crate) cli: mutual::Cli,
+    /// The app binary and the folder of the script that watches its window.
+    pub(crate) app: (PathBuf, PathBuf),
     /// The group of many small documents several scenarios share, made on first use.
     many: std::sync::OnceLock<fixtures::Dataset>,
 }
@@ -78,17 +87,19 @@ impl Ctx {
 
 fn main() -> Result<()> {
     let args = Args::parse();
-    let mutual = match args.mutual {
-        Some(path) => path,
-        None => std::env::current_exe()?
+    let beside = |name: &str| -> Result<PathBuf> {
+        Ok(std::env::current_exe()?
             .parent()
             .context("the bench binary has no directory")?
-            .join("mutual"),
+            .join(name))
     };
+    let mutual = args.mutual.map_or_else(|| beside("mutual"), Ok)?;
+    let app = args.app.map_or_else(|| beside("mutual-app"), Ok)?;
     let ctx = Ctx {
         quick: args.quick,
         js: js::Js::new(&args.js)?,
         cli: mutual::Cli::new(mutual)?,
+        app: (app, args.e2e),
         many: std::sync::OnceLock::new(),
     };
     let names: Vec<&str> = if args.only.is_empty() {
