@@ -143,7 +143,7 @@ fn joiner_in_sync_only_with_every_document(dialer: usize, listener: usize) {
 #[test]
 fn a_joiner_that_opens_the_session_receives_each_document_whole_and_once() {
     // 1. Alice's group has ten documents with a few edits each; Bob, just added, opens
-    //    the session (a joiner dials; the smaller peer id opens).
+    //    the session (a joiner dials, and the dialer opens).
     let mut alice = Device::new("alice", 1);
     let bob = Device::new("bob", 2);
     let (group, board_id) = alice.create_group(10);

@@ -8,8 +8,13 @@
 //! requests), and a one-second tick (engine timeouts, stream retries, redials).
 //!
 //! Invariants:
-//! - Invariant: one sync session per peer. The device with the smaller `PeerId` opens the
-//!   stream; an inbound stream from a larger one is dropped.
+//! - Invariant: one sync session per peer. The side that dialed the first connection opens
+//!   the stream, at once: it learns of the connection first, and waiting for the other side
+//!   to open would cost it a round trip. A peer still without a session at a tick is opened
+//!   by the smaller `PeerId` as well (two devices that dial each other at once may each
+//!   count the other as the dialer). When both sides opened, the smaller `PeerId`'s stream
+//!   wins: an inbound stream is dropped only by a side that opened one itself and has the
+//!   smaller id.
 //! - Invariant: the engine's `Persist*` outputs are committed to the store before any later
 //!   output of the same call is performed, so nothing is acknowledged or relayed unsaved. A
 //!   store failure stops the runtime.
@@ -171,6 +176,8 @@ struct Session {
     id: u64,
     frames: mpsc::Sender<Vec<u8>>,
     queued: Arc<AtomicUsize>,
+    /// Whether this side opened its stream.
+    mine: bool,
 }
 
 /// A peer with at least one connection.
@@ -429,7 +436,7 @@ impl Runtime {
                     });
                     self.net.disconnect(peer);
                 } else {
-                    self.open_session(peer);
+                    self.open_session(peer, false);
                     self.ask_to_join(peer);
                 }
             }
@@ -446,9 +453,12 @@ impl Runtime {
                 }
             }
             E::InboundStream { peer, stream } => {
-                // The smaller peer id opens; a stream from a larger one is dropped.
-                if peer < self.me
-                    && let Some(device) = self.peers.get(&peer).and_then(|p| p.device)
+                // Dropped only if this side opened one too and its id is the smaller.
+                let state = self.peers.get(&peer);
+                let opened_here =
+                    state.is_some_and(|p| p.opening || p.session.as_ref().is_some_and(|s| s.mine));
+                if !(opened_here && self.me < peer)
+                    && let Some(device) = state.and_then(|p| p.device)
                 {
                     if self.peers.get(&peer).is_some_and(|p| p.session.is_some()) {
                         // The peer started afresh (its old stream broke): so do we.
@@ -584,15 +594,15 @@ impl Runtime {
         Ok(())
     }
 
-    /// If this device is the one to open the session with `peer`, starts opening it.
-    fn open_session(&mut self, peer: PeerId) {
-        if self.me >= peer {
-            return;
-        }
+    /// If this device is the one to open the session with `peer`, starts opening it: the
+    /// side that dialed, or, at a tick (`late`), also the smaller id.
+    fn open_session(&mut self, peer: PeerId, late: bool) {
+        let me = self.me;
         let Some(state) = self.peers.get_mut(&peer) else {
             return;
         };
-        if state.opening || state.session.is_some() {
+        let opener = state.dialed.is_some() || (late && me < peer);
+        if !opener || state.opening || state.session.is_some() {
             return;
         }
         state.opening = true;
@@ -628,7 +638,12 @@ impl Runtime {
         let queued = Arc::new(AtomicUsize::new(0));
         tokio::spawn(read_frames(peer, id, read, self.to_loop.clone()));
         tokio::spawn(write_frames(write, frames_rx, Arc::clone(&queued)));
-        state.session = Some(Session { id, frames, queued });
+        state.session = Some(Session {
+            id,
+            frames,
+            queued,
+            mine: opened_by_me,
+        });
         self.emit(Event::SessionStarted {
             peer: peer.to_string(),
         });
@@ -883,7 +898,7 @@ impl Runtime {
             .map(|(peer, _)| *peer)
             .collect();
         for peer in waiting {
-            self.open_session(peer);
+            self.open_session(peer, true);
         }
         // Members' devices that are not connected are redialed, with backoff.
         self.reserve_relays();
