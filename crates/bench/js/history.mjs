@@ -174,7 +174,13 @@ run(async () => {
     network: [new WebSocketClientAdapter(opt["connect-url"])],
   });
   const fetchStarted = performance.now();
-  const hb = await Promise.race([b.repo.find(ha.url), timeout(FETCH_TIMEOUT_MS, "B fetching the document")]);
+  // find() before B has met A reports the document unavailable at once (and will not
+  // ask again), so B first waits to see its peer.
+  const fetchDoc = async () => {
+    while (b.repo.peers.length === 0) await sleep(10);
+    return b.repo.find(ha.url);
+  };
+  const hb = await Promise.race([fetchDoc(), timeout(FETCH_TIMEOUT_MS, "B fetching the document")]);
   progress(`history.mjs: B fetched it in ${(performance.now() - fetchStarted).toFixed(0)} ms`);
   // Both stores hold it before the first sample, so no save of the whole
   // document runs during one.

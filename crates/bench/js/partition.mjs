@@ -82,8 +82,14 @@ async function together() {
   for (let k = 1; k < DEVICES; k++) {
     devices.push(device(k, { network: [new WebSocketClientAdapter(url)] }));
   }
+  // find() before the client has met the server reports the document unavailable at
+  // once (and will not ask again), so each client first waits to see its peer.
+  const fetch = async d => {
+    while (d.repo.peers.length === 0) await sleep(10);
+    return d.repo.find(handle.url);
+  };
   await Promise.race([
-    Promise.all(devices.slice(1).map(d => d.repo.find(handle.url))),
+    Promise.all(devices.slice(1).map(fetch)),
     timeout(30_000, "the devices fetching the document"),
   ]);
   await store(devices, handle.documentId);

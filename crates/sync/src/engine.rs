@@ -1056,14 +1056,6 @@ impl Engine {
             *sync = DocSync::seeded(&doc.heads);
             return;
         }
-        // Automerge answers a peer's `need` with just the changes asked for; their
-        // descendants are added so the batch holds each device's newest change, which
-        // carries the signature vouching for the rest.
-        let needs = sync
-            .state
-            .their_need
-            .as_ref()
-            .is_some_and(|n| !n.is_empty());
         let Some(mut message) = doc.am.sync().generate_sync_message(&mut sync.state) else {
             return;
         };
@@ -1072,7 +1064,16 @@ impl Engine {
             .iter()
             .filter_map(|chunk| Change::try_from(chunk).ok())
             .collect();
-        if needs {
+        // Automerge may send an earlier change without the later ones of the same device:
+        // asked for by `need`, or found missing after the later ones went (a Bloom filter's
+        // false positive). Their descendants are added again, so that the batch holds each
+        // device's newest change, whose signature vouches for the rest.
+        let complete = newest_by_actor(changes.iter().map(Meta::of_change))
+            .into_iter()
+            .all(|(actor, (_, hash))| {
+                actor == me || doc.tips.get(&actor).is_some_and(|t| t.hash == hash.0)
+            });
+        if !complete {
             add_descendants(&mut doc.am, &mut changes);
         }
         let mut signatures = Vec::new();
@@ -1091,6 +1092,11 @@ impl Engine {
             changes.retain(|c| {
                 <[u8; 32]>::try_from(c.actor_id().to_bytes()).is_ok_and(|a| !unvouched.contains(&a))
             });
+            if changes.is_empty() {
+                // Nothing left to say: answering would only have the peer ask again, and
+                // again. The session stays quiet until either side has something new.
+                return;
+            }
         }
         message.changes = ChunkList::from(
             changes
