@@ -58,6 +58,8 @@ impl AppState {
             Err(e) => (Inner::Unavailable(e.to_string()), None),
         };
         let inner = Arc::new(Mutex::new(inner));
+        // The lock of a mutex made just above is free: the start takes it before any
+        // command can ask for it.
         if let Some(node) = node
             && let Ok(mut guard) = inner.clone().try_lock_owned()
         {

@@ -20,6 +20,18 @@ fn board_with_column(node: &mut Node) -> (mutual_auth::GroupId, mutual_docs::Doc
     (group, doc)
 }
 
+/// The titles of the cards in a board's first column, as stored.
+fn card_titles(node: &Node, doc: &mutual_docs::DocId) -> Vec<String> {
+    let View::Board(view) = node.doc(doc).unwrap().content else {
+        panic!("not a board")
+    };
+    view.columns[0]
+        .cards
+        .iter()
+        .map(|c| c.title.clone())
+        .collect()
+}
+
 #[test]
 fn a_device_that_left_the_group_can_no_longer_edit_its_documents() {
     let (_dir, mut node) = alice();
@@ -126,14 +138,7 @@ fn an_edit_after_changes_from_a_peer_builds_on_them_and_compaction_keeps_them() 
         })
         .unwrap();
     }
-    let View::Board(view) = node.doc(&doc).unwrap().content else {
-        panic!("not a board")
-    };
-    let titles: Vec<&str> = view.columns[0]
-        .cards
-        .iter()
-        .map(|c| c.title.as_str())
-        .collect();
+    let titles = card_titles(&node, &doc);
     assert_eq!(&titles[..3], ["Rice", "Door", "Landlord"]);
     assert!(node.store.load_doc(&doc.to_string()).unwrap().chunks < COMPACT_AFTER_CHUNKS);
 }
@@ -157,14 +162,7 @@ fn a_refused_edit_leaves_nothing_behind_for_the_next_one() {
         board::add_card(d, s, "To do", "Door")
     })
     .unwrap();
-    let View::Board(view) = node.doc(&doc).unwrap().content else {
-        panic!("not a board")
-    };
-    let titles: Vec<&str> = view.columns[0]
-        .cards
-        .iter()
-        .map(|c| c.title.as_str())
-        .collect();
+    let titles = card_titles(&node, &doc);
     assert_eq!(titles, ["Rice", "Door"]);
 }
 

@@ -1068,17 +1068,17 @@ impl Engine {
         // asked for by `need`, or found missing after the later ones went (a Bloom filter's
         // false positive). Their descendants are added again, so that the batch holds each
         // device's newest change, whose signature vouches for the rest.
-        let complete = newest_by_actor(changes.iter().map(Meta::of_change))
-            .into_iter()
-            .all(|(actor, (_, hash))| {
-                actor == me || doc.tips.get(&actor).is_some_and(|t| t.hash == hash.0)
-            });
+        let mut newest = newest_by_actor(changes.iter().map(Meta::of_change));
+        let complete = newest.iter().all(|(actor, (_, hash))| {
+            *actor == me || doc.tips.get(actor).is_some_and(|t| t.hash == hash.0)
+        });
         if !complete {
             add_descendants(&mut doc.am, &mut changes);
+            newest = newest_by_actor(changes.iter().map(Meta::of_change));
         }
         let mut signatures = Vec::new();
         let mut unvouched = BTreeSet::new();
-        for (actor, (seq, hash)) in newest_by_actor(changes.iter().map(Meta::of_change)) {
+        for (actor, (seq, hash)) in newest {
             match sign_tip(me, key, doc, actor, seq, hash) {
                 Some(signature) => signatures.push(signature),
                 // No signature of that device over its newest change here (only after a
