@@ -331,16 +331,18 @@ export type DeviceStatus = {
 	member: string,
 	/**  Whether a sync session with it is open. */
 	connected: boolean,
-	/**  Whether both hold the same log and documents of the group (as of the last exchange). */
+	/**
+	 *  Whether it is connected and known to hold exactly what this device holds of the
+	 *  group.
+	 */
 	in_sync: boolean,
+	/**  How many changes this device holds that it is not known to hold. */
+	missing: number,
 	/**  Since when it is connected (unix milliseconds), while it is. */
 	connected_since: number | null,
-	/**
-	 *  When both last held the same data of this group (unix milliseconds), since this
-	 *  node started.
-	 */
+	/**  When both last held the same data of this group (unix milliseconds). */
 	last_synced: number | null,
-	/**  When it was last connected or discovered (unix milliseconds), from the address book. */
+	/**  When it was last connected (unix milliseconds): now while it is. */
 	last_seen: number | null,
 };
 
@@ -372,6 +374,11 @@ export type DocView = {
 	id: string,
 	/**  The group it belongs to. */
 	group: string,
+	/**
+	 *  The version shown: its Automerge heads, as hex change hashes. An edit of its text
+	 *  made on this version (`--based-on`) merges with whatever arrived since.
+	 */
+	heads: string[],
 } & View;
 
 /**  One document of the group. */
@@ -478,10 +485,11 @@ export type GroupStatus = {
 	/**  The other members' devices. */
 	devices: DeviceStatus[],
 	/**
-	 *  Whether changes made on this device since it started are on no other device yet
-	 *  (no member's device has been in sync with it since): losing this laptop now would
-	 *  lose them.
+	 *  How many changes to the group's documents no other member's device is known to
+	 *  hold: what losing this laptop now would lose.
 	 */
+	unshared: number,
+	/**  Whether there are any (`unshared > 0`). */
 	only_here: boolean,
 };
 
@@ -826,16 +834,19 @@ export type Stance =
 
 /**
  *  This device on the network, and per group which members' devices are connected and in
- *  sync.
+ *  sync, computed from what each device last said it holds.
  */
 export type Status = {
-	/**  Whether `mutual serve` is running (otherwise only the store was read). */
+	/**
+	 *  Whether a node is running on this data directory (`mutual serve` or the app);
+	 *  otherwise only the store was read.
+	 */
 	running: boolean,
 	/**  This device's peer id. */
 	peer_id: string,
 	/**  The addresses it listens on. */
 	listening: string[],
-	/**  Peers with an open sync session. */
+	/**  Members' devices with an open sync session. */
 	connected: string[],
 	/**  Per group, the other members' devices. */
 	groups: GroupStatus[],

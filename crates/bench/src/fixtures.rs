@@ -39,7 +39,10 @@ impl Dataset {
         let automerge = tempfile::tempdir()?;
         let mut heads = BTreeMap::new();
         let mut saved_bytes = 0;
-        for (doc, mut am) in node.sync_group(&group)?.docs {
+        node.load_all()?;
+        let engine = node.engine()?;
+        for doc in engine.docs_of(&group) {
+            let mut am = engine.doc(&doc).context("a document is gone")?.clone();
             let saved = am.save();
             saved_bytes += saved.len() as u64;
             std::fs::write(automerge.path().join(format!("{doc}.automerge")), &saved)?;
@@ -70,12 +73,16 @@ impl Dataset {
 
     /// The heads of this dataset's group as the node in `dir` holds it.
     pub(crate) fn heads_in(&self, dir: &Path) -> Result<BTreeMap<String, Vec<String>>> {
-        let node = Node::open(dir)?;
-        let group = node.sync_group(&self.group)?;
-        Ok(group
-            .docs
+        let mut node = Node::open(dir)?;
+        node.load_all()?;
+        let engine = node.engine()?;
+        Ok(engine
+            .docs_of(&self.group)
             .into_iter()
-            .map(|(doc, mut am)| (doc.to_string(), hex_heads(&am.get_heads())))
+            .filter_map(|doc| {
+                let heads = engine.doc_heads(&doc)?.to_vec();
+                Some((doc.to_string(), hex_heads(&heads)))
+            })
             .collect())
     }
 }

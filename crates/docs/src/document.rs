@@ -163,6 +163,36 @@ impl Document {
         })
     }
 
+    /// Lends a document held elsewhere (the sync engine holds the one copy) to `edit` as a
+    /// typed document, after checking its header, and gives it back: typed operations on
+    /// it, with no copy made.
+    pub fn edit_in_place<R>(
+        am: &mut AutoCommit,
+        edit: impl FnOnce(&mut Document) -> Result<R, Error>,
+    ) -> Result<R, Error> {
+        let kind = read_header(&Node::root(am))?.kind;
+        // The placeholder left in `am` for the moment is never read.
+        let mut document = Document {
+            doc: std::mem::take(am),
+            kind,
+        };
+        let result = edit(&mut document);
+        *am = document.doc;
+        result
+    }
+
+    /// The read model of a document held elsewhere, checking it against the schema.
+    pub fn view_of(am: &AutoCommit) -> Result<View, Error> {
+        let root = Node::root(am);
+        let header = read_header(&root)?;
+        read_view(&root, header)
+    }
+
+    /// The kind a document held elsewhere says it is.
+    pub fn kind_of(am: &AutoCommit) -> Result<Kind, Error> {
+        Ok(read_header(&Node::root(am))?.kind)
+    }
+
     /// The underlying Automerge document.
     pub fn automerge(&self) -> &AutoCommit {
         &self.doc
@@ -191,19 +221,18 @@ impl Document {
             )
             .into());
         }
-        Ok(match header.kind {
-            Kind::Assembly => View::Assembly(assembly::read(&root, header)?),
-            Kind::Board => View::Board(board::read(&root, header)?),
-            Kind::Resources => View::Resources(resources::read(&root, header)?),
-            Kind::Index => View::Index(index::read(&root, header)?),
-        })
+        read_view(&root, header)
     }
 
     /// Every change so far, oldest first (in causal order).
     pub fn history(&mut self) -> Vec<HistoryEntry> {
+        Document::history_of(&mut self.doc)
+    }
+
+    /// Every change of a document held elsewhere, oldest first (in causal order).
+    pub fn history_of(am: &mut AutoCommit) -> Vec<HistoryEntry> {
         // Metadata only: decoding every change's operations would cost far more.
-        self.doc
-            .get_changes_meta(&[])
+        am.get_changes_meta(&[])
             .into_iter()
             .map(|c| HistoryEntry {
                 hash: c.hash.to_string(),
@@ -253,6 +282,15 @@ impl Document {
             }
         }
     }
+}
+
+fn read_view(root: &Node<'_>, header: Header) -> Result<View, Error> {
+    Ok(match header.kind {
+        Kind::Assembly => View::Assembly(assembly::read(root, header)?),
+        Kind::Board => View::Board(board::read(root, header)?),
+        Kind::Resources => View::Resources(resources::read(root, header)?),
+        Kind::Index => View::Index(index::read(root, header)?),
+    })
 }
 
 /// Puts a new text object holding `content` at `key`.

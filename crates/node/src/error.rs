@@ -74,6 +74,15 @@ pub enum Error {
         /// What failed.
         source: std::io::Error,
     },
+    /// A version of a document named by heads that are not change hashes.
+    #[error("“{0}” is not a change hash (64 hex digits, as `doc show --json` lists in heads)")]
+    BadHeads(String),
+    /// A version of a document that this device does not hold.
+    #[error("this device holds no version {0} of the document")]
+    UnknownVersion(String),
+    /// The engine refused a change this device made (a bug, or a document gone meanwhile).
+    #[error("the change could not be made: {0}")]
+    Local(mutual_sync::LocalRefusal),
     /// Stored data that no longer decodes.
     #[error("stored data is damaged: {0} cannot be read")]
     Corrupt(String),
@@ -86,6 +95,19 @@ pub enum Error {
 }
 
 impl Error {
+    /// The engine's refusal of a local change, as the error a person reads: the group's
+    /// rules refusing an op keep their own variant.
+    pub(crate) fn from_local(refusal: mutual_sync::LocalRefusal) -> Error {
+        match refusal {
+            mutual_sync::LocalRefusal::Op(rejected) => Error::Membership(rejected),
+            mutual_sync::LocalRefusal::UnknownDoc(doc) => Error::UnknownDoc(doc.to_string()),
+            mutual_sync::LocalRefusal::UnknownGroup(group) => {
+                Error::UnknownGroup(group.to_string())
+            }
+            other => Error::Local(other),
+        }
+    }
+
     /// Whether another process holds the data directory (then a running `mutual serve`
     /// may take the request through its control socket).
     pub fn is_busy(&self) -> bool {

@@ -9,9 +9,8 @@ use mutual_docs::View;
 use mutual_docs::assembly::Assembly;
 use serde::Serialize;
 
-use super::Node;
-use crate::Error;
 use crate::view::{DocView, GroupView, WhoAmI};
+use crate::{Error, Node};
 
 /// A group's export: the group and every document, read as the node reads them.
 #[derive(Debug, Clone, Serialize)]
@@ -38,19 +37,23 @@ impl Node {
     }
 
     /// A group and all its documents.
-    pub fn export_group(&self, group_id: &GroupId) -> Result<GroupExport, Error> {
+    pub fn export_group(&mut self, group_id: &GroupId) -> Result<GroupExport, Error> {
         let group = self.group(group_id)?;
-        let documents = group
-            .docs
-            .iter()
-            .map(|d| self.doc(&self.resolve_doc(&d.id)?))
-            .collect::<Result<_, _>>()?;
+        let mut documents = Vec::new();
+        for doc in &group.docs {
+            let id = self.resolve_doc(&doc.id)?;
+            documents.push(self.doc(&id)?);
+        }
         Ok(GroupExport { group, documents })
     }
 
     /// Writes a group's export into `dir` (created if needed): `<group>.json`, and
     /// `<assembly> <id>.md` per assembly. Returns the files written.
-    pub fn export_group_to(&self, group_id: &GroupId, dir: &Path) -> Result<Vec<PathBuf>, Error> {
+    pub fn export_group_to(
+        &mut self,
+        group_id: &GroupId,
+        dir: &Path,
+    ) -> Result<Vec<PathBuf>, Error> {
         let export = self.export_group(group_id)?;
         let io = |path: &Path| {
             let path = path.to_path_buf();
@@ -80,7 +83,7 @@ impl Node {
 
     /// An assembly's minutes as Markdown: details, attendance, agenda, decisions, minutes
     /// and action items, with members by name.
-    pub fn minutes_markdown(&self, doc_id: &mutual_docs::DocId) -> Result<String, Error> {
+    pub fn minutes_markdown(&mut self, doc_id: &mutual_docs::DocId) -> Result<String, Error> {
         let view = self.doc(doc_id)?;
         let View::Assembly(assembly) = &view.content else {
             return Err(Error::WrongKind {
@@ -89,7 +92,7 @@ impl Node {
                 found: view.content.kind(),
             });
         };
-        let names = self.member_names(&super::parse_group_id(&view.group)?)?;
+        let names = self.member_names(&crate::replicas::parse_group_id(&view.group)?)?;
         let name = |id: &str| names.get(id).cloned().unwrap_or_else(|| id.to_owned());
         Ok(render_minutes(assembly, &name))
     }

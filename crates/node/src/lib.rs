@@ -10,6 +10,12 @@
 //! the device online: the node, the sync engine and the libp2p swarm in one event loop
 //! (the only part of Mutual that spawns tasks).
 //!
+//! One owner of state: a node's groups and documents live in one [`mutual_sync::Engine`]
+//! (`replicas.rs`), filled from the store as commands need them, or all at once when a
+//! runtime runs the node. Views read the engine's copy, edits change it, the runtime feeds
+//! it what peers send; whatever the engine asks to persist is committed before anything
+//! is reported done or sent. Nothing else keeps a copy.
+//!
 //! Invariants:
 //! - A document change is made with the Automerge actor id of this device's key, so any
 //!   peer can attribute it to a device and, through the group's membership log, to a member.
@@ -19,14 +25,18 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 mod error;
+mod export;
 mod identity;
+mod membership;
 mod node;
+mod replicas;
 pub mod runtime;
 pub mod view;
 
 pub use error::Error;
+pub use export::GroupExport;
 pub use identity::Identity;
-pub use node::{
-    Committed, CreatedInvite, CreatedLink, GroupExport, JoinRequest, LINK_VALID_FOR,
-    MAX_INVITE_USES, Node, Refusal, SyncGroup, index_doc_id,
+pub use membership::{
+    CreatedInvite, CreatedLink, JoinRequest, LINK_VALID_FOR, MAX_INVITE_USES, Refusal,
 };
+pub use node::{Node, index_doc_id, parse_heads};

@@ -6,16 +6,16 @@ use std::time::Duration;
 
 use mutual_auth::{
     Action, DeviceCert, DeviceId, GroupId, Invite, InviteKey, InviteUse, MemberId, MemberKey,
-    PublicKey, Rejected, Role, SignedOp,
+    PublicKey, Rejected, Role,
 };
 use mutual_codes::{FullCode, MeetupCode};
 use mutual_net::multiaddr::Multiaddr;
 use mutual_store::Write;
 use serde::{Deserialize, Serialize};
 
-use super::{Committed, Node, now_ms, op_write, parse_group_id};
-use crate::Error;
+use crate::node::{non_empty, now_ms, parse_peer_id};
 use crate::view::{DeviceView, InviteView};
+use crate::{Error, Node};
 
 /// An invite a member may be asked for at most this many uses.
 pub const MAX_INVITE_USES: u32 = 1000;
@@ -135,7 +135,7 @@ impl Node {
             max_uses,
             for_member: None,
         };
-        self.author_ops(group_id, vec![action])?;
+        self.author_one(group_id, action)?;
         let identity = self.identity()?;
         let full = FullCode {
             group: *group_id.as_bytes(),
@@ -157,8 +157,9 @@ impl Node {
     }
 
     /// The invites of a group, newest first, with their state now.
-    pub fn invites(&self, group_id: &GroupId) -> Result<Vec<InviteView>, Error> {
-        let log = self.load_log(group_id)?;
+    pub fn invites(&mut self, group_id: &GroupId) -> Result<Vec<InviteView>, Error> {
+        self.load_group(group_id)?;
+        let log = self.log(group_id)?;
         let state = log.state();
         let now = now_ms().unsigned_abs();
         let name_of = |id: &MemberId| {
@@ -186,7 +187,8 @@ impl Node {
 
     /// Revokes the invite whose id starts with `prefix` (its creator or an admin).
     pub fn revoke_invite(&mut self, group_id: &GroupId, prefix: &str) -> Result<String, Error> {
-        let log = self.load_log(group_id)?;
+        self.load_group(group_id)?;
+        let log = self.log(group_id)?;
         let prefix = prefix.trim().to_ascii_lowercase();
         let found: Vec<PublicKey> = log
             .state()
@@ -206,57 +208,45 @@ impl Node {
                 });
             }
         };
-        self.author_ops(group_id, vec![Action::RevokeInvite { invite }])?;
+        self.author_one(group_id, Action::RevokeInvite { invite })?;
         Ok(invite.to_string())
     }
 
     /// Removes a member and all their devices (admins; or anyone removing themselves).
     pub fn remove_member(&mut self, group_id: &GroupId, who: &str) -> Result<MemberId, Error> {
         let member = self.resolve_member(group_id, who)?;
-        self.author_ops(group_id, vec![Action::RemoveMember { member }])?;
+        self.author_one(group_id, Action::RemoveMember { member })?;
         Ok(member)
     }
 
     /// Sets a member's role (admins only).
     pub fn set_role(&mut self, group_id: &GroupId, who: &str, role: Role) -> Result<(), Error> {
         let member = self.resolve_member(group_id, who)?;
-        self.author_ops(group_id, vec![Action::ChangeRole { member, role }])
+        self.author_one(group_id, Action::ChangeRole { member, role })
     }
 
     /// Changes this person's name: on this device, and (a signed op) in every group where
     /// this device acts for them. Returns the groups renamed in.
     pub fn rename_me(&mut self, name: &str) -> Result<Vec<GroupId>, Error> {
-        let name = super::non_empty(name, "your name")?.to_owned();
-        let device = self.identity()?.device.clone();
-        let mut writes = vec![Write::RenameIdentity { name: name.clone() }];
-        let mut committed = Vec::new();
-        for record in self.store.groups()? {
-            let group_id = parse_group_id(&record.group_id)?;
-            let mut log = self.load_log(&group_id)?;
-            if log.state().member_of_device(&device.id()).is_none() {
-                continue;
+        let name = non_empty(name, "your name")?.to_owned();
+        let device = self.identity()?.device.id();
+        let mut groups = Vec::new();
+        for group_id in self.group_ids()? {
+            self.load_group(&group_id)?;
+            if self
+                .log(&group_id)?
+                .state()
+                .member_of_device(&device)
+                .is_some()
+            {
+                groups.push(group_id);
             }
-            let action = Action::Rename { name: name.clone() };
-            let op = log.author(&device, action, now_ms().unsigned_abs())?;
-            writes.push(op_write(&group_id, &op));
-            committed.push(Committed::Ops {
-                group: group_id,
-                ops: vec![op],
-            });
         }
-        self.store.commit(&writes)?;
-        if let Some(identity) = &mut self.identity {
+        let writes = vec![Write::RenameIdentity { name: name.clone() }];
+        let action = Action::Rename { name: name.clone() };
+        let groups = self.author_in(&groups, &action, writes)?;
+        if let Some(identity) = self.identity_mut() {
             identity.name = name;
-        }
-        let groups = committed
-            .iter()
-            .filter_map(|c| match c {
-                Committed::Ops { group, .. } => Some(*group),
-                _ => None,
-            })
-            .collect();
-        for c in committed {
-            self.note(c);
         }
         Ok(groups)
     }
@@ -267,14 +257,14 @@ impl Node {
         group_id: &GroupId,
         invites: mutual_auth::InvitePolicy,
     ) -> Result<(), Error> {
-        self.author_ops(group_id, vec![Action::SetPolicy { invites }])
+        self.author_one(group_id, Action::SetPolicy { invites })
     }
 
     /// Leaves a group: this person is removed, with all their devices. The data already
     /// here stays readable; nothing more arrives.
     pub fn leave(&mut self, group_id: &GroupId) -> Result<(), Error> {
         let member = self.resolve_member(group_id, "me")?;
-        self.author_ops(group_id, vec![Action::RemoveMember { member }])
+        self.author_one(group_id, Action::RemoveMember { member })
     }
 
     /// Makes a code that links another device to this person in every group where this
@@ -289,9 +279,9 @@ impl Node {
         let key = InviteKey::from_code_secret(&secret);
         let expires_at = expiry(LINK_VALID_FOR);
         let mut groups = Vec::new();
-        for record in self.store.groups()? {
-            let group_id = parse_group_id(&record.group_id)?;
-            let log = self.load_log(&group_id)?;
+        for group_id in self.group_ids()? {
+            self.load_group(&group_id)?;
+            let log = self.log(&group_id)?;
             if log.state().member_of_device(&device).map(|m| m.id) == Some(me) {
                 groups.push(group_id);
             }
@@ -306,25 +296,7 @@ impl Node {
             max_uses: 1,
             for_member: Some(me),
         };
-        let mut writes = Vec::new();
-        let mut committed = Vec::new();
-        for group_id in &groups {
-            let mut log = self.load_log(group_id)?;
-            let op = log.author(
-                &self.identity()?.device,
-                action.clone(),
-                now_ms().unsigned_abs(),
-            )?;
-            writes.push(op_write(group_id, &op));
-            committed.push(Committed::Ops {
-                group: *group_id,
-                ops: vec![op],
-            });
-        }
-        self.store.commit(&writes)?;
-        for c in committed {
-            self.note(c);
-        }
+        self.author_in(&groups, &action, Vec::new())?;
         let full = FullCode {
             group: *first.as_bytes(),
             secret,
@@ -340,14 +312,14 @@ impl Node {
     }
 
     /// This person's devices, across their groups.
-    pub fn devices(&self) -> Result<Vec<DeviceView>, Error> {
+    pub fn devices(&mut self) -> Result<Vec<DeviceView>, Error> {
         let identity = self.identity()?;
         let me = identity.member.id();
         let this = identity.device.id();
         let mut devices: Vec<DeviceView> = Vec::new();
-        for record in self.store.groups()? {
-            let group_id = parse_group_id(&record.group_id)?;
-            let log = self.load_log(&group_id)?;
+        for group_id in self.group_ids()? {
+            self.load_group(&group_id)?;
+            let log = self.log(&group_id)?;
             let Some(member) = log.state().member(&me) else {
                 continue;
             };
@@ -401,32 +373,13 @@ impl Node {
         if device.this_device {
             return Err(Error::UnlinkThisDevice);
         }
-        let id = device
-            .peer_id
-            .parse::<libp2p_identity::PeerId>()
-            .ok()
-            .and_then(|p| PublicKey::from_peer_id(&p).ok())
-            .ok_or_else(|| Error::BadPeerId(device.peer_id.clone()))?;
-        let mut groups = Vec::new();
-        let mut writes = Vec::new();
-        let mut committed = Vec::new();
-        for group in &device.groups {
-            let group_id = parse_group_id(group)?;
-            let mut log = self.load_log(&group_id)?;
-            let action = Action::UnlinkDevice { device: id };
-            let op = log.author(&self.identity()?.device, action, now_ms().unsigned_abs())?;
-            writes.push(op_write(&group_id, &op));
-            committed.push(Committed::Ops {
-                group: group_id,
-                ops: vec![op],
-            });
-            groups.push(group_id);
-        }
-        self.store.commit(&writes)?;
-        for c in committed {
-            self.note(c);
-        }
-        Ok(groups)
+        let id = parse_peer_id(&device.peer_id)?;
+        let groups = device
+            .groups
+            .iter()
+            .map(|g| crate::replicas::parse_group_id(g))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.author_in(&groups, &Action::UnlinkDevice { device: id }, Vec::new())
     }
 
     // ---- the member's side of a join ----
@@ -438,8 +391,10 @@ impl Node {
         if request.cert.device != *joiner {
             return Err(Refusal::Invalid);
         }
+        self.load_group(&request.group)
+            .map_err(|_| Refusal::UnknownInvite)?;
         let log = self
-            .load_log(&request.group)
+            .log(&request.group)
             .map_err(|_| Refusal::UnknownInvite)?;
         let state = log.state();
         let invite = state
@@ -462,7 +417,7 @@ impl Node {
                 via: Some(request.via),
             },
         };
-        match self.author_ops(&request.group, vec![action]) {
+        match self.author_one(&request.group, action) {
             Ok(()) => Ok(()),
             Err(Error::Membership(rejected)) => Err(refusal_of(&rejected)),
             Err(_) => Err(Refusal::Invalid),
@@ -510,7 +465,7 @@ impl Node {
             member_secret,
             device_cert: cert.to_bytes(),
         }])?;
-        if let Some(identity) = &mut self.identity {
+        if let Some(identity) = self.identity_mut() {
             identity.member = member;
             identity.cert = cert;
         }
@@ -556,23 +511,6 @@ impl Node {
         addresses.sort_by_key(|(rank, _)| *rank);
         addresses.dedup_by(|a, b| a.1 == b.1);
         addresses.into_iter().map(|(_, a)| a.to_vec()).collect()
-    }
-
-    /// Authors `actions` in a group, in order, and commits them in one transaction.
-    fn author_ops(&mut self, group_id: &GroupId, actions: Vec<Action>) -> Result<(), Error> {
-        let mut log = self.load_log(group_id)?;
-        let device = self.identity()?.device.clone();
-        let mut ops: Vec<SignedOp> = Vec::new();
-        for action in actions {
-            ops.push(log.author(&device, action, now_ms().unsigned_abs())?);
-        }
-        let writes: Vec<Write> = ops.iter().map(|op| op_write(group_id, op)).collect();
-        self.store.commit(&writes)?;
-        self.note(Committed::Ops {
-            group: *group_id,
-            ops,
-        });
-        Ok(())
     }
 }
 

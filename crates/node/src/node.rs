@@ -2,104 +2,35 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::str::FromStr;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use automerge::ChangeHash;
-use mutual_auth::{GroupId, Log, MemberId, PublicKey, Role, SignedOp};
+use mutual_auth::{Action, GroupId, Log, MemberId, PublicKey, Role, SignedOp};
 use mutual_docs::{DocId, Document, Kind, Stamp, View};
-use mutual_store::{DocRecord, GroupRecord, Store, Write};
+use mutual_store::{Store, Write};
+use mutual_sync::{Engine, Output};
 use sha2::{Digest, Sha256};
 
+use crate::replicas::{Replicas, parse_doc_id, parse_group_id};
 use crate::view::{
     ActivityEntry, DocSummary, DocView, GroupSummary, GroupView, HistoryEntry, MemberView, WhoAmI,
 };
 use crate::{Error, Identity};
 
-/// After this many stored chunks, a document is folded into one snapshot. Loading cost
-/// grows with the number of chunks; compacting costs one full save. 64 keeps both small.
-const COMPACT_AFTER_CHUNKS: usize = 64;
-
-/// Documents kept loaded after an edit, for the next one: loading a long history costs
-/// far more than an edit (about a second for the automerge-perf trace), and a person edits
-/// one or two documents at a time.
-const EDITED_DOCS_KEPT: usize = 8;
-
 /// One device's Mutual, over an open data directory (which it holds locked).
+///
+/// Its groups and documents live in one engine ([`mutual_sync::Engine`]), filled from the
+/// store as commands need them (all of them once a runtime runs it): views read the
+/// engine's copy, edits change it, and what changed is committed to the store before a
+/// method returns.
 #[derive(Debug)]
 pub struct Node {
-    store: Store,
+    pub(crate) store: Store,
     identity: Option<Identity>,
-    /// What local commands committed since the last [`Node::take_committed`], when a
-    /// runtime asked for it ([`Node::record_commits`]); otherwise always empty.
-    committed: Option<Vec<Committed>>,
+    /// `None` until this device has an identity (the engine signs with its key).
+    replicas: Option<Replicas>,
     /// Where this device listens now, while a runtime runs it (for invite codes).
-    online: Vec<mutual_net::multiaddr::Multiaddr>,
-    /// Documents as last committed by this node, most recently edited last: each one is
-    /// exactly what the store holds (remote writes drop theirs, see `forget_edited`).
-    edited: Vec<Opened>,
-}
-
-/// Something this device committed to its store itself, for the sync engine to spread.
-#[derive(Debug, Clone)]
-pub enum Committed {
-    /// A group this device created (load it whole: log, index and documents).
-    Group(GroupId),
-    /// Ops this device authored, parents first.
-    Ops {
-        /// Their group.
-        group: GroupId,
-        /// The ops.
-        ops: Vec<SignedOp>,
-    },
-    /// Changes this device made to a document: the incremental save since the stored heads
-    /// (a whole save for a new document), whatever form the store write took.
-    Changes {
-        /// The document's group.
-        group: GroupId,
-        /// The document.
-        doc: DocId,
-        /// The bytes.
-        changes: Vec<u8>,
-        /// A copy of the whole document after them, for the engine to adopt rather than
-        /// apply the changes again (`mutual_sync::Input::LocalChanges`).
-        document: Option<Box<automerge::AutoCommit>>,
-    },
-}
-
-/// A document loaded for editing: its record, contents, and where its storage stood.
-#[derive(Debug)]
-struct Opened {
-    record: DocRecord,
-    doc: Document,
-    stored_heads: Vec<ChangeHash>,
-    /// How many chunks it was stored in, and the last one's seq.
-    chunks: usize,
-    last_seq: i64,
-}
-
-impl Opened {
-    /// The write that stores what changed since the document was loaded: the changes
-    /// appended, or, once it has many chunks, everything folded into one snapshot in the
-    /// same transaction (so compaction never needs a write of its own). Also returns the
-    /// incremental changes themselves, for the sync engine.
-    fn changes(&mut self) -> (Write, Vec<u8>) {
-        let doc_id = self.record.doc_id.clone();
-        let changes = self.doc.automerge_mut().save_after(&self.stored_heads);
-        let write = if self.chunks + 1 >= COMPACT_AFTER_CHUNKS {
-            Write::Compact {
-                doc_id,
-                through_seq: self.last_seq,
-                snapshot: self.doc.automerge_mut().save(),
-            }
-        } else {
-            Write::Changes {
-                doc_id,
-                bytes: changes.clone(),
-            }
-        };
-        (write, changes)
-    }
+    pub(crate) online: Vec<mutual_net::multiaddr::Multiaddr>,
 }
 
 impl Node {
@@ -110,34 +41,15 @@ impl Node {
             .identity()?
             .map(|record| Identity::from_record(&record))
             .transpose()?;
+        let replicas = identity
+            .as_ref()
+            .map(|identity| Replicas::new(Engine::new(&identity.device)));
         Ok(Node {
             store,
             identity,
-            committed: None,
+            replicas,
             online: Vec::new(),
-            edited: Vec::new(),
         })
-    }
-
-    /// From now on, keep a list of what local commands commit, for
-    /// [`Node::take_committed`]. A runtime that syncs calls this once.
-    pub fn record_commits(&mut self) {
-        self.committed.get_or_insert_with(Vec::new);
-    }
-
-    /// What local commands committed since the last call, oldest first (empty unless
-    /// [`Node::record_commits`] was called).
-    pub fn take_committed(&mut self) -> Vec<Committed> {
-        self.committed
-            .as_mut()
-            .map(std::mem::take)
-            .unwrap_or_default()
-    }
-
-    fn note(&mut self, committed: Committed) {
-        if let Some(list) = &mut self.committed {
-            list.push(committed);
-        }
     }
 
     /// The data directory.
@@ -156,6 +68,7 @@ impl Node {
         let identity = Identity::generate(name);
         self.store
             .commit(&[Write::Identity(identity.to_record(now_ms()))])?;
+        self.replicas = Some(Replicas::new(Engine::new(&identity.device)));
         self.identity = Some(identity);
         self.whoami()
     }
@@ -163,6 +76,10 @@ impl Node {
     /// This device's identity.
     pub fn identity(&self) -> Result<&Identity, Error> {
         self.identity.as_ref().ok_or(Error::NoIdentity)
+    }
+
+    pub(crate) fn identity_mut(&mut self) -> Option<&mut Identity> {
+        self.identity.as_mut()
     }
 
     /// Name, member id and peer id of this device.
@@ -175,6 +92,186 @@ impl Node {
         })
     }
 
+    // ---- the engine ----
+
+    pub(crate) fn replicas(&mut self) -> Result<&mut Replicas, Error> {
+        self.replicas.as_mut().ok_or(Error::NoIdentity)
+    }
+
+    /// The engine, holding whatever has been loaded.
+    pub fn engine(&self) -> Result<&Engine, Error> {
+        self.replicas
+            .as_ref()
+            .map(|r| &r.engine)
+            .ok_or(Error::NoIdentity)
+    }
+
+    pub(crate) fn engine_mut(&mut self) -> Result<&mut Engine, Error> {
+        Ok(&mut self.replicas()?.engine)
+    }
+
+    /// The engine's holder and the store, borrowed together (loading reads the one into
+    /// the other).
+    fn replicas_and_store(&mut self) -> Result<(&mut Replicas, &mut Store), Error> {
+        let replicas = self.replicas.as_mut().ok_or(Error::NoIdentity)?;
+        Ok((replicas, &mut self.store))
+    }
+
+    /// Loads every group and document into the engine: a runtime's node, which syncs them.
+    pub fn load_all(&mut self) -> Result<(), Error> {
+        let (replicas, store) = self.replicas_and_store()?;
+        replicas.load_all(store)
+    }
+
+    /// Loads a group's log into the engine if needed; then [`Node::log`] reads it.
+    pub(crate) fn load_group(&mut self, group: &GroupId) -> Result<(), Error> {
+        let (replicas, store) = self.replicas_and_store()?;
+        replicas.load_group(store, group)
+    }
+
+    /// Loads a document (and its group) into the engine if needed; returns its group.
+    pub(crate) fn load_doc(&mut self, doc: &DocId) -> Result<GroupId, Error> {
+        let (replicas, store) = self.replicas_and_store()?;
+        replicas.load_doc(store, doc)
+    }
+
+    /// A group's membership log, once loaded.
+    pub(crate) fn log(&self, group: &GroupId) -> Result<&Log, Error> {
+        self.engine()?
+            .log(group)
+            .ok_or_else(|| Error::UnknownGroup(group.to_string()))
+    }
+
+    /// Commits what the engine asked to persist, with `writes`, in one transaction; keeps
+    /// the rest of `outputs` for a runtime.
+    pub(crate) fn commit(&mut self, writes: Vec<Write>, outputs: Vec<Output>) -> Result<(), Error> {
+        let (replicas, store) = self.replicas_and_store()?;
+        replicas.commit(store, writes, outputs)
+    }
+
+    /// Commits the outputs gathered so far, then returns `result`: a command that failed
+    /// half-way keeps what it did (each step is valid on its own), and nothing the engine
+    /// holds is left unsaved.
+    pub(crate) fn settle<T>(
+        &mut self,
+        writes: Vec<Write>,
+        outputs: Vec<Output>,
+        result: Result<T, Error>,
+    ) -> Result<T, Error> {
+        self.commit(writes, outputs)?;
+        result
+    }
+
+    /// What a runtime should perform after the last commands: sends, disconnects and
+    /// events (the same events for this device's own changes as for a peer's).
+    pub fn take_outbox(&mut self) -> Vec<Output> {
+        self.replicas
+            .as_mut()
+            .map(Replicas::take_outbox)
+            .unwrap_or_default()
+    }
+
+    /// Authors `action` in `group` on the engine; returns the op and its outputs.
+    pub(crate) fn author(
+        &mut self,
+        group: &GroupId,
+        action: Action,
+    ) -> Result<(SignedOp, Vec<Output>), Error> {
+        self.load_group(group)?;
+        let now = now_ms().unsigned_abs();
+        self.engine_mut()?
+            .author(*group, action, now)
+            .map_err(Error::from_local)
+    }
+
+    /// Authors `action` in each of `groups` and commits them, with `writes`, in one
+    /// transaction; returns the groups done. A refusal stops there (what was done before it
+    /// is kept).
+    pub(crate) fn author_in(
+        &mut self,
+        groups: &[GroupId],
+        action: &Action,
+        writes: Vec<Write>,
+    ) -> Result<Vec<GroupId>, Error> {
+        let mut outputs = Vec::new();
+        let mut done = Vec::new();
+        let mut result = Ok(());
+        for group in groups {
+            match self.author(group, action.clone()) {
+                Ok((_, more)) => {
+                    outputs.extend(more);
+                    done.push(*group);
+                }
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
+            }
+        }
+        self.settle(writes, outputs, result)?;
+        Ok(done)
+    }
+
+    /// Authors `action` in `group` and commits it.
+    pub(crate) fn author_one(&mut self, group: &GroupId, action: Action) -> Result<(), Error> {
+        let (_, outputs) = self.author(group, action)?;
+        self.commit(Vec::new(), outputs)
+    }
+
+    // ---- for a runtime ----
+
+    /// Feeds one input to the engine; commits what it asks to persist, and keeps the rest
+    /// in the outbox ([`Node::take_outbox`]).
+    pub fn handle(&mut self, now: u64, input: mutual_sync::Input) -> Result<(), Error> {
+        let outputs = self.engine_mut()?.handle(now, input);
+        self.commit(Vec::new(), outputs)
+    }
+
+    /// Records that `peer` and this device were in sync on `group` at `at` (unix ms); it is
+    /// stored at the next [`Node::flush`].
+    pub fn note_synced(&mut self, peer: mutual_auth::DeviceId, group: GroupId, at: i64) {
+        if let Ok(replicas) = self.replicas() {
+            replicas.note_synced(peer, group, at);
+        }
+    }
+
+    /// Stores what [`Node::note_synced`] recorded.
+    pub fn flush(&mut self) -> Result<(), Error> {
+        let writes = self.replicas()?.take_synced();
+        if writes.is_empty() {
+            return Ok(());
+        }
+        Ok(self.store.commit(&writes)?)
+    }
+
+    /// When each device was last in sync with this one, per group (stored or pending).
+    pub(crate) fn last_synced(
+        &mut self,
+    ) -> Result<BTreeMap<(mutual_auth::DeviceId, GroupId), i64>, Error> {
+        let mut synced = BTreeMap::new();
+        let stored = self.store.synced()?;
+        let pending = self.replicas()?.pending_synced().to_vec();
+        for record in stored.into_iter().chain(pending) {
+            if let (Ok(device), Ok(group)) = (
+                record.device_id.parse::<PublicKey>(),
+                parse_group_id(&record.group_id),
+            ) {
+                synced.insert((device, group), record.last_synced);
+            }
+        }
+        Ok(synced)
+    }
+
+    /// The address book.
+    pub fn address_book(&self) -> Result<Vec<mutual_store::PeerRecord>, Error> {
+        Ok(self.store.peers()?)
+    }
+
+    /// Records where a device was reached (replacing what was known of it).
+    pub fn remember_peer(&mut self, record: mutual_store::PeerRecord) -> Result<(), Error> {
+        Ok(self.store.commit(&[Write::Peer(record)])?)
+    }
+
     // ---- groups ----
 
     /// Creates a group with this person as its founding admin; returns its id.
@@ -182,40 +279,24 @@ impl Node {
         let name = non_empty(name, "a group's name")?;
         let identity = self.identity()?;
         let now = now_ms();
-        let (log, genesis) = Log::create(
+        let (log, _) = Log::create(
             name,
             &identity.name,
             &identity.member,
             &identity.device,
-            now as u64,
+            now.unsigned_abs(),
         );
         let group_id = log.group_id();
-        let index_id = index_doc_id(&group_id);
         let founder = Stamp {
             member: identity.member.id().to_string(),
-            time: now_ms() / 1000,
+            time: now / 1000,
         };
-        let mut index = Document::create(Kind::Index, name, identity.actor(), &founder)?;
-        let writes = [
-            Write::Group(GroupRecord {
-                group_id: group_id.to_string(),
-                index_doc: index_id.to_string(),
-                joined_at: now,
-            }),
-            op_write(&group_id, &genesis),
-            Write::Doc(DocRecord {
-                doc_id: index_id.to_string(),
-                group_id: group_id.to_string(),
-                kind: Kind::Index.to_string(),
-                created_at: now,
-            }),
-            Write::Changes {
-                doc_id: index_id.to_string(),
-                bytes: index.automerge_mut().save(),
-            },
-        ];
-        self.store.commit(&writes)?;
-        self.note(Committed::Group(group_id));
+        let index = Document::create(Kind::Index, name, identity.actor(), &founder)?;
+        let outputs = self
+            .engine_mut()?
+            .create_group(log, index_doc_id(&group_id), index.into_automerge())
+            .map_err(Error::from_local)?;
+        self.commit(Vec::new(), outputs)?;
         Ok(group_id)
     }
 
@@ -229,7 +310,7 @@ impl Node {
         };
         match matches.as_slice() {
             [] => Err(Error::UnknownGroup(prefix)),
-            [one] => GroupId::from_str(one).map_err(|_| Error::Corrupt(format!("group id {one}"))),
+            [one] => parse_group_id(one),
             many => Err(Error::Ambiguous {
                 what: "group",
                 prefix,
@@ -238,23 +319,28 @@ impl Node {
         }
     }
 
+    /// The ids of all groups of this device, oldest first.
+    pub(crate) fn group_ids(&self) -> Result<Vec<GroupId>, Error> {
+        self.store
+            .groups()?
+            .iter()
+            .map(|record| parse_group_id(&record.group_id))
+            .collect()
+    }
+
     /// All groups of this device.
-    pub fn groups(&self) -> Result<Vec<GroupSummary>, Error> {
+    pub fn groups(&mut self) -> Result<Vec<GroupSummary>, Error> {
         // By device, as `my_stamp` decides: an unlinked device holds no role.
         let device = self.identity()?.device.id();
         let mut groups = Vec::new();
-        for record in self.store.groups()? {
-            let group_id = parse_group_id(&record.group_id)?;
-            let log = self.load_log(&group_id)?;
-            let index = self.index_view(&record, &log)?;
+        for group_id in self.group_ids()? {
+            let index = self.index_view(&group_id)?;
+            let state = self.log(&group_id)?.state();
             groups.push(GroupSummary {
-                id: record.group_id.clone(),
+                id: group_id.to_string(),
                 name: index.group_name.clone(),
-                role: log
-                    .state()
-                    .member_of_device(&device)
-                    .map(|m| m.role.to_string()),
-                members: log.state().members.len(),
+                role: state.member_of_device(&device).map(|m| m.role.to_string()),
+                members: state.members.len(),
                 docs: index.entries.iter().filter(|d| !d.archived).count(),
             });
         }
@@ -262,11 +348,10 @@ impl Node {
     }
 
     /// A group with its members and documents.
-    pub fn group(&self, group_id: &GroupId) -> Result<GroupView, Error> {
+    pub fn group(&mut self, group_id: &GroupId) -> Result<GroupView, Error> {
         let my_device = self.identity()?.device.id();
-        let record = self.group_record(group_id)?;
-        let log = self.load_log(group_id)?;
-        let index = self.index_view(&record, &log)?;
+        let index = self.index_view(group_id)?;
+        let log = self.log(group_id)?;
         let mut members: Vec<MemberView> = log
             .state()
             .members
@@ -285,7 +370,7 @@ impl Node {
             .collect();
         members.sort_by_key(|m| m.name.to_lowercase());
         Ok(GroupView {
-            id: record.group_id,
+            id: group_id.to_string(),
             name: index.group_name.clone(),
             members,
             invite_policy: log.state().policy.to_string(),
@@ -305,11 +390,9 @@ impl Node {
     /// Renames a group (in its index document, which every member can edit).
     pub fn rename_group(&mut self, group_id: &GroupId, name: &str) -> Result<(), Error> {
         let name = non_empty(name, "a group's name")?;
-        let record = self.group_record(group_id)?;
-        let mut index = self.open_for_edit(&record.index_doc)?;
-        let stamp = self.my_stamp(group_id)?;
-        mutual_docs::index::rename_group(&mut index.doc, &stamp, name)?;
-        self.commit(Vec::new(), vec![index])
+        self.edit(&index_doc_id(group_id), Kind::Index, |doc, stamp| {
+            mutual_docs::index::rename_group(doc, stamp, name)
+        })
     }
 
     /// Admits the device with this peer id (as printed by its `mutual whoami`) as a member of
@@ -323,25 +406,13 @@ impl Node {
         name: &str,
     ) -> Result<MemberId, Error> {
         let name = non_empty(name, "the new member's name")?;
-        let device = peer_id
-            .trim()
-            .parse::<libp2p_identity::PeerId>()
-            .ok()
-            .and_then(|peer| PublicKey::from_peer_id(&peer).ok())
-            .ok_or_else(|| Error::BadPeerId(peer_id.trim().to_owned()))?;
-        let mut log = self.load_log(group_id)?;
-        let identity = self.identity()?;
-        let action = mutual_auth::Action::AddDevice {
+        let device = parse_peer_id(peer_id)?;
+        let action = Action::AddDevice {
             device,
             name: name.to_owned(),
             role,
         };
-        let op = log.author(&identity.device, action, now_ms().unsigned_abs())?;
-        self.store.commit(&[op_write(group_id, &op)])?;
-        self.note(Committed::Ops {
-            group: *group_id,
-            ops: vec![op],
-        });
+        self.author_one(group_id, action)?;
         Ok(device)
     }
 
@@ -355,34 +426,22 @@ impl Node {
         title: &str,
     ) -> Result<DocId, Error> {
         let title = non_empty(title, "a document's title")?;
-        let record = self.group_record(group_id)?;
         let stamp = self.my_stamp(group_id)?;
         let actor = self.identity()?.actor();
         let doc_id = DocId::random();
-        let mut doc = Document::create(kind, title, actor, &stamp)?;
-        let mut index = self.open_for_edit(&record.index_doc)?;
-        mutual_docs::index::add_entry(&mut index.doc, &stamp, doc_id, kind, title)?;
-        let whole = doc.automerge_mut().save();
-        let writes = vec![
-            Write::Doc(DocRecord {
-                doc_id: doc_id.to_string(),
-                group_id: group_id.to_string(),
-                kind: kind.to_string(),
-                created_at: now_ms(),
-            }),
-            Write::Changes {
-                doc_id: doc_id.to_string(),
-                bytes: whole.clone(),
-            },
-        ];
-        self.commit(writes, vec![index])?;
-        // After the index's changes: a peer learns of the entry and the document together.
-        self.note(Committed::Changes {
-            group: *group_id,
-            doc: doc_id,
-            changes: whole,
-            document: None,
+        let doc = Document::create(kind, title, actor, &stamp)?;
+        let index = index_doc_id(group_id);
+        self.load_doc(&index)?;
+        let mut outputs = self
+            .engine_mut()?
+            .create_doc(*group_id, doc_id, doc.into_automerge())
+            .map_err(Error::from_local)?;
+        // After the document: a peer learns of the entry and the document together.
+        let listed = self.edit_outputs(&index, Some(Kind::Index), |doc, stamp| {
+            mutual_docs::index::add_entry(doc, stamp, doc_id, kind, title)
         });
+        let result = listed.map(|(_, more)| outputs.extend(more));
+        self.settle(Vec::new(), outputs, result)?;
         Ok(doc_id)
     }
 
@@ -399,7 +458,7 @@ impl Node {
         }
         match matches.as_slice() {
             [] => Err(Error::UnknownDoc(prefix)),
-            [one] => DocId::from_str(one).map_err(|_| Error::Corrupt(format!("document id {one}"))),
+            [one] => parse_doc_id(one),
             many => Err(Error::Ambiguous {
                 what: "document",
                 prefix,
@@ -409,47 +468,54 @@ impl Node {
     }
 
     /// The documents of a group, from its index.
-    pub fn docs(&self, group_id: &GroupId) -> Result<Vec<DocSummary>, Error> {
+    pub fn docs(&mut self, group_id: &GroupId) -> Result<Vec<DocSummary>, Error> {
         Ok(self.group(group_id)?.docs)
     }
 
-    /// A whole document, typed.
-    pub fn doc(&self, doc_id: &DocId) -> Result<DocView, Error> {
-        let opened = self.open_doc(&doc_id.to_string())?;
+    /// A whole document, typed, as this device holds it now, with the version it is (its
+    /// heads: an edit of its text based on them merges with what arrived since).
+    pub fn doc(&mut self, doc_id: &DocId) -> Result<DocView, Error> {
+        let group = self.load_doc(doc_id)?;
+        let engine = self.engine()?;
+        let automerge = engine
+            .doc(doc_id)
+            .ok_or_else(|| Error::UnknownDoc(doc_id.to_string()))?;
+        let heads = engine.doc_heads(doc_id).unwrap_or_default();
         Ok(DocView {
-            id: opened.record.doc_id.clone(),
-            group: opened.record.group_id.clone(),
-            content: opened.doc.view()?,
+            id: doc_id.to_string(),
+            group: group.to_string(),
+            heads: heads.iter().map(ToString::to_string).collect(),
+            content: Document::view_of(automerge)?,
         })
     }
 
     /// Renames a document (its own title and its entry in the group's index).
     pub fn rename_doc(&mut self, doc_id: &DocId, title: &str) -> Result<(), Error> {
         let title = non_empty(title, "a document's title")?;
-        let mut opened = self.open_for_edit(&doc_id.to_string())?;
-        let group_id = parse_group_id(&opened.record.group_id)?;
-        let stamp = self.my_stamp(&group_id)?;
-        let record = self.group_record(&group_id)?;
-        let mut index = self.open_for_edit(&record.index_doc)?;
-        opened.doc.set_title(&stamp, title)?;
-        mutual_docs::index::rename_entry(&mut index.doc, &stamp, &doc_id.to_string(), title)?;
-        self.commit(Vec::new(), vec![opened, index])
+        let group_id = self.load_doc(doc_id)?;
+        let index = index_doc_id(&group_id);
+        self.load_doc(&index)?;
+        let (_, mut outputs) =
+            self.edit_outputs(doc_id, None, |doc, stamp| doc.set_title(stamp, title))?;
+        let entry = doc_id.to_string();
+        let renamed = self.edit_outputs(&index, Some(Kind::Index), |doc, stamp| {
+            mutual_docs::index::rename_entry(doc, stamp, &entry, title)
+        });
+        let result = renamed.map(|(_, more)| outputs.extend(more));
+        self.settle(Vec::new(), outputs, result)
     }
 
     /// Archives or unarchives a document in its group's index.
     pub fn archive_doc(&mut self, doc_id: &DocId, archived: bool) -> Result<(), Error> {
-        let record = self.doc_record(&doc_id.to_string())?;
-        let group_id = parse_group_id(&record.group_id)?;
-        let stamp = self.my_stamp(&group_id)?;
-        let group = self.group_record(&group_id)?;
-        let mut index = self.open_for_edit(&group.index_doc)?;
+        let group_id = self.load_doc(doc_id)?;
         let entry = doc_id.to_string();
-        if archived {
-            mutual_docs::index::archive(&mut index.doc, &stamp, &entry)?;
-        } else {
-            mutual_docs::index::unarchive(&mut index.doc, &stamp, &entry)?;
-        }
-        self.commit(Vec::new(), vec![index])
+        self.edit(&index_doc_id(&group_id), Kind::Index, |doc, stamp| {
+            if archived {
+                mutual_docs::index::archive(doc, stamp, &entry)
+            } else {
+                mutual_docs::index::unarchive(doc, stamp, &entry)
+            }
+        })
     }
 
     /// Applies one typed edit to a document and stores it durably; returns what the edit
@@ -460,15 +526,46 @@ impl Node {
         expected: Kind,
         edit: impl FnOnce(&mut Document, &Stamp) -> Result<T, mutual_docs::Error>,
     ) -> Result<T, Error> {
-        let mut opened = self.open_kind(doc_id, expected)?;
-        let stamp = self.my_stamp(&parse_group_id(&opened.record.group_id)?)?;
-        let out = edit(&mut opened.doc, &stamp)?;
-        self.commit(Vec::new(), vec![opened])?;
-        Ok(out)
+        let (result, outputs) = self.edit_outputs(doc_id, Some(expected), edit)?;
+        self.commit(Vec::new(), outputs)?;
+        Ok(result)
+    }
+
+    /// One typed edit on the engine's copy, not committed yet: its result and outputs. A
+    /// refused edit changes nothing (the typed operation rolls its writes back).
+    fn edit_outputs<T>(
+        &mut self,
+        doc_id: &DocId,
+        expected: Option<Kind>,
+        edit: impl FnOnce(&mut Document, &Stamp) -> Result<T, mutual_docs::Error>,
+    ) -> Result<(T, Vec<Output>), Error> {
+        let group = self.load_doc(doc_id)?;
+        let stamp = self.my_stamp(&group)?;
+        let engine = self.engine_mut()?;
+        let found = engine
+            .doc(doc_id)
+            .map(Document::kind_of)
+            .transpose()?
+            .ok_or_else(|| Error::UnknownDoc(doc_id.to_string()))?;
+        if let Some(expected) = expected
+            && found != expected
+        {
+            return Err(Error::WrongKind {
+                doc: doc_id.to_string(),
+                expected,
+                found,
+            });
+        }
+        let edited = engine
+            .edit(doc_id, |am| {
+                Document::edit_in_place(am, |doc| edit(doc, &stamp))
+            })
+            .map_err(Error::from_local)?;
+        Ok(edited?)
     }
 
     /// Turns an assembly's action item into a card on a board of the same group, and links
-    /// the two; both documents change in one atomic commit. Returns the card's id.
+    /// the two; both documents change before anything is committed. Returns the card's id.
     pub fn action_to_card(
         &mut self,
         assembly: &DocId,
@@ -476,34 +573,49 @@ impl Node {
         board: &DocId,
         column: &str,
     ) -> Result<String, Error> {
-        let mut meeting = self.open_kind(assembly, Kind::Assembly)?;
-        let mut cards = self.open_kind(board, Kind::Board)?;
-        if meeting.record.group_id != cards.record.group_id {
+        let meeting_group = self.load_doc(assembly)?;
+        if self.load_doc(board)? != meeting_group {
             return Err(Error::OtherGroup {
                 doc: board.to_string(),
             });
         }
-        let stamp = self.my_stamp(&parse_group_id(&meeting.record.group_id)?)?;
-        let View::Assembly(view) = meeting.doc.view()? else {
-            return Err(Error::Corrupt(format!("assembly {assembly}")));
+        let view = match self.doc(assembly)?.content {
+            View::Assembly(view) => view,
+            other => {
+                return Err(Error::WrongKind {
+                    doc: assembly.to_string(),
+                    expected: Kind::Assembly,
+                    found: other.kind(),
+                });
+            }
         };
         let item = view.find_action(action)?;
         let (action_id, title) = (item.id.clone(), item.text.clone());
-        let card = mutual_docs::board::add_card(&mut cards.doc, &stamp, column, &title)?;
+        let (card, mut outputs) = self.edit_outputs(board, Some(Kind::Board), |doc, stamp| {
+            mutual_docs::board::add_card(doc, stamp, column, &title)
+        })?;
         let link = mutual_docs::assembly::CardLink {
             doc: *board,
             card: card.clone(),
         };
-        mutual_docs::assembly::link_action_card(&mut meeting.doc, &stamp, &action_id, Some(&link))?;
-        self.commit(Vec::new(), vec![cards, meeting])?;
+        let linked = self.edit_outputs(assembly, Some(Kind::Assembly), |doc, stamp| {
+            mutual_docs::assembly::link_action_card(doc, stamp, &action_id, Some(&link))
+        });
+        let result = linked.map(|(_, more)| outputs.extend(more));
+        self.settle(Vec::new(), outputs, result)?;
         Ok(card)
     }
 
     /// Who changed what in a document, oldest first. People who have since left are still
     /// named, from the certificates in the group's log.
-    pub fn history(&self, doc_id: &DocId) -> Result<Vec<HistoryEntry>, Error> {
-        let mut opened = self.open_doc(&doc_id.to_string())?;
-        let log = self.load_log(&parse_group_id(&opened.record.group_id)?)?;
+    pub fn history(&mut self, doc_id: &DocId) -> Result<Vec<HistoryEntry>, Error> {
+        let group = self.load_doc(doc_id)?;
+        // Reading change metadata needs Automerge's `&mut`; it changes nothing.
+        let changes = self
+            .engine_mut()?
+            .read(doc_id, Document::history_of)
+            .map_err(Error::from_local)?;
+        let log = self.log(&group)?;
         let state = log.state();
         let known = log.known_devices();
         let mut names = names_of(state);
@@ -512,9 +624,7 @@ impl Node {
                 .entry(former.member.to_string())
                 .or_insert_with(|| former.name.clone());
         }
-        let entries = opened
-            .doc
-            .history()
+        let entries = changes
             .into_iter()
             .map(|change| {
                 let device = <[u8; 32]>::try_from(change.actor.to_bytes())
@@ -542,11 +652,14 @@ impl Node {
     }
 
     /// Who changed what in a group's documents, the latest first, at most `limit` changes.
-    pub fn activity(&self, group_id: &GroupId, limit: usize) -> Result<Vec<ActivityEntry>, Error> {
+    pub fn activity(
+        &mut self,
+        group_id: &GroupId,
+        limit: usize,
+    ) -> Result<Vec<ActivityEntry>, Error> {
         let mut all = Vec::new();
         for doc in self.docs(group_id)? {
-            let id = DocId::from_str(&doc.id)
-                .map_err(|_| Error::Corrupt(format!("document id {}", doc.id)))?;
+            let id = parse_doc_id(&doc.id)?;
             all.extend(self.history(&id)?.into_iter().map(|entry| ActivityEntry {
                 doc: doc.id.clone(),
                 title: doc.title.clone(),
@@ -559,11 +672,12 @@ impl Node {
     }
 
     /// Finds a member of a group by `me`, exact name (any case) or id prefix.
-    pub fn resolve_member(&self, group_id: &GroupId, who: &str) -> Result<MemberId, Error> {
-        let log = self.load_log(group_id)?;
+    pub fn resolve_member(&mut self, group_id: &GroupId, who: &str) -> Result<MemberId, Error> {
+        self.load_group(group_id)?;
+        let device = self.identity()?.device.id();
+        let log = self.log(group_id)?;
         let who = who.trim();
         if who.eq_ignore_ascii_case("me") {
-            let device = self.identity()?.device.id();
             return log
                 .state()
                 .member_of_device(&device)
@@ -596,13 +710,14 @@ impl Node {
     }
 
     /// The display names of a group's current members, by member id.
-    pub fn member_names(&self, group_id: &GroupId) -> Result<BTreeMap<String, String>, Error> {
-        Ok(names_of(self.load_log(group_id)?.state()))
+    pub fn member_names(&mut self, group_id: &GroupId) -> Result<BTreeMap<String, String>, Error> {
+        self.load_group(group_id)?;
+        Ok(names_of(self.log(group_id)?.state()))
     }
 
     /// The group a document belongs to.
-    pub fn group_of(&self, doc_id: &DocId) -> Result<GroupId, Error> {
-        parse_group_id(&self.doc_record(&doc_id.to_string())?.group_id)
+    pub fn group_of(&mut self, doc_id: &DocId) -> Result<GroupId, Error> {
+        self.load_doc(doc_id)
     }
 
     /// SQLite's integrity check of this data directory's database.
@@ -612,42 +727,14 @@ impl Node {
 
     // ---- internals ----
 
-    fn group_record(&self, group_id: &GroupId) -> Result<GroupRecord, Error> {
-        self.store
-            .group(&group_id.to_string())?
-            .ok_or_else(|| Error::UnknownGroup(group_id.to_string()))
-    }
-
-    fn doc_record(&self, doc_id: &str) -> Result<DocRecord, Error> {
-        self.store
-            .doc(doc_id)?
-            .ok_or_else(|| Error::UnknownDoc(doc_id.to_owned()))
-    }
-
-    /// Rebuilds a group's membership log from the store, re-validating every op.
-    fn load_log(&self, group_id: &GroupId) -> Result<Log, Error> {
-        let corrupt = || Error::Corrupt(format!("the membership log of group {group_id}"));
-        let mut ops = self.store.ops(&group_id.to_string())?.into_iter();
-        let genesis = ops.next().ok_or_else(corrupt)?;
-        let genesis = SignedOp::from_bytes(&genesis).map_err(|_| corrupt())?;
-        let mut log = Log::from_genesis(genesis).map_err(|_| corrupt())?;
-        for bytes in ops {
-            let op = SignedOp::from_bytes(&bytes).map_err(|_| corrupt())?;
-            log.insert(op).map_err(|_| corrupt())?;
-        }
-        if log.group_id() != *group_id {
-            return Err(corrupt());
-        }
-        Ok(log)
-    }
-
     /// Who this device edits as in a group: the member its device belongs to there (usually
     /// this identity's member key; for a device admitted by its key alone, the device's own
     /// key). Refuses if the group's log no longer lists this device.
-    fn my_stamp(&self, group_id: &GroupId) -> Result<Stamp, Error> {
+    fn my_stamp(&mut self, group_id: &GroupId) -> Result<Stamp, Error> {
+        self.load_group(group_id)?;
         let device = self.identity()?.device.id();
-        let log = self.load_log(group_id)?;
-        let member = log
+        let member = self
+            .log(group_id)?
             .state()
             .member_of_device(&device)
             .ok_or_else(|| Error::NotAMember {
@@ -659,120 +746,28 @@ impl Node {
         })
     }
 
-    fn open_doc(&self, doc_id: &str) -> Result<Opened, Error> {
-        let record = self.doc_record(doc_id)?;
-        let stored = self.store.load_doc(doc_id)?;
-        let actor = self
-            .identity
-            .as_ref()
-            .map(Identity::actor)
-            .unwrap_or_else(automerge::ActorId::random);
-        let mut doc = Document::load(&stored.bytes, actor)?;
-        let stored_heads = doc.automerge_mut().get_heads();
-        Ok(Opened {
-            record,
-            doc,
-            stored_heads,
-            chunks: stored.chunks,
-            last_seq: stored.last_seq,
-        })
-    }
-
-    /// Opens a document to edit it: the copy kept from the last edit if there is one (it
-    /// leaves the cache: one that is edited and then not committed is dropped), else from
-    /// the store.
-    fn open_for_edit(&mut self, doc_id: &str) -> Result<Opened, Error> {
-        match self.edited.iter().position(|o| o.record.doc_id == doc_id) {
-            Some(at) => Ok(self.edited.remove(at)),
-            None => self.open_doc(doc_id),
-        }
-    }
-
-    /// Opens a document that must be of kind `expected`, to edit it.
-    fn open_kind(&mut self, doc_id: &DocId, expected: Kind) -> Result<Opened, Error> {
-        let opened = self.open_for_edit(&doc_id.to_string())?;
-        if opened.doc.kind() != expected {
-            let found = opened.doc.kind();
-            // Unchanged, so still what the store holds.
-            self.keep_edited(opened);
-            return Err(Error::WrongKind {
-                doc: doc_id.to_string(),
-                expected,
-                found,
-            });
-        }
-        Ok(opened)
-    }
-
-    /// Keeps a document that matches the store for the next edit, dropping the least
-    /// recently edited beyond [`EDITED_DOCS_KEPT`].
-    fn keep_edited(&mut self, opened: Opened) {
-        self.forget_edited(&opened.record.doc_id);
-        self.edited.push(opened);
-        if self.edited.len() > EDITED_DOCS_KEPT {
-            self.edited.remove(0);
-        }
-    }
-
-    /// Drops the kept copy of a document whose stored form changed without this node's
-    /// `commit` (changes received from peers).
-    pub(crate) fn forget_edited(&mut self, doc_id: &str) {
-        self.edited.retain(|o| o.record.doc_id != doc_id);
-    }
-
     /// A group's index, read from its document; for a group joined through sync whose
     /// index has not arrived yet, an empty one named after the genesis op.
-    fn index_view(
-        &self,
-        record: &GroupRecord,
-        log: &Log,
-    ) -> Result<mutual_docs::index::Index, Error> {
-        if self.store.doc(&record.index_doc)?.is_none() {
+    fn index_view(&mut self, group_id: &GroupId) -> Result<mutual_docs::index::Index, Error> {
+        self.load_group(group_id)?;
+        let index = index_doc_id(group_id);
+        let arrived = match self.load_doc(&index) {
+            Ok(_) => true,
+            Err(Error::UnknownDoc(_)) => false,
+            Err(e) => return Err(e),
+        };
+        if !arrived || self.engine()?.doc_heads(&index).is_none_or(<[_]>::is_empty) {
             return Ok(mutual_docs::index::Index {
-                group_name: log.state().name.clone(),
+                group_name: self.log(group_id)?.state().name.clone(),
                 created_at: 0,
                 created_by: String::new(),
                 entries: Vec::new(),
             });
         }
-        match self.open_doc(&record.index_doc)?.doc.view()? {
+        match self.doc(&index)?.content {
             View::Index(index) => Ok(index),
-            _ => Err(Error::Corrupt(format!(
-                "the index of group {}",
-                record.group_id
-            ))),
+            _ => Err(Error::Corrupt(format!("the index of group {group_id}"))),
         }
-    }
-
-    /// Commits `writes` and what changed in `docs`, in one transaction; the documents are
-    /// kept for the next edit once they are what the store holds.
-    fn commit(&mut self, mut writes: Vec<Write>, mut docs: Vec<Opened>) -> Result<(), Error> {
-        let mut committed = Vec::new();
-        let recording = self.committed.is_some();
-        for opened in &mut docs {
-            let (write, changes) = opened.changes();
-            writes.push(write);
-            committed.push(Committed::Changes {
-                group: parse_group_id(&opened.record.group_id)?,
-                doc: DocId::from_str(&opened.record.doc_id)
-                    .map_err(|_| Error::Corrupt(format!("document id {}", opened.record.doc_id)))?,
-                changes,
-                document: recording.then(|| Box::new(opened.doc.automerge().clone())),
-            });
-        }
-        self.store.commit(&writes)?;
-        for committed in committed {
-            self.note(committed);
-        }
-        for mut opened in docs {
-            // A copy whose storage cannot be read back is simply not kept.
-            if let Ok((chunks, last_seq)) = self.store.chunk_state(&opened.record.doc_id) {
-                opened.stored_heads = opened.doc.automerge_mut().get_heads();
-                (opened.chunks, opened.last_seq) = (chunks, last_seq);
-                self.keep_edited(opened);
-            }
-        }
-        Ok(())
     }
 }
 
@@ -788,15 +783,29 @@ pub fn index_doc_id(group_id: &GroupId) -> DocId {
     DocId::from_bytes(bytes)
 }
 
-fn op_write(group_id: &GroupId, op: &SignedOp) -> Write {
-    Write::Op {
-        group_id: group_id.to_string(),
-        op_id: op.id().to_string(),
-        bytes: op.to_bytes(),
-    }
+/// A document's heads, as hex text (what `--based-on` and the views carry).
+pub fn parse_heads(texts: &[String]) -> Result<Vec<ChangeHash>, Error> {
+    texts
+        .iter()
+        .map(|text| {
+            text.trim()
+                .parse::<ChangeHash>()
+                .map_err(|_| Error::BadHeads(text.trim().to_owned()))
+        })
+        .collect()
 }
 
-fn names_of(state: &mutual_auth::GroupState) -> BTreeMap<String, String> {
+/// A device's key from its peer id, as `mutual whoami` prints it.
+pub(crate) fn parse_peer_id(peer_id: &str) -> Result<PublicKey, Error> {
+    peer_id
+        .trim()
+        .parse::<libp2p_identity::PeerId>()
+        .ok()
+        .and_then(|peer| PublicKey::from_peer_id(&peer).ok())
+        .ok_or_else(|| Error::BadPeerId(peer_id.trim().to_owned()))
+}
+
+pub(crate) fn names_of(state: &mutual_auth::GroupState) -> BTreeMap<String, String> {
     state
         .members
         .values()
@@ -814,11 +823,7 @@ fn with_names(mut message: String, names: &BTreeMap<String, String>) -> String {
     message
 }
 
-fn parse_group_id(text: &str) -> Result<GroupId, Error> {
-    GroupId::from_str(text).map_err(|_| Error::Corrupt(format!("group id {text}")))
-}
-
-fn non_empty<'a>(text: &'a str, what: &'static str) -> Result<&'a str, Error> {
+pub(crate) fn non_empty<'a>(text: &'a str, what: &'static str) -> Result<&'a str, Error> {
     let text = text.trim();
     if text.is_empty() {
         Err(Error::EmptyName { what })
@@ -827,26 +832,12 @@ fn non_empty<'a>(text: &'a str, what: &'static str) -> Result<&'a str, Error> {
     }
 }
 
-fn now_ms() -> i64 {
+pub(crate) fn now_ms() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
         .unwrap_or(0)
 }
-
-#[path = "export.rs"]
-mod export;
-pub use export::GroupExport;
-
-#[path = "membership.rs"]
-mod membership;
-pub use membership::{
-    CreatedInvite, CreatedLink, JoinRequest, LINK_VALID_FOR, MAX_INVITE_USES, Refusal,
-};
-
-#[path = "replica.rs"]
-mod replica;
-pub use replica::SyncGroup;
 
 #[cfg(test)]
 #[path = "tests.rs"]

@@ -1,9 +1,13 @@
-//! Node stories that the CLI cannot reach: membership enforcement, compaction, damaged data.
+//! Node stories that the CLI cannot reach: membership enforcement, compaction, damaged data,
+//! and two nodes whose engines talk directly (no network): the one copy of each document,
+//! changed by both.
 
-use mutual_auth::Action;
+use mutual_auth::{Role, SignedOp};
 use mutual_docs::board;
+use mutual_sync::{Input, Output};
 
 use super::*;
+use crate::replicas::COMPACT_AFTER_CHUNKS;
 
 fn alice() -> (tempfile::TempDir, Node) {
     let dir = tempfile::tempdir().unwrap();
@@ -20,8 +24,8 @@ fn board_with_column(node: &mut Node) -> (mutual_auth::GroupId, mutual_docs::Doc
     (group, doc)
 }
 
-/// The titles of the cards in a board's first column, as stored.
-fn card_titles(node: &Node, doc: &mutual_docs::DocId) -> Vec<String> {
+/// The titles of the cards in a board's first column.
+fn card_titles(node: &mut Node, doc: &mutual_docs::DocId) -> Vec<String> {
     let View::Board(view) = node.doc(doc).unwrap().content else {
         panic!("not a board")
     };
@@ -37,24 +41,7 @@ fn a_device_that_left_the_group_can_no_longer_edit_its_documents() {
     let (_dir, mut node) = alice();
     let (group, doc) = board_with_column(&mut node);
     // Alice leaves: a signed op that removes her own member.
-    let identity = node.identity().unwrap();
-    let mut log = node.load_log(&group).unwrap();
-    let leave = log
-        .author(
-            &identity.device,
-            Action::RemoveMember {
-                member: identity.member.id(),
-            },
-            1,
-        )
-        .unwrap();
-    node.store
-        .commit(&[Write::Op {
-            group_id: group.to_string(),
-            op_id: leave.id().to_string(),
-            bytes: leave.to_bytes(),
-        }])
-        .unwrap();
+    node.leave(&group).unwrap();
 
     let before = node.doc(&doc).unwrap().content;
     let err = node
@@ -100,47 +87,160 @@ fn many_edits_are_compacted_into_a_snapshot_and_nothing_is_lost() {
     assert_eq!(node.history(&doc).unwrap().len(), 152);
 }
 
-#[test]
-fn an_edit_after_changes_from_a_peer_builds_on_them_and_compaction_keeps_them() {
-    // 1. Alice edits (her node keeps the board loaded), then Bob's change arrives by sync.
-    let (_dir, mut node) = alice();
-    let (group, doc) = board_with_column(&mut node);
-    node.edit(&doc, Kind::Board, |d, s| {
-        board::add_card(d, s, "To do", "Rice")
-    })
+/// Two nodes whose engines are connected directly: frames go from one's outbox into the
+/// other's engine until neither has anything to say.
+fn connect(a: &mut Node, b: &mut Node) {
+    let (ida, idb) = (
+        a.identity().unwrap().device.id(),
+        b.identity().unwrap().device.id(),
+    );
+    a.load_all().unwrap();
+    b.load_all().unwrap();
+    a.handle(
+        0,
+        Input::Connected {
+            peer: idb,
+            dialer: true,
+        },
+    )
     .unwrap();
-    let stored = node.store.load_doc(&doc.to_string()).unwrap().bytes;
-    let mut bob = Document::load(&stored, automerge::ActorId::from([9u8; 32])).unwrap();
-    let before = bob.automerge_mut().get_heads();
-    let stamp = Stamp::new("bob", 1_700_000_000);
-    board::add_card(&mut bob, &stamp, "To do", "Door").unwrap();
-    let changes = bob.automerge_mut().save_after(&before);
-    node.persist_remote(&[mutual_sync::Output::PersistChanges {
-        group,
-        doc,
-        changes,
-    }])
+    b.handle(
+        0,
+        Input::Connected {
+            peer: ida,
+            dialer: false,
+        },
+    )
     .unwrap();
+    pump(a, b);
+}
 
-    // 2. Her next edit follows Bob's (one head), and so do the edits that fold the board
-    //    into a snapshot: his card is still there after compaction.
-    node.edit(&doc, Kind::Board, |d, s| {
-        board::add_card(d, s, "To do", "Landlord")
+fn pump(a: &mut Node, b: &mut Node) {
+    let (ida, idb) = (
+        a.identity().unwrap().device.id(),
+        b.identity().unwrap().device.id(),
+    );
+    for _ in 0..1000 {
+        let quiet = deliver(a, b, ida) & deliver(b, a, idb);
+        if quiet {
+            return;
+        }
+    }
+    panic!("the two nodes never went quiet");
+}
+
+/// Delivers what `from` (device `peer`) has to send to `to`; true if there was nothing.
+fn deliver(from: &mut Node, to: &mut Node, peer: mutual_auth::DeviceId) -> bool {
+    let mut quiet = true;
+    for output in from.take_outbox() {
+        if let Output::Send { frame, .. } = output {
+            quiet = false;
+            let bytes = frame[mutual_sync::wire::LEN_BYTES..].to_vec();
+            to.handle(0, Input::Frame { peer, bytes }).unwrap();
+        }
+    }
+    quiet
+}
+
+/// Alice's group with Bob (a node of his own) admitted by his device key, both connected.
+fn alice_and_bob() -> (
+    tempfile::TempDir,
+    Node,
+    tempfile::TempDir,
+    Node,
+    GroupId,
+    DocId,
+) {
+    let (adir, mut alice) = alice();
+    let bdir = tempfile::tempdir().unwrap();
+    let mut bob = Node::open(bdir.path()).unwrap();
+    bob.init("Bob").unwrap();
+    let (group, doc) = board_with_column(&mut alice);
+    let bob_peer = bob.whoami().unwrap().peer_id;
+    alice
+        .add_device(&group, &bob_peer, Role::Member, "Bob")
+        .unwrap();
+    connect(&mut alice, &mut bob);
+    (adir, alice, bdir, bob, group, doc)
+}
+
+#[test]
+fn a_peers_change_reaches_the_one_copy_and_the_next_edit_builds_on_it() {
+    // 1. Bob receives the group; he adds a card; Alice's engine takes it and stores it.
+    let (_a, mut alice, _b, mut bob, _group, doc) = alice_and_bob();
+    bob.edit(&doc, Kind::Board, |d, s| {
+        board::add_card(d, s, "To do", "Door")
     })
     .unwrap();
-    let stored = node.store.load_doc(&doc.to_string()).unwrap().bytes;
-    let mut reloaded = Document::load(&stored, automerge::ActorId::random()).unwrap();
-    assert_eq!(reloaded.automerge_mut().get_heads().len(), 1);
+    pump(&mut bob, &mut alice);
+    assert_eq!(card_titles(&mut alice, &doc), ["Door"]);
+
+    // 2. Her next edits follow his (one head), including those that fold the board into a
+    //    snapshot: his card is still there, in memory and in the store.
     for i in 0..COMPACT_AFTER_CHUNKS {
         let title = format!("card {i}");
-        node.edit(&doc, Kind::Board, |d, s| {
-            board::add_card(d, s, "To do", &title)
+        alice
+            .edit(&doc, Kind::Board, |d, s| {
+                board::add_card(d, s, "To do", &title)
+            })
+            .unwrap();
+    }
+    assert_eq!(alice.engine().unwrap().doc_heads(&doc).unwrap().len(), 1);
+    let stored = alice.store.load_doc(&doc.to_string()).unwrap();
+    assert!(
+        stored.chunks < COMPACT_AFTER_CHUNKS,
+        "{} chunks",
+        stored.chunks
+    );
+    let reloaded = Document::load(&stored.bytes, automerge::ActorId::random()).unwrap();
+    let View::Board(view) = reloaded.view().unwrap() else {
+        panic!("not a board")
+    };
+    assert_eq!(view.columns[0].cards[0].title, "Door");
+    assert_eq!(card_titles(&mut alice, &doc)[0], "Door");
+}
+
+#[test]
+fn a_local_edit_and_a_peers_edit_raise_the_same_event() {
+    // One change signal: whoever changed the board, its node reports `DocChanged`.
+    let (_a, mut alice, _b, mut bob, group, doc) = alice_and_bob();
+    let changed = mutual_sync::Event::DocChanged { group, doc };
+    alice
+        .edit(&doc, Kind::Board, |d, s| {
+            board::add_card(d, s, "To do", "Rice")
         })
         .unwrap();
+    let outbox = alice.take_outbox();
+    assert!(
+        outbox.contains(&Output::Event(changed.clone())),
+        "{outbox:?}"
+    );
+    for output in outbox {
+        if let Output::Send { frame, .. } = output {
+            let peer = alice.identity().unwrap().device.id();
+            let bytes = frame[mutual_sync::wire::LEN_BYTES..].to_vec();
+            bob.handle(0, Input::Frame { peer, bytes }).unwrap();
+        }
     }
-    let titles = card_titles(&node, &doc);
-    assert_eq!(&titles[..3], ["Rice", "Door", "Landlord"]);
-    assert!(node.store.load_doc(&doc.to_string()).unwrap().chunks < COMPACT_AFTER_CHUNKS);
+    assert!(bob.take_outbox().contains(&Output::Event(changed)));
+}
+
+#[test]
+fn what_a_local_edit_sends_is_its_change_never_a_snapshot() {
+    let (_a, mut alice, _b, _bob, _group, doc) = alice_and_bob();
+    for i in 0..COMPACT_AFTER_CHUNKS + 1 {
+        alice
+            .edit(&doc, Kind::Board, |d, s| {
+                board::add_column(d, s, &format!("c{i}"))
+            })
+            .unwrap();
+        for output in alice.take_outbox() {
+            if let Output::Send { frame, .. } = output {
+                // One column's worth, never the whole board.
+                assert!(frame.len() < 2048, "{} bytes", frame.len());
+            }
+        }
+    }
 }
 
 #[test]
@@ -162,13 +262,13 @@ fn a_refused_edit_leaves_nothing_behind_for_the_next_one() {
         board::add_card(d, s, "To do", "Door")
     })
     .unwrap();
-    let titles = card_titles(&node, &doc);
+    let titles = card_titles(&mut node, &doc);
     assert_eq!(titles, ["Rice", "Door"]);
 }
 
 #[test]
 fn a_damaged_membership_op_in_the_store_is_reported_not_a_panic() {
-    let (_dir, mut node) = alice();
+    let (dir, mut node) = alice();
     let (group, _) = board_with_column(&mut node);
     node.store
         .commit(&[Write::Op {
@@ -177,6 +277,9 @@ fn a_damaged_membership_op_in_the_store_is_reported_not_a_panic() {
             bytes: vec![0xff; 40],
         }])
         .unwrap();
+    // The next node to load the log reads the damage.
+    drop(node);
+    let mut node = Node::open(dir.path()).unwrap();
     let err = node.group(&group).unwrap_err();
     assert!(matches!(err, Error::Corrupt(_)), "{err}");
     assert!(err.to_string().contains("membership log"), "{err}");
@@ -186,7 +289,7 @@ fn a_damaged_membership_op_in_the_store_is_reported_not_a_panic() {
 fn every_member_derives_the_same_index_document_for_a_group() {
     let (_dir, mut node) = alice();
     let group = node.create_group("Food co-op").unwrap();
-    let record = node.group_record(&group).unwrap();
+    let record = node.store.group(&group.to_string()).unwrap().unwrap();
     assert_eq!(record.index_doc, index_doc_id(&group).to_string());
     // A genesis op decoded elsewhere names the same group, hence the same index.
     let genesis = SignedOp::from_bytes(&node.store.ops(&group.to_string()).unwrap()[0]).unwrap();
@@ -208,62 +311,6 @@ fn member_names_resolve_by_me_name_and_id_prefix() {
         node.resolve_member(&group, "bob"),
         Err(Error::UnknownMember(_))
     ));
-}
-
-#[test]
-fn a_recording_node_lists_what_it_committed_for_the_sync_engine() {
-    let (_dir, mut node) = alice();
-    // Not recording: nothing accumulates.
-    let (group, doc) = board_with_column(&mut node);
-    assert!(node.take_committed().is_empty());
-
-    node.record_commits();
-    node.edit(&doc, Kind::Board, |d, s| board::add_column(d, s, "Done"))
-        .unwrap();
-    let other = node.create_group("Garden").unwrap();
-    let committed = node.take_committed();
-    let [
-        Committed::Changes {
-            group: g,
-            doc: d,
-            changes,
-            ..
-        },
-        Committed::Group(created),
-    ] = committed.as_slice()
-    else {
-        panic!("{committed:?}");
-    };
-    assert_eq!((g, d, *created), (&group, &doc, other));
-    // The bytes are the edit's incremental changes: they load on top of the stored doc.
-    let mut engine_copy = node.sync_group(&group).unwrap();
-    let (_, am) = engine_copy
-        .docs
-        .iter_mut()
-        .find(|(id, _)| *id == doc)
-        .unwrap();
-    am.load_incremental(changes).unwrap();
-    assert!(node.take_committed().is_empty());
-}
-
-#[test]
-fn compaction_still_hands_the_engine_incremental_changes() {
-    let (_dir, mut node) = alice();
-    let (_group, doc) = board_with_column(&mut node);
-    node.record_commits();
-    for i in 0..COMPACT_AFTER_CHUNKS + 1 {
-        node.edit(&doc, Kind::Board, |d, s| {
-            board::add_column(d, s, &format!("c{i}"))
-        })
-        .unwrap();
-    }
-    for committed in node.take_committed() {
-        let Committed::Changes { changes, .. } = committed else {
-            panic!("{committed:?}");
-        };
-        // One column's worth, never a whole snapshot.
-        assert!(changes.len() < 1024, "{} bytes", changes.len());
-    }
 }
 
 #[test]

@@ -84,6 +84,9 @@ pub struct DocView {
     pub id: String,
     /// The group it belongs to.
     pub group: String,
+    /// The version shown: its Automerge heads, as hex change hashes. An edit of its text
+    /// made on this version (`--based-on`) merges with whatever arrived since.
+    pub heads: Vec<String>,
     /// Its contents, typed by kind.
     #[serde(flatten)]
     pub content: mutual_docs::View,

@@ -62,8 +62,13 @@ struct Snapshot {
 }
 
 impl Snapshot {
-    fn of(node: &Node, group: &GroupId) -> Result<Snapshot, mutual_node::Error> {
-        let log = node.sync_group(group)?.log;
+    fn of(node: &mut Node, group: &GroupId) -> Result<Snapshot, mutual_node::Error> {
+        node.load_all()?;
+        let log = node
+            .engine()?
+            .log(group)
+            .cloned()
+            .ok_or_else(|| mutual_node::Error::UnknownGroup(group.to_string()))?;
         let view = node.group(group)?;
         Ok(Snapshot {
             name: view.name,
@@ -213,8 +218,8 @@ impl Alice {
         while let Ok(event) = self.events.try_recv() {
             self.seen.push(event);
         }
-        let node = Node::open(self.dir.path()).context("reopening Alice's node")?;
-        Ok((Snapshot::of(&node, &self.group)?, self.seen))
+        let mut node = Node::open(self.dir.path()).context("reopening Alice's node")?;
+        Ok((Snapshot::of(&mut node, &self.group)?, self.seen))
     }
 }
 
@@ -471,9 +476,8 @@ impl MemberSession {
             let key = key_below(&node.identity()?.device.peer_id());
             node.add_device(group, &key.peer_id().to_string(), Role::Member, "Mallory")?;
             let index_id = mutual_node::index_doc_id(group);
-            let docs = node.sync_group(group)?.docs.into_iter();
-            let index = docs.filter(|(doc, _)| *doc == index_id).map(|(_, am)| am);
-            Ok((key, index.last().context("the group has no index")?))
+            let index = node.engine()?.doc(&index_id).cloned();
+            Ok((key, index.context("the group has no index")?))
         })
         .await?;
         let mallory = Raw::connect(key, &mut alice).await?;
@@ -698,7 +702,13 @@ async fn a_forged_add_member_op_over_sync_is_refused() -> Result<()> {
             offers: vec![offer],
         })
         .await?;
-    session.send(&Message::Ops { group, ops }).await?;
+    session
+        .send(&Message::Ops {
+            group,
+            ops,
+            heads: Vec::new(),
+        })
+        .await?;
 
     // 3. A second hello, which ends any session, shows when Alice has read all that: she
     //    ignored the offer and the ops of a group Mallory is not in (no refusal for them,
@@ -757,6 +767,7 @@ async fn a_plain_member_cannot_admit_without_an_invite() -> Result<()> {
         .send(&Message::Ops {
             group: alice.group,
             ops,
+            heads: Vec::new(),
         })
         .await?;
 
@@ -799,6 +810,7 @@ async fn a_member_cannot_sign_an_op_in_the_admins_name() -> Result<()> {
         .send(&Message::Ops {
             group: alice.group,
             ops,
+            heads: Vec::new(),
         })
         .await?;
 

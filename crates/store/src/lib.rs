@@ -1,7 +1,8 @@
 //! The local store of one Mutual data directory: a single SQLite database.
 //!
-//! It keeps this device's identity, the signed membership ops of each group, and each
-//! document as a snapshot plus the incremental Automerge changes appended since. It
+//! It keeps this device's identity, the signed membership ops of each group, each document
+//! as a snapshot plus the incremental Automerge changes appended since, the address book,
+//! and what other devices were last known to hold (for status across restarts). It
 //! deals in bytes and ids as strings: encoding and validation live in `mutual-auth` and
 //! `mutual-docs`, and what to store is decided by `mutual-node`.
 //!
@@ -25,6 +26,7 @@ mod error;
 mod groups;
 mod identity;
 mod lock;
+mod peer_sync;
 mod peers;
 mod schema;
 
@@ -36,6 +38,7 @@ pub use docs::{DocRecord, TipRecord};
 pub use error::Error;
 pub use groups::GroupRecord;
 pub use identity::IdentityRecord;
+pub use peer_sync::{HeldRecord, SyncedRecord};
 pub use peers::PeerRecord;
 
 /// The file name of the database inside a data directory.
@@ -99,6 +102,10 @@ pub enum Write {
     },
     /// Where another device was reached (replaces what was known of it).
     Peer(PeerRecord),
+    /// What another device was known to hold of a document (replaces what was known).
+    Held(HeldRecord),
+    /// When another device was last in sync with this one on a group.
+    Synced(SyncedRecord),
 }
 
 /// An open data directory.
@@ -163,6 +170,8 @@ impl Store {
                     snapshot,
                 } => docs::compact(&tx, doc_id, *through_seq, snapshot)?,
                 Write::Peer(record) => peers::upsert(&tx, record)?,
+                Write::Held(record) => peer_sync::put_held(&tx, record)?,
+                Write::Synced(record) => peer_sync::put_synced(&tx, record)?,
             }
         }
         tx.commit()?;
@@ -212,6 +221,16 @@ impl Store {
     /// The address book: every device this one has reached, by peer id.
     pub fn peers(&self) -> Result<Vec<PeerRecord>, Error> {
         peers::all(&self.conn)
+    }
+
+    /// What other devices were known to hold of a group's documents.
+    pub fn held_of_group(&self, group_id: &str) -> Result<Vec<HeldRecord>, Error> {
+        peer_sync::held_of_group(&self.conn, group_id)
+    }
+
+    /// When each other device was last in sync with this one, per group.
+    pub fn synced(&self) -> Result<Vec<SyncedRecord>, Error> {
+        peer_sync::synced(&self.conn)
     }
 
     /// A document's bytes, ready for Automerge's `load`: its chunks concatenated.

@@ -14,6 +14,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../migrations/0002_peers.sql")),
     M::up(include_str!("../migrations/0003_change_signatures.sql")),
     M::up(include_str!("../migrations/0004_doc_tips.sql")),
+    M::up(include_str!("../migrations/0005_peer_sync.sql")),
 ];
 
 /// Sets the connection up for durability and brings the schema to the latest version.

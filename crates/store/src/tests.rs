@@ -276,3 +276,35 @@ fn a_backup_restores_everything_into_an_empty_directory_only() {
         Err(Error::BadBackup { .. })
     ));
 }
+
+#[test]
+fn what_peers_hold_and_when_they_were_in_sync_survive_a_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    let held = |heads: Vec<[u8; 32]>| HeldRecord {
+        device_id: "bob".into(),
+        doc_id: "d1".into(),
+        heads,
+    };
+    store
+        .commit(&[
+            group("g1"),
+            doc("d1", "g1"),
+            Write::Held(held(vec![[1; 32]])),
+            Write::Held(held(vec![[2; 32], [3; 32]])),
+            Write::Synced(SyncedRecord {
+                device_id: "bob".into(),
+                group_id: "g1".into(),
+                last_synced: 7,
+            }),
+        ])
+        .unwrap();
+    drop(store);
+    let store = Store::open(dir.path()).unwrap();
+    assert_eq!(
+        store.held_of_group("g1").unwrap(),
+        [held(vec![[2; 32], [3; 32]])]
+    );
+    assert!(store.held_of_group("g2").unwrap().is_empty());
+    assert_eq!(store.synced().unwrap()[0].last_synced, 7);
+}

@@ -1,8 +1,6 @@
 //! [`Input`]: everything that can happen to an [`crate::Engine`].
 
-use automerge::AutoCommit;
 use mutual_auth::{DeviceId, GroupId, SignedOp};
-use mutual_docs::DocId;
 
 /// One thing that happened, fed to [`crate::Engine::handle`] with the current time.
 #[derive(Clone, Debug)]
@@ -28,29 +26,15 @@ pub enum Input {
         /// The body.
         bytes: Vec<u8>,
     },
-    /// Ops this device authored or accepted, already persisted.
+    /// Ops this device accepted from elsewhere (a joiner it admitted): inserted, persisted
+    /// and spread like its own. Ops it authors itself go through [`crate::Engine::author`].
     LocalOps {
         /// Their group.
         group: GroupId,
         /// The ops, parents first.
         ops: Vec<SignedOp>,
     },
-    /// Changes this device made to a document, already persisted (incremental save bytes,
-    /// or a whole save for a new document).
-    LocalChanges {
-        /// The document's group.
-        group: GroupId,
-        /// The document.
-        doc: DocId,
-        /// What `save_after` (or `save`) returned.
-        changes: Vec<u8>,
-        /// The whole document after these changes, if the driver holds it: the engine
-        /// adopts it instead of applying the changes to its own copy again, when it holds
-        /// everything that copy holds. Automerge applies a change in time linear in the
-        /// object it edits (about 40 ms in a 260k-character text), and this is on the way
-        /// from a keystroke to the peers.
-        document: Option<Box<AutoCommit>>,
-    },
-    /// Time passed: lets the engine time out peers that never said hello.
+    /// Time passed (the driver ticks about once a second): times out peers that never said
+    /// hello, and hands out what peers were learned to hold, to be persisted.
     Tick,
 }

@@ -4,9 +4,11 @@
 //!
 //! # Main types
 //!
-//! - [`Engine`]: one device's engine. Set it up with what the node loaded
-//!   ([`Engine::add_group`], [`Engine::add_doc`]), then feed it [`Input`]s with
-//!   [`Engine::handle`]`(now, input)` and perform the [`Output`]s it returns, in order.
+//! - [`Engine`]: one device's engine, and the one owner of its groups and documents while it
+//!   runs. Fill it with what the node stored ([`Engine::load`]), feed it [`Input`]s with
+//!   [`Engine::handle`]`(now, input)` and perform the [`Output`]s it returns, in order; read
+//!   documents with [`Engine::doc`] and edit them with [`Engine::edit`] (which returns
+//!   outputs too).
 //! - [`wire`]: the [`wire::Message`]s, their frames, and [`wire::FrameDecoder`] for the
 //!   transport.
 //!
@@ -26,10 +28,13 @@
 //!   whole document is loaded apart and checked before it is merged.
 //! - Invariant: nothing a peer sends can panic the engine; a malformed, oversized,
 //!   out-of-order or forged message ends that peer's session with a reason.
-//! - Invariant: outputs of one `handle` call are ordered so that every `Persist*` comes before
-//!   any `Send` that acknowledges or relays what it persists.
+//! - Invariant: outputs of one call are ordered so that every `Persist*` comes before any
+//!   `Send` that acknowledges or relays what it persists.
+//! - Invariant: status is never assumed. Whether a peer is in sync, and which changes no
+//!   other device holds, are computed from what each peer said it holds (its heads in a
+//!   sync message, its `DocHeads`, a digest equal to ours), kept across sessions.
 //!
-//! # Protocol (wire version 3)
+//! # Protocol (wire version 4)
 //!
 //! 1. **Hello.** On `Connected`, both sides send `Hello { version, offers }`: one
 //!    [`wire::Offer`] `(group, log heads, docs digest)` per group in which, in the sender's
@@ -67,10 +72,16 @@
 //! 6. **Membership changes.** After every log change each session is re-checked: a peer
 //!    that is no longer a member's device gets nothing more of the group, and a peer left
 //!    with no shared group is disconnected ("no longer a member").
+//! 7. **Acknowledgement.** Every `Ops` message carries the sender's log heads, and every
+//!    Automerge sync message the sender's document heads, so each side knows what the other
+//!    holds. Data that no Automerge reply acknowledges (ops, a whole document) is
+//!    acknowledged by one `Summary` (log heads and documents digest) once the receiver holds
+//!    everything the sender is known to hold; a summary is never answered. So both sides of
+//!    a join, an edit or a membership change learn that they are in sync.
 //!
 //! # Bounds
 //!
-//! Frames are at most [`wire::MAX_FRAME`] bytes. Per peer: at most one link per group I hold
+//! Frames are at most [`wire::MAX_FRAME`] bytes. Per peer: at most one exchange per group I hold
 //! plus [`engine::MAX_UNKNOWN_GROUPS`], one Automerge sync state per document of a shared
 //! group, one partial log of a group being joined ([`engine::MAX_JOIN_OPS`]). Documents a peer
 //! can make me create: [`engine::MAX_DOCS_PER_GROUP`] per group. There are no queues: every
@@ -79,11 +90,10 @@
 pub mod engine;
 mod input;
 mod output;
-mod session;
 pub mod tips;
 pub mod wire;
 
-pub use engine::Engine;
+pub use engine::{Engine, Held, LocalRefusal, Reason, Refusal, StoredDoc, StoredGroup};
 pub use input::Input;
 pub use output::{Event, Output};
 pub use tips::Tip;

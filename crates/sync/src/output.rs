@@ -3,7 +3,9 @@
 use mutual_auth::{DeviceId, GroupId, SignedOp};
 use mutual_docs::{DocId, Kind};
 
+use crate::engine::{Held, LocalRefusal, Reason, Refusal};
 use crate::tips::Tip;
+use crate::wire;
 
 /// One effect for the driver. The outputs of one `handle` call are ordered: a `Persist*`
 /// output comes before any `Send` that relies on the data it persists, so a driver that
@@ -21,11 +23,11 @@ pub enum Output {
     Disconnect {
         /// The peer's device.
         peer: DeviceId,
-        /// Why, for the log.
-        reason: String,
+        /// Why.
+        reason: Reason,
     },
-    /// Persist these ops, accepted from a peer, in this order (a causal order). For a group
-    /// new to this device the first op is its genesis.
+    /// Persist these ops, this device's own or accepted from a peer, in this order (a causal
+    /// order). For a group new to this device the first op is its genesis.
     PersistOps {
         /// Their group.
         group: GroupId,
@@ -33,7 +35,9 @@ pub enum Output {
         ops: Vec<SignedOp>,
     },
     /// Append these incremental save bytes (`save_after` the heads last persisted) to a
-    /// document this device already stores.
+    /// document this device already stores. The driver may instead store the whole
+    /// document as [`crate::Engine::doc`] holds it now (compaction): it holds exactly what is
+    /// stored plus these changes.
     PersistChanges {
         /// The document's group.
         group: GroupId,
@@ -42,7 +46,7 @@ pub enum Output {
         /// The bytes to append.
         changes: Vec<u8>,
     },
-    /// Store a document new to this device, received from a peer.
+    /// Store a document new to this device, made here or received from a peer.
     PersistNewDoc {
         /// The document's group.
         group: GroupId,
@@ -63,8 +67,27 @@ pub enum Output {
         /// At most one per device.
         tips: Vec<Tip>,
     },
+    /// What peer devices were learned to hold of documents since the last tick: worth
+    /// keeping for status across restarts, not worth delaying anything for (losing it in a
+    /// crash only makes status cautious until the peers are heard again).
+    PersistHeld(Vec<Held>),
     /// Something the node may want to show or log.
     Event(Event),
+}
+
+impl Output {
+    /// Whether this output asks to store something (and so must be performed before the
+    /// outputs after it).
+    pub fn is_persist(&self) -> bool {
+        matches!(
+            self,
+            Output::PersistOps { .. }
+                | Output::PersistChanges { .. }
+                | Output::PersistNewDoc { .. }
+                | Output::PersistTips { .. }
+                | Output::PersistHeld(_)
+        )
+    }
 }
 
 /// Something that happened, for the node to show or log.
@@ -99,18 +122,17 @@ pub enum Event {
         /// The peer.
         peer: DeviceId,
         /// Why.
-        reason: String,
+        reason: Refusal,
     },
     /// A local input could not be applied (a bug in the driver, never a peer's doing).
-    LocalInputRefused {
-        /// Why.
-        reason: String,
-    },
-    /// A message was too large to be framed and was not sent.
+    LocalInputRefused(LocalRefusal),
+    /// A message could not be framed (too large) and was not sent.
     NotSent {
         /// The peer.
         peer: DeviceId,
+        /// The message's kind.
+        message: &'static str,
         /// Why.
-        reason: String,
+        error: wire::Error,
     },
 }

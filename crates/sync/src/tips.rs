@@ -14,13 +14,13 @@
 //! form one chain (each of its changes follows its previous one), so its newest change
 //! descends from all the others: the one stored tip covers any batch of its changes that
 //! a peer may lack. The engine refuses batches that would break that chain (see
-//! `Engine::check_chains`), so a member cannot plant a fork that later leaves honest
-//! devices unable to relay.
+//! `engine::vouch`), so a member cannot plant a fork that later leaves honest devices unable
+//! to relay.
 
 use std::collections::{BTreeMap, HashMap};
 
 use automerge::{Change, ChangeHash};
-use mutual_auth::{PublicKey, Signature};
+use mutual_auth::{DeviceId, PublicKey, Signature};
 
 use crate::wire::Hash;
 
@@ -28,7 +28,7 @@ use crate::wire::Hash;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Tip {
     /// The device (the change's Automerge actor).
-    pub actor: [u8; 32],
+    pub actor: DeviceId,
     /// The change's sequence number among that device's changes.
     pub seq: u64,
     /// The change's hash.
@@ -66,6 +66,32 @@ impl Meta {
     }
 }
 
+/// Why a batch of changes is not vouched for by the devices that made them; nothing of it
+/// is applied.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Unvouched {
+    /// The change's actor is not a device the group's log knows.
+    #[error("change {change} by actor {actor} who is not a device of the group")]
+    Stranger {
+        /// The change.
+        change: ChangeHash,
+        /// Its actor id, in hex.
+        actor: String,
+    },
+    /// A device's changes in the batch skip a sequence number.
+    #[error("the changes of device {} are not numbered one after another", .device.fmt_short())]
+    Gap {
+        /// The device.
+        device: DeviceId,
+    },
+    /// A device's newest change in the batch carries no valid signature of that device.
+    #[error("change {0} is not signed by its actor's device")]
+    Unsigned(ChangeHash),
+    /// A change that is not an ancestor of its device's signed newest change in the batch.
+    #[error("change {0} is not vouched for by its device's signed newest change")]
+    Stray(ChangeHash),
+}
+
 /// One device's part of a batch that passed [`verify`].
 #[derive(Clone, Debug)]
 pub(crate) struct Vouched {
@@ -80,29 +106,26 @@ pub(crate) struct Vouched {
 
 /// Checks that every change of `batch` (changes new to the receiver, each device's
 /// numbered without gaps) is vouched for by its device, as the module docs say; returns
-/// one [`Vouched`] per device, in actor order. `known` says whether an actor is a device
-/// of the group. The error is one sentence naming the first change that fails.
+/// one [`Vouched`] per device, in actor order. `known` says whether a device is one of the
+/// group's. The error names the first change that fails.
 pub(crate) fn verify(
     batch: &[Meta],
     signatures: &[(Hash, Signature)],
-    known: impl Fn(&[u8; 32]) -> bool,
-) -> Result<Vec<Vouched>, String> {
+    known: impl Fn(&DeviceId) -> bool,
+) -> Result<Vec<Vouched>, Unvouched> {
     let index: HashMap<ChangeHash, usize> = batch
         .iter()
         .enumerate()
         .map(|(i, meta)| (meta.hash, i))
         .collect();
-    let mut by_actor: BTreeMap<[u8; 32], Vec<usize>> = BTreeMap::new();
+    let mut by_actor: BTreeMap<DeviceId, Vec<usize>> = BTreeMap::new();
     for (i, meta) in batch.iter().enumerate() {
-        let actor = <[u8; 32]>::try_from(meta.actor.as_slice())
-            .ok()
-            .filter(|actor| known(actor));
+        let actor = device_of(&meta.actor).filter(|actor| known(actor));
         let Some(actor) = actor else {
-            return Err(format!(
-                "change {} by actor {} who is not a device of the group",
-                meta.hash,
-                hex(&meta.actor)
-            ));
+            return Err(Unvouched::Stranger {
+                change: meta.hash,
+                actor: hex(&meta.actor),
+            });
         };
         by_actor.entry(actor).or_default().push(i);
     }
@@ -118,24 +141,15 @@ pub(crate) fn verify(
             .zip(first_seq..)
             .all(|(&i, seq)| batch[i].seq == seq);
         if !numbered {
-            return Err(format!(
-                "the changes of device {} are not numbered one after another",
-                hex(&actor)
-            ));
+            return Err(Unvouched::Gap { device: actor });
         }
         let signature = signatures
             .iter()
             .find(|(hash, _)| *hash == tip.hash.0)
             .map(|(_, signature)| *signature)
-            .filter(|signature| {
-                PublicKey::from_bytes(&actor)
-                    .is_ok_and(|key| key.verify_change(&tip.hash.0, signature).is_ok())
-            });
+            .filter(|signature| actor.verify_change(&tip.hash.0, signature).is_ok());
         let Some(signature) = signature else {
-            return Err(format!(
-                "change {} is not signed by its actor's device",
-                tip.hash
-            ));
+            return Err(Unvouched::Unsigned(tip.hash));
         };
         // Walk the tip's ancestry inside the batch: each of the device's changes must be
         // on it, or the signature does not vouch for it.
@@ -156,10 +170,7 @@ pub(crate) fn verify(
             }
         }
         if let Some(&stray) = changes.iter().find(|&&i| !reached[i]) {
-            return Err(format!(
-                "change {} is not vouched for by its device's signed newest change",
-                batch[stray].hash
-            ));
+            return Err(Unvouched::Stray(batch[stray].hash));
         }
         outside.sort();
         outside.dedup();
@@ -175,6 +186,12 @@ pub(crate) fn verify(
         });
     }
     Ok(vouched)
+}
+
+/// The device an Automerge actor id names, if it is an ed25519 public key.
+pub(crate) fn device_of(actor: &[u8]) -> Option<DeviceId> {
+    let bytes = <[u8; 32]>::try_from(actor).ok()?;
+    PublicKey::from_bytes(&bytes).ok()
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -212,15 +229,10 @@ mod tests {
             meta(2, &bob, 1, &[1]),
             meta(3, &alice, 5, &[2]),
         ];
-        let all = |_: &[u8; 32]| true;
+        let all = |_: &DeviceId| true;
         let vouched = verify(&batch, &[sign(&alice, 3), sign(&bob, 2)], all).unwrap();
         assert_eq!(vouched.len(), 2);
-        let of = |k: &DeviceKey| {
-            vouched
-                .iter()
-                .find(|v| v.tip.actor == *k.id().as_bytes())
-                .unwrap()
-        };
+        let of = |k: &DeviceKey| vouched.iter().find(|v| v.tip.actor == k.id()).unwrap();
         assert_eq!((of(&alice).tip.hash, of(&alice).first_seq), ([3; 32], 4));
         assert_eq!(of(&alice).outside, vec![ChangeHash([9; 32])]);
         assert_eq!(of(&bob).outside, vec![ChangeHash([9; 32])]);
@@ -229,7 +241,7 @@ mod tests {
     #[test]
     fn a_batch_is_refused_unless_each_device_signed_its_newest_change_itself() {
         let (alice, mallory) = (key(1), key(2));
-        let all = |_: &[u8; 32]| true;
+        let all = |_: &DeviceId| true;
         let batch = [meta(1, &alice, 1, &[]), meta(2, &alice, 2, &[1])];
         // No signature, a signature over an older change, one by someone else.
         for signatures in [
@@ -239,10 +251,7 @@ mod tests {
             vec![([2; 32], alice.sign(&[2; 32]))],
         ] {
             let error = verify(&batch, &signatures, all).unwrap_err();
-            assert!(
-                error.contains("is not signed by its actor's device"),
-                "{error}"
-            );
+            assert_eq!(error, Unvouched::Unsigned(ChangeHash([2; 32])));
         }
     }
 
@@ -256,8 +265,7 @@ mod tests {
             meta(3, &alice, 3, &[1]),
         ];
         let error = verify(&batch, &[sign(&alice, 3)], |_| true).unwrap_err();
-        assert!(error.contains("is not vouched for"), "{error}");
-        assert!(error.contains(&ChangeHash([2; 32]).to_string()), "{error}");
+        assert_eq!(error, Unvouched::Stray(ChangeHash([2; 32])));
     }
 
     #[test]
@@ -265,10 +273,12 @@ mod tests {
         let (alice, stranger) = (key(1), key(2));
         let gap = [meta(1, &alice, 1, &[]), meta(2, &alice, 3, &[1])];
         let error = verify(&gap, &[sign(&alice, 2)], |_| true).unwrap_err();
-        assert!(error.contains("not numbered one after another"), "{error}");
-        let known = |actor: &[u8; 32]| actor == alice.id().as_bytes();
+        assert_eq!(error, Unvouched::Gap { device: alice.id() });
+        let known = |actor: &DeviceId| *actor == alice.id();
         let by_stranger = [meta(1, &stranger, 1, &[])];
         let error = verify(&by_stranger, &[sign(&stranger, 1)], known).unwrap_err();
-        assert!(error.contains("not a device of the group"), "{error}");
+        assert!(
+            matches!(error, Unvouched::Stranger { change, .. } if change == ChangeHash([1; 32]))
+        );
     }
 }

@@ -10,7 +10,7 @@ use mutual_docs::DocId;
 use serde::{Deserialize, Serialize};
 
 /// The wire version this engine speaks: the first byte of every body, and `Hello::version`.
-pub const VERSION: u8 = 3;
+pub const VERSION: u8 = 4;
 
 /// The largest frame body accepted or produced, in bytes (8 MiB).
 pub const MAX_FRAME: usize = 8 * 1024 * 1024;
@@ -58,6 +58,8 @@ pub enum Message {
         group: GroupId,
         /// The ops.
         ops: Vec<SignedOp>,
+        /// The heads of the sender's log once these are in it: what the sender holds.
+        heads: Vec<OpId>,
     },
     /// The heads of every non-empty document of a group, sent when the digests differ.
     DocHeads {
@@ -92,6 +94,16 @@ pub enum Message {
         /// Each device's signature over its newest change in the document.
         signatures: Vec<ChangeSignature>,
     },
+    /// What the sender now holds of a group, once it caught up with the receiver after
+    /// taking data no Automerge reply acknowledges (ops, whole documents): lets the
+    /// receiver know whether it is in sync too. Never answered.
+    Summary {
+        /// The sender's log heads and documents digest.
+        holds: Offer,
+        /// How many `Doc` messages of this group the sender took from the receiver in this
+        /// session: it holds each of them (the stream is ordered).
+        whole_docs: u32,
+    },
 }
 
 impl Message {
@@ -99,7 +111,7 @@ impl Message {
     pub fn group(&self) -> Option<GroupId> {
         match self {
             Message::Hello { .. } => None,
-            Message::Offer(offer) => Some(offer.group),
+            Message::Offer(offer) | Message::Summary { holds: offer, .. } => Some(offer.group),
             Message::Ops { group, .. }
             | Message::DocHeads { group, .. }
             | Message::Sync { group, .. }
@@ -116,6 +128,7 @@ impl Message {
             Message::DocHeads { .. } => "doc-heads",
             Message::Sync { .. } => "sync",
             Message::Doc { .. } => "doc",
+            Message::Summary { .. } => "summary",
         }
     }
 }

@@ -19,9 +19,13 @@
 //! - Invariant: a restarted peer holds exactly what its engine asked to persist (plus its own
 //!   edits, persisted before they are handed to the engine), nothing else survives a crash.
 //!
+//! - [`pair::Net`]: a few named devices driven step by step, for tests that follow the
+//!   protocol message by message (round trips, refusals, what each frame carries).
+//!
 //! A failing property panics with the seed and a short trace tail, so it can be replayed
 //! (`SIM_SEED=<seed> SIM_PEERS=<n> cargo nextest run -p mutual-testkit`).
 
+pub mod pair;
 mod sim;
 
 pub use sim::{Edit, LinkModel, PeerIdx, Sim};

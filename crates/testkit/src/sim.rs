@@ -10,7 +10,7 @@ use mutual_auth::{
 };
 use mutual_docs::{DocId, Document, Kind, Stamp, View, board, index};
 use mutual_sync::wire::{self, FrameDecoder, Message};
-use mutual_sync::{Engine, Event, Input, Output};
+use mutual_sync::{Engine, Event, Held, Input, Output, StoredDoc, StoredGroup};
 use rand::rngs::StdRng;
 use rand::{RngExt as _, SeedableRng as _};
 
@@ -45,6 +45,33 @@ impl Default for LinkModel {
     }
 }
 
+/// Applies a typed edit to a board.
+fn apply_edit(doc: &mut Document, stamp: &Stamp, edit: &Edit) -> Result<(), mutual_docs::Error> {
+    match edit {
+        Edit::AddCard(title) => board::add_card(doc, stamp, "To do", title).map(drop),
+        Edit::AddColumn(name) => board::add_column(doc, stamp, name).map(drop),
+        Edit::Rename(title) => doc.set_title(stamp, title),
+        Edit::Describe(text) => {
+            let first = match doc.view()? {
+                View::Board(b) => b
+                    .columns
+                    .iter()
+                    .flat_map(|c| c.cards.iter())
+                    .next()
+                    .map(|c| c.id.clone()),
+                _ => None,
+            };
+            match first {
+                Some(card) => board::set_description(doc, stamp, &card, text),
+                None => Err(mutual_docs::Error::NotFound {
+                    what: "card",
+                    id: "the first".into(),
+                }),
+            }
+        }
+    }
+}
+
 /// A typed edit of a group's board.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Edit {
@@ -61,20 +88,22 @@ pub enum Edit {
 /// What a peer persisted: the only thing that survives a crash.
 #[derive(Debug, Default, Clone)]
 struct Store {
-    groups: BTreeMap<GroupId, StoredGroup>,
-    docs: BTreeMap<DocId, StoredDoc>,
+    groups: BTreeMap<GroupId, SavedGroup>,
+    docs: BTreeMap<DocId, SavedDoc>,
     /// Tip signatures of documents, as received (the engine keeps the newest per device).
     tips: BTreeMap<DocId, Vec<mutual_sync::Tip>>,
+    /// What peers were known to hold, as last persisted.
+    held: BTreeMap<(DeviceId, DocId), Held>,
 }
 
 #[derive(Debug, Default, Clone)]
-struct StoredGroup {
+struct SavedGroup {
     ops: Vec<SignedOp>,
     index: Option<DocId>,
 }
 
 #[derive(Debug, Clone)]
-struct StoredDoc {
+struct SavedDoc {
     group: GroupId,
     bytes: Vec<u8>,
 }
@@ -290,7 +319,7 @@ impl Sim {
     /// among the simulation's groups.
     pub fn create_group(&mut self, peer: PeerIdx) -> usize {
         let name = format!("group {}", self.groups.len());
-        let (log, genesis) = {
+        let (log, _) = {
             let p = &self.peers[peer];
             Log::create(&name, "founder", &p.member, &p.key, self.now)
         };
@@ -299,48 +328,30 @@ impl Sim {
         let board_id = DocId::from_bytes(self.rng.random());
         let stamp = self.stamp(peer);
         let actor = ActorId::from(self.device(peer).as_bytes());
-        let (index_bytes, board_bytes) = {
-            let make = |kind, title| Document::create(kind, title, actor.clone(), &stamp);
-            let (Ok(mut index_doc), Ok(mut board_doc)) =
-                (make(Kind::Index, &name), make(Kind::Board, "Tasks"))
-            else {
-                self.fail("documents could not be created");
-            };
-            if board::add_column(&mut board_doc, &stamp, "To do").is_err()
-                || index::add_entry(&mut index_doc, &stamp, board_id, Kind::Board, "Tasks").is_err()
-            {
-                self.fail("documents could not be set up");
-            }
-            (
-                index_doc.automerge_mut().save(),
-                board_doc.automerge_mut().save(),
-            )
+        let make = |kind, title| Document::create(kind, title, actor.clone(), &stamp);
+        let (Ok(mut index_doc), Ok(mut board_doc)) =
+            (make(Kind::Index, &name), make(Kind::Board, "Tasks"))
+        else {
+            self.fail("documents could not be created");
         };
-        let p = &mut self.peers[peer];
-        p.store.groups.insert(
-            id,
-            StoredGroup {
-                ops: vec![genesis],
-                index: Some(index_id),
-            },
-        );
-        for (doc, bytes) in [(index_id, &index_bytes), (board_id, &board_bytes)] {
-            p.store.docs.insert(
-                doc,
-                StoredDoc {
-                    group: id,
-                    bytes: bytes.clone(),
-                },
-            );
+        if board::add_column(&mut board_doc, &stamp, "To do").is_err()
+            || index::add_entry(&mut index_doc, &stamp, board_id, Kind::Board, "Tasks").is_err()
+        {
+            self.fail("documents could not be set up");
         }
-        if let Some(engine) = p.engine.as_mut() {
-            engine.add_group(log, Some(index_id));
-            for (doc, bytes) in [(index_id, index_bytes), (board_id, board_bytes)] {
-                if let Ok(am) = AutoCommit::load(&bytes) {
-                    engine.add_doc(id, doc, am);
-                }
-            }
-        }
+        let Some(engine) = self.peers[peer].engine.as_mut() else {
+            self.fail(&format!("p{peer} founds a group while crashed"));
+        };
+        let outs = engine
+            .create_group(log, index_id, index_doc.into_automerge())
+            .and_then(|mut outs| {
+                outs.extend(engine.create_doc(id, board_id, board_doc.into_automerge())?);
+                Ok(outs)
+            });
+        let Ok(outs) = outs else {
+            self.fail("the engine refused a new group");
+        };
+        self.apply(peer, outs);
         self.groups.push(SimGroup {
             id,
             board: board_id,
@@ -354,29 +365,17 @@ impl Sim {
         self.groups[group].id
     }
 
-    /// Has `author` sign an op with its current log; persists it and hands it to its
-    /// engine. Returns false if the peer is down, lacks the group or may not do it.
+    /// Has `author` sign an op on its engine, which persists and sends it. Returns false
+    /// if the peer is down, lacks the group or may not do it.
     fn author(&mut self, author: PeerIdx, group: usize, action: Action) -> bool {
         let id = self.groups[group].id;
         let now = self.now;
-        let p = &mut self.peers[author];
-        let Some(engine) = p.engine.as_mut() else {
+        let Some(engine) = self.peers[author].engine.as_mut() else {
             return false;
         };
-        let Some(mut log) = engine.log(&id).cloned() else {
+        let Ok((_, outs)) = engine.author(id, action, now) else {
             return false;
         };
-        let Ok(op) = log.author(&p.key, action, now) else {
-            return false;
-        };
-        p.store.groups.entry(id).or_default().ops.push(op.clone());
-        let outs = engine.handle(
-            now,
-            Input::LocalOps {
-                group: id,
-                ops: vec![op],
-            },
-        );
         self.apply(author, outs);
         true
     }
@@ -404,63 +403,20 @@ impl Sim {
         done
     }
 
-    /// `peer` edits the group's board (if it holds it and the edit applies); the change is
-    /// persisted, then handed to the engine.
+    /// `peer` edits the group's board on its engine (if it holds it and the edit applies);
+    /// the engine persists and pushes the change.
     pub fn edit(&mut self, peer: PeerIdx, group: usize, edit: Edit) -> bool {
-        let SimGroup {
-            id,
-            board: board_id,
-        } = self.groups[group];
+        let board_id = self.groups[group].board;
         let stamp = self.stamp(peer);
-        let now = self.now;
-        let p = &mut self.peers[peer];
-        let Some(engine) = p.engine.as_mut() else {
+        let Some(engine) = self.peers[peer].engine.as_mut() else {
             return false;
         };
-        let Some(am) = engine.doc(&board_id).cloned() else {
+        let edited = engine.edit(&board_id, |am| {
+            Document::edit_in_place(am, |doc| apply_edit(doc, &stamp, &edit))
+        });
+        let Ok(Ok(((), outs))) = edited else {
             return false;
         };
-        let Ok(mut doc) = Document::from_automerge(am) else {
-            return false;
-        };
-        doc.automerge_mut()
-            .set_actor(ActorId::from(p.key.id().as_bytes()));
-        let before = doc.automerge_mut().get_heads();
-        let done = match &edit {
-            Edit::AddCard(title) => board::add_card(&mut doc, &stamp, "To do", title).is_ok(),
-            Edit::AddColumn(name) => board::add_column(&mut doc, &stamp, name).is_ok(),
-            Edit::Rename(title) => doc.set_title(&stamp, title).is_ok(),
-            Edit::Describe(text) => {
-                let first = match doc.view() {
-                    Ok(View::Board(b)) => b
-                        .columns
-                        .iter()
-                        .flat_map(|c| c.cards.iter())
-                        .next()
-                        .map(|c| c.id.clone()),
-                    _ => None,
-                };
-                first.is_some_and(|card| {
-                    board::set_description(&mut doc, &stamp, &card, text).is_ok()
-                })
-            }
-        };
-        if !done {
-            return false;
-        }
-        let changes = doc.automerge_mut().save_after(&before);
-        if let Some(stored) = p.store.docs.get_mut(&board_id) {
-            stored.bytes.extend_from_slice(&changes);
-        }
-        let outs = engine.handle(
-            now,
-            Input::LocalChanges {
-                group: id,
-                doc: board_id,
-                changes,
-                document: None,
-            },
-        );
         self.note(format!("p{peer} edits g{group}: {edit:?}"));
         self.apply(peer, outs);
         true
@@ -613,24 +569,37 @@ impl Sim {
         }
         let p = &self.peers[peer];
         let mut engine = Engine::new(&p.key);
-        for (id, stored) in &p.store.groups {
-            let Some(log) = rebuild_log(&stored.ops) else {
+        for (id, saved) in &p.store.groups {
+            let Some(log) = rebuild_log(&saved.ops) else {
                 self.fail(&format!(
                     "p{peer}: stored log of {} does not load",
                     id.fmt_short()
                 ));
             };
-            engine.add_group(log, stored.index);
-        }
-        for (doc, stored) in &p.store.docs {
-            match AutoCommit::load(&stored.bytes) {
-                Ok(am) => {
-                    engine.add_doc(stored.group, *doc, am);
-                    let tips = p.store.tips.get(doc).cloned().unwrap_or_default();
-                    engine.add_tips(*doc, tips);
+            let mut docs = Vec::new();
+            for (doc, stored) in p.store.docs.iter().filter(|(_, d)| d.group == *id) {
+                match AutoCommit::load(&stored.bytes) {
+                    Ok(automerge) => docs.push(StoredDoc {
+                        id: *doc,
+                        automerge,
+                        tips: p.store.tips.get(doc).cloned().unwrap_or_default(),
+                    }),
+                    Err(e) => self.fail(&format!("p{peer}: stored doc {doc} does not load: {e}")),
                 }
-                Err(e) => self.fail(&format!("p{peer}: stored doc {doc} does not load: {e}")),
             }
+            let held = p
+                .store
+                .held
+                .values()
+                .filter(|h| docs.iter().any(|d| d.id == h.doc))
+                .cloned()
+                .collect();
+            engine.load(StoredGroup {
+                log,
+                index: saved.index,
+                docs,
+                held,
+            });
         }
         self.peers[peer].engine = Some(engine);
         self.note(format!("p{peer} restarts"));
@@ -680,7 +649,7 @@ impl Sim {
                     bytes,
                 } => {
                     let store = &mut self.peers[at].store;
-                    store.docs.insert(doc, StoredDoc { group, bytes });
+                    store.docs.insert(doc, SavedDoc { group, bytes });
                     if kind == Kind::Index {
                         store.groups.entry(group).or_default().index = Some(doc);
                     }
@@ -692,6 +661,12 @@ impl Sim {
                         .entry(doc)
                         .or_default()
                         .extend(tips);
+                }
+                Output::PersistHeld(held) => {
+                    let store = &mut self.peers[at].store;
+                    for h in held {
+                        store.held.insert((h.peer, h.doc), h);
+                    }
                 }
                 Output::Event(Event::PeerRefused { peer, reason }) => {
                     self.refusals
@@ -1024,6 +999,28 @@ impl Sim {
                             self.fail(&format!("g{n}: board contents of p{p} and p{q} differ"));
                         }
                     }
+                }
+            }
+            self.assert_status_honest(n, group.id, &members);
+        }
+    }
+
+    /// Status tells the truth once all is quiet: members connected to each other say they
+    /// are in sync, both ways, and a member connected to another has nothing unshared.
+    fn assert_status_honest(&self, n: usize, group: GroupId, members: &[PeerIdx]) {
+        for conn in self.conns.values() {
+            let (a, b) = (conn.dialer, conn.other);
+            if !members.contains(&a) || !members.contains(&b) {
+                continue;
+            }
+            for (me, peer) in [(a, b), (b, a)] {
+                let Some(engine) = self.engine(me) else {
+                    continue;
+                };
+                if !engine.in_sync(&self.device(peer), &group) {
+                    self.fail(&format!(
+                        "g{n}: p{me} does not report p{peer} in sync, though they hold the same"
+                    ));
                 }
             }
         }

@@ -18,10 +18,11 @@ const status: Status = {
       id: "g1",
       name: "Tenants",
       only_here: false,
+      unshared: 0,
       devices: [
-        { peer_id: "pb1", member: "Bob", connected: true, in_sync: true, connected_since: 1, last_synced: 1, last_seen: 1 },
-        { peer_id: "pb2", member: "Bob", connected: false, in_sync: false, connected_since: null, last_synced: null, last_seen: null },
-        { peer_id: "pc", member: "Carol", connected: false, in_sync: true, connected_since: null, last_synced: NOW - 60_000, last_seen: NOW - 120 * 60_000 },
+        { peer_id: "pb1", member: "Bob", connected: true, in_sync: true, missing: 0, connected_since: 1, last_synced: 1, last_seen: 1 },
+        { peer_id: "pb2", member: "Bob", connected: false, in_sync: false, missing: 3, connected_since: null, last_synced: null, last_seen: null },
+        { peer_id: "pc", member: "Carol", connected: false, in_sync: false, missing: 0, connected_since: null, last_synced: NOW - 60_000, last_seen: NOW - 120 * 60_000 },
       ],
     },
   ],
@@ -49,9 +50,13 @@ describe("presenceOf", () => {
     expect(presenceText(presenceOf(carol, status, "g1"), NOW)).toBe("offline, last seen 2 h ago, in sync");
     expect(presenceText(presenceOf(alice, status, "g1"))).toBe("you");
   });
+  it("says how many changes a device that is behind lacks", () => {
+    const behind = { ...carol, devices: ["pb2"] };
+    expect(presenceText(presenceOf(behind, status, "g1"))).toBe("offline, missing 3 changes");
+  });
   it("reads nothing into a missing status", () => {
     const p = presenceOf(bob, null, "g1");
-    expect(p).toEqual({ self: false, online: false, devices: 0, inSync: 0, lastSeen: null });
+    expect(p).toEqual({ self: false, online: false, devices: 0, inSync: 0, missing: 0, lastSeen: null });
     expect(presenceText(p)).toBe("offline");
   });
 });

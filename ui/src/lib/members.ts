@@ -36,8 +36,11 @@ export type Presence = {
   online: boolean;
   /** How many of their devices this device knows in the group's status. */
   devices: number;
-  /** How many of those hold the same log and documents as this device. */
+  /** How many of those hold the same log and documents as this device: connected and in
+   * sync, or holding everything this device has as of when they were last heard. */
   inSync: number;
+  /** The most changes of this device's that one of their devices is known to lack. */
+  missing: number;
   /** When one of their devices was last seen on the network (unix ms), if known. */
   lastSeen: number | null;
 };
@@ -58,7 +61,8 @@ export function presenceOf(member: MemberView, status: Status | null, group: str
       member.devices.some((d) => connected.has(d)) ||
       devices.some((d) => d.connected),
     devices: devices.length,
-    inSync: devices.filter((d) => d.in_sync).length,
+    inSync: devices.filter((d) => d.in_sync || (!d.connected && d.missing === 0)).length,
+    missing: Math.max(0, ...devices.map((d) => d.missing)),
     lastSeen: latest(devices.map((d) => d.last_seen ?? d.connected_since)),
   };
 }
@@ -78,6 +82,9 @@ export function presenceText(p: Presence, nowMs: number = Date.now()): string {
       : "offline";
   if (p.devices === 0) return where;
   if (p.inSync === p.devices) return `${where}, in sync`;
+  if (p.inSync === 0 && p.missing > 0) {
+    return `${where}, missing ${p.missing} ${p.missing === 1 ? "change" : "changes"}`;
+  }
   if (p.inSync === 0) return `${where}, not in sync yet`;
   return `${where}, ${p.inSync} of ${p.devices} devices in sync`;
 }

@@ -72,7 +72,7 @@ describe("group home", () => {
     expect(screen.queryByTestId("only-here")).toBeNull();
     session.status = {
       ...session.status!,
-      groups: [{ id: "g1", name: "Elm Street tenants", devices: [], only_here: true }],
+      groups: [{ id: "g1", name: "Elm Street tenants", devices: [], only_here: true, unshared: 2 }],
     };
     expect((await screen.findByTestId("only-here")).textContent).toContain("only on this laptop");
   });

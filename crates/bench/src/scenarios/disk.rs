@@ -81,12 +81,12 @@ fn mutual(changes: usize) -> Result<PerChange> {
 
 /// The size of one document as Automerge saves it.
 fn saved_size(dir: &std::path::Path, doc: &DocId) -> Result<usize> {
-    let node = Node::open(dir)?;
-    let group = node.group_of(doc)?;
-    let mut docs = node.sync_group(&group)?.docs;
-    let (_, am) = docs
-        .iter_mut()
-        .find(|(id, _)| id == doc)
-        .context("the document is gone")?;
+    let mut node = Node::open(dir)?;
+    node.group_of(doc)?;
+    let mut am = node
+        .engine()?
+        .doc(doc)
+        .context("the document is gone")?
+        .clone();
     Ok(am.save().len())
 }

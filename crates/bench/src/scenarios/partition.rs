@@ -182,16 +182,17 @@ async fn converged(
 
 /// A document's stored heads and the words of its minutes.
 fn stored(
-    node: &Node,
+    node: &mut Node,
     group: &GroupId,
     doc: &DocId,
 ) -> Result<Option<(Vec<automerge::ChangeHash>, BTreeSet<String>)>> {
-    let docs = node.sync_group(group)?.docs;
-    let Some((_, mut am)) = docs.into_iter().find(|(id, _)| id == doc) else {
+    node.load_all()?;
+    if !node.engine()?.docs_of(group).contains(doc) {
+        return Ok(None);
+    }
+    let Some(heads) = node.engine()?.doc_heads(doc).map(<[_]>::to_vec) else {
         return Ok(None);
     };
-    let mut heads = am.get_heads();
-    heads.sort();
     let words = match node.doc(doc)?.content {
         View::Assembly(a) => a.minutes.split_whitespace().map(str::to_owned).collect(),
         _ => BTreeSet::new(),

@@ -173,7 +173,8 @@ fn doc(node: &mut Node, command: DocCommand, out: &Output) -> anyhow::Result<()>
         DocCommand::Show { doc } => {
             let doc = node.resolve_doc(&doc)?;
             let view = node.doc(&doc)?;
-            let names = node.member_names(&node.group_of(&doc)?)?;
+            let group = node.group_of(&doc)?;
+            let names = node.member_names(&group)?;
             let today = jiff::Zoned::now().date().to_string();
             out.show(&view, |view| render::doc(view, &names, &today))
         }
@@ -237,13 +238,14 @@ pub(crate) fn create(
 }
 
 /// A member named on the command line (name, id prefix or `me`), as a member id.
-pub(crate) fn member(node: &Node, doc: &DocId, who: &str) -> anyhow::Result<String> {
-    Ok(node.resolve_member(&node.group_of(doc)?, who)?.to_string())
+pub(crate) fn member(node: &mut Node, doc: &DocId, who: &str) -> anyhow::Result<String> {
+    let group = node.group_of(doc)?;
+    Ok(node.resolve_member(&group, who)?.to_string())
 }
 
 /// The same, where an empty argument means nobody (to clear a field).
 pub(crate) fn member_or_nobody(
-    node: &Node,
+    node: &mut Node,
     doc: &DocId,
     who: &str,
 ) -> anyhow::Result<Option<String>> {

@@ -240,7 +240,7 @@ pub(crate) fn status(dir: &Path, out: &Output) -> anyhow::Result<()> {
     let status = match ask(dir, &Request::Status)? {
         Asked::Answer(Response::Status(status)) => status,
         Asked::Answer(other) => return unexpected(other),
-        Asked::NotRunning(node) => node.offline_status()?,
+        Asked::NotRunning(mut node) => node.offline_status()?,
     };
     out.show(&status, print_status)
 }
@@ -250,7 +250,7 @@ pub(crate) fn peers(dir: &Path, out: &Output) -> anyhow::Result<()> {
     let peers = match ask(dir, &Request::Peers)? {
         Asked::Answer(Response::Peers(peers)) => peers,
         Asked::Answer(other) => return unexpected(other),
-        Asked::NotRunning(node) => node.offline_peers()?,
+        Asked::NotRunning(mut node) => node.offline_peers()?,
     };
     out.show(&peers, |peers| print_peers(peers))
 }

@@ -3,22 +3,25 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use mutual_auth::DeviceId;
 use serde::{Deserialize, Serialize};
 
+use super::Runtime;
 use crate::{Error, Node};
 
 /// This device on the network, and per group which members' devices are connected and in
-/// sync.
+/// sync, computed from what each device last said it holds.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Status {
-    /// Whether `mutual serve` is running (otherwise only the store was read).
+    /// Whether a node is running on this data directory (`mutual serve` or the app);
+    /// otherwise only the store was read.
     pub running: bool,
     /// This device's peer id.
     pub peer_id: String,
     /// The addresses it listens on.
     pub listening: Vec<String>,
-    /// Peers with an open sync session.
+    /// Members' devices with an open sync session.
     pub connected: Vec<String>,
     /// Per group, the other members' devices.
     pub groups: Vec<GroupStatus>,
@@ -34,9 +37,10 @@ pub struct GroupStatus {
     pub name: String,
     /// The other members' devices.
     pub devices: Vec<DeviceStatus>,
-    /// Whether changes made on this device since it started are on no other device yet
-    /// (no member's device has been in sync with it since): losing this laptop now would
-    /// lose them.
+    /// How many changes to the group's documents no other member's device is known to
+    /// hold: what losing this laptop now would lose.
+    pub unshared: u64,
+    /// Whether there are any (`unshared > 0`).
     pub only_here: bool,
 }
 
@@ -50,14 +54,16 @@ pub struct DeviceStatus {
     pub member: String,
     /// Whether a sync session with it is open.
     pub connected: bool,
-    /// Whether both hold the same log and documents of the group (as of the last exchange).
+    /// Whether it is connected and known to hold exactly what this device holds of the
+    /// group.
     pub in_sync: bool,
+    /// How many changes this device holds that it is not known to hold.
+    pub missing: u64,
     /// Since when it is connected (unix milliseconds), while it is.
     pub connected_since: Option<i64>,
-    /// When both last held the same data of this group (unix milliseconds), since this
-    /// node started.
+    /// When both last held the same data of this group (unix milliseconds).
     pub last_synced: Option<i64>,
-    /// When it was last connected or discovered (unix milliseconds), from the address book.
+    /// When it was last connected (unix milliseconds): now while it is.
     pub last_seen: Option<i64>,
 }
 
@@ -71,7 +77,7 @@ pub struct PeerView {
     pub members: Vec<String>,
     /// Where it was reached, most recent first.
     pub addresses: Vec<String>,
-    /// When it was last connected or discovered (unix milliseconds), if ever.
+    /// When it was last connected (unix milliseconds), if ever.
     pub last_seen: Option<i64>,
     /// Whether a sync session with it is open.
     pub connected: bool,
@@ -197,98 +203,111 @@ impl fmt::Display for Event {
     }
 }
 
-/// What the network part of a status needs to know.
-pub(super) struct Live<'a> {
-    pub(super) listening: Vec<String>,
-    pub(super) connected: &'a dyn Fn(&str) -> bool,
-    pub(super) in_sync: &'a dyn Fn(&str, &str) -> bool,
-    pub(super) connected_since: &'a dyn Fn(&str) -> Option<i64>,
-    pub(super) last_synced: &'a dyn Fn(&str, &str) -> Option<i64>,
-    pub(super) only_here: &'a dyn Fn(&str) -> bool,
+/// What the network part of a status needs to know: where this device listens, and the
+/// members' devices with an open session (since when).
+#[derive(Debug, Default)]
+pub(crate) struct Live {
+    pub(crate) listening: Vec<String>,
+    pub(crate) connected: BTreeMap<DeviceId, i64>,
 }
 
 impl Node {
-    /// The status as the store alone knows it: `serve` is not running, so nothing is
-    /// connected.
-    pub fn offline_status(&self) -> Result<Status, Error> {
-        self.status_with(&Live {
-            listening: Vec::new(),
-            connected: &|_| false,
-            in_sync: &|_, _| false,
-            connected_since: &|_| None,
-            last_synced: &|_, _| None,
-            only_here: &|_| false,
-        })
-        .map(|mut status| {
-            status.running = false;
-            status
-        })
+    /// The status as the store alone knows it: no node is running, so nothing is connected;
+    /// what peers hold is what they last said.
+    pub fn offline_status(&mut self) -> Result<Status, Error> {
+        self.load_all()?;
+        let mut status = self.status(&Live::default())?;
+        status.running = false;
+        Ok(status)
     }
 
     /// The address book of members' devices as the store knows it (nothing connected).
-    pub fn offline_peers(&self) -> Result<Vec<PeerView>, Error> {
-        self.peer_views(&|_| false)
+    pub fn offline_peers(&mut self) -> Result<Vec<PeerView>, Error> {
+        self.peer_views(&BTreeMap::new())
     }
 
-    pub(super) fn status_with(&self, live: &Live<'_>) -> Result<Status, Error> {
-        let me = self.whoami()?.peer_id;
+    /// The status, from the engine (in sync, missing, unshared), the store (last synced,
+    /// last seen) and `live`.
+    pub(crate) fn status(&mut self, live: &Live) -> Result<Status, Error> {
+        let me = self.identity()?.device.id();
+        let now = crate::node::now_ms();
         let seen: BTreeMap<String, i64> = self
-            .peers()?
+            .address_book()?
             .into_iter()
             .map(|record| (record.peer_id, record.last_seen))
             .collect();
+        let synced = self.last_synced()?;
         let mut groups = Vec::new();
-        for summary in self.groups()? {
-            let group = self.group(&self.resolve_group(&summary.id)?)?;
-            let mut devices = Vec::new();
-            for member in &group.members {
-                for device in &member.devices {
-                    if *device == me {
-                        continue;
-                    }
-                    devices.push(DeviceStatus {
-                        peer_id: device.clone(),
-                        member: member.name.clone(),
-                        connected: (live.connected)(device),
-                        in_sync: (live.in_sync)(device, &group.id),
-                        connected_since: (live.connected_since)(device),
-                        last_synced: (live.last_synced)(device, &group.id),
-                        last_seen: seen.get(device).copied(),
-                    });
-                }
+        for group_id in self.group_ids()? {
+            let name = self.group(&group_id)?.name;
+            let devices: Vec<(DeviceId, String)> = self
+                .log(&group_id)?
+                .state()
+                .members
+                .values()
+                .flat_map(|m| m.devices.iter().map(|d| (*d, m.name.clone())))
+                .filter(|(d, _)| *d != me)
+                .collect();
+            let engine = self.engine_mut()?;
+            let mut statuses = Vec::new();
+            for (device, member) in devices {
+                let peer_id = device.peer_id().to_string();
+                let connected_since = live.connected.get(&device).copied();
+                statuses.push(DeviceStatus {
+                    member,
+                    connected: connected_since.is_some(),
+                    in_sync: engine.in_sync(&device, &group_id),
+                    missing: engine.missing_on(&device, &group_id) as u64,
+                    connected_since,
+                    last_synced: synced.get(&(device, group_id)).copied(),
+                    last_seen: connected_since
+                        .map(|_| now)
+                        .or_else(|| seen.get(&peer_id).copied()),
+                    peer_id,
+                });
             }
+            statuses.sort_by(|a, b| a.member.cmp(&b.member).then(a.peer_id.cmp(&b.peer_id)));
+            let unshared = engine.unshared(&group_id) as u64;
             groups.push(GroupStatus {
-                only_here: (live.only_here)(&group.id),
-                id: group.id,
-                name: group.name,
-                devices,
+                id: group_id.to_string(),
+                name,
+                devices: statuses,
+                unshared,
+                only_here: unshared > 0,
             });
         }
+        let mut connected: Vec<String> = live
+            .connected
+            .keys()
+            .map(|d| d.peer_id().to_string())
+            .collect();
+        connected.sort();
         Ok(Status {
             running: true,
-            connected: Vec::new(),
-            peer_id: me,
+            peer_id: me.peer_id().to_string(),
             listening: live.listening.clone(),
+            connected,
             groups,
         })
     }
 
-    pub(super) fn peer_views(
-        &self,
-        connected: &dyn Fn(&str) -> bool,
+    pub(crate) fn peer_views(
+        &mut self,
+        connected: &BTreeMap<DeviceId, i64>,
     ) -> Result<Vec<PeerView>, Error> {
-        let me = self.whoami()?.peer_id;
+        let me = self.identity()?.device.id();
         let mut views: BTreeMap<String, PeerView> = BTreeMap::new();
-        for summary in self.groups()? {
-            let group = self.group(&self.resolve_group(&summary.id)?)?;
-            for member in &group.members {
+        for group_id in self.group_ids()? {
+            self.load_group(&group_id)?;
+            for member in self.log(&group_id)?.state().members.values() {
                 for device in member.devices.iter().filter(|d| **d != me) {
-                    let view = views.entry(device.clone()).or_insert_with(|| PeerView {
-                        peer_id: device.clone(),
+                    let peer_id = device.peer_id().to_string();
+                    let view = views.entry(peer_id.clone()).or_insert_with(|| PeerView {
+                        peer_id,
                         members: Vec::new(),
                         addresses: Vec::new(),
                         last_seen: None,
-                        connected: connected(device),
+                        connected: connected.contains_key(device),
                     });
                     if !view.members.contains(&member.name) {
                         view.members.push(member.name.clone());
@@ -296,12 +315,36 @@ impl Node {
                 }
             }
         }
-        for record in self.peers()? {
+        for record in self.address_book()? {
             if let Some(view) = views.get_mut(&record.peer_id) {
                 view.addresses = record.addresses;
                 view.last_seen = Some(record.last_seen);
             }
         }
         Ok(views.into_values().collect())
+    }
+}
+
+impl Runtime {
+    /// What this device's runtime tells of itself and its groups.
+    pub(super) fn status(&mut self) -> Result<Status, Error> {
+        let live = self.live();
+        self.node.status(&live)
+    }
+
+    /// The address book, with who is connected now.
+    pub(super) fn peer_views(&mut self) -> Result<Vec<PeerView>, Error> {
+        let live = self.live();
+        self.node.peer_views(&live.connected)
+    }
+
+    fn live(&self) -> Live {
+        Live {
+            listening: self.listening.iter().map(ToString::to_string).collect(),
+            connected: self
+                .in_session()
+                .filter_map(|(_, state)| Some((state.device?, state.since)))
+                .collect(),
+        }
     }
 }

@@ -35,7 +35,7 @@ beforeEach(() => {
   calls = backend((cmd, args) => {
     switch (cmd) {
       case "doc":
-        return structuredClone({ id: "a1", group: "g1", kind: "assembly", ...assembly } satisfies DocView);
+        return structuredClone({ id: "a1", group: "g1", heads: [], kind: "assembly", ...assembly } satisfies DocView);
       case "group":
         return groupView();
       case "assembly_propose": {

@@ -27,7 +27,7 @@ let columns: Column[];
 let calls: Call[];
 
 function boardView(): DocView {
-  return { id: "d1", group: "g1", kind: "board", title: "Tasks", created_at: 0, created_by: ALICE.member_id, columns, deleted_cards: [] };
+  return { id: "d1", group: "g1", heads: [], kind: "board", title: "Tasks", created_at: 0, created_by: ALICE.member_id, columns, deleted_cards: [] };
 }
 
 beforeEach(() => {

@@ -2,11 +2,9 @@
 //! peer whose frame is refused is disconnected.
 #![allow(clippy::unwrap_used)] // setup helpers outside #[test] functions
 
-mod common;
-
-use common::{Device, Net};
 use mutual_docs::board;
 use mutual_sync::{Input, Output};
+use mutual_testkit::pair::{Device, Net};
 use proptest::prelude::*;
 
 const ALICE: usize = 0;
@@ -23,7 +21,7 @@ fn synced() -> (Net, Vec<Vec<u8>>) {
     net.connect(BOB, ALICE);
     net.drive();
     for title in ["one", "two"] {
-        let outs = net.devices[ALICE].edit(group, board_id, |doc, stamp| {
+        let outs = net.devices[ALICE].edit(board_id, |doc, stamp| {
             board::add_card(doc, stamp, "To do", title).unwrap();
         });
         net.apply(ALICE, outs);

@@ -1,15 +1,22 @@
-//! A tiny driver for engine pair tests: devices, a virtual clock, and frames delivered in
-//! rounds (one round = every frame in flight crosses once, i.e. half a round trip).
-#![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used)]
+//! [`Net`]: a small driver for engine tests that follow a protocol step by step: a few named
+//! [`Device`]s, links between them, a virtual clock, and frames delivered in rounds (one
+//! round: every frame in flight crosses once, half a round trip), or one at a time. Where
+//! [`crate::Sim`] explores schedules from a seed, this one replays a story exactly, so a
+//! test can count round trips and inspect each message.
+//!
+//! Test code: its helpers panic on what a test would treat as a failure.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::missing_panics_doc)]
 
 use std::collections::{BTreeSet, VecDeque};
 
-use automerge::{ActorId, AutoCommit};
+use automerge::ActorId;
 use mutual_auth::{Action, DeviceCert, DeviceId, DeviceKey, GroupId, Log, MemberKey, Role};
 use mutual_docs::{DocId, Document, Kind, Stamp, board, index};
 use mutual_sync::wire::{self, FrameDecoder, Message};
-use mutual_sync::{Engine, Event, Input, Output};
+use mutual_sync::{Engine, Event, Input, Output, Reason, StoredDoc, StoredGroup};
 
+/// One device of a [`Net`]: its keys, its engine, and what its engine asked for.
+#[derive(Debug)]
 pub struct Device {
     pub name: &'static str,
     pub key: DeviceKey,
@@ -18,10 +25,11 @@ pub struct Device {
     /// Everything persisted from peers, in order.
     pub persisted: Vec<Output>,
     pub events: Vec<Event>,
-    pub disconnects: Vec<(DeviceId, String)>,
+    pub disconnects: Vec<(DeviceId, Reason)>,
 }
 
 impl Device {
+    /// A device whose keys are drawn from `seed`.
     pub fn new(name: &'static str, seed: u8) -> Device {
         let key = DeviceKey::from_secret_bytes([seed; 32]);
         let member = MemberKey::from_secret_bytes([seed.wrapping_add(100); 32]);
@@ -36,10 +44,12 @@ impl Device {
         }
     }
 
+    /// Its device id.
     pub fn id(&self) -> DeviceId {
         self.key.id()
     }
 
+    /// Who it edits as.
     pub fn stamp(&self) -> Stamp {
         Stamp::new(self.member.id().to_string(), 1_700_000_000)
     }
@@ -56,42 +66,41 @@ impl Device {
         let mut board = Document::create(Kind::Board, "Tasks", actor, &stamp).unwrap();
         board::add_column(&mut board, &stamp, "To do").unwrap();
         index::add_entry(&mut index, &stamp, board_id, Kind::Board, "Tasks").unwrap();
-        self.engine.add_group(log, Some(index_id));
-        self.engine.add_doc(group, index_id, index.into_automerge());
-        self.engine.add_doc(group, board_id, board.into_automerge());
+        self.engine.load(StoredGroup {
+            log,
+            index: Some(index_id),
+            docs: vec![
+                StoredDoc {
+                    id: index_id,
+                    automerge: index.into_automerge(),
+                    tips: Vec::new(),
+                },
+                StoredDoc {
+                    id: board_id,
+                    automerge: board.into_automerge(),
+                    tips: Vec::new(),
+                },
+            ],
+            held: Vec::new(),
+        });
         (group, board_id)
     }
 
     /// Adds a document of `kind` as a local change.
     pub fn new_doc(&mut self, group: GroupId, doc: DocId, kind: Kind) -> Vec<Output> {
         let actor = ActorId::from(self.key.id().as_bytes());
-        let mut document = Document::create(kind, "More", actor, &self.stamp()).unwrap();
-        let bytes = document.automerge_mut().save();
-        self.engine.handle(
-            0,
-            Input::LocalChanges {
-                group,
-                doc,
-                changes: bytes,
-                document: None,
-            },
-        )
+        let document = Document::create(kind, "More", actor, &self.stamp()).unwrap();
+        self.engine
+            .create_doc(group, doc, document.into_automerge())
+            .unwrap()
     }
 
-    /// Authors an op with this device's key on a copy of the engine's log; returns the op
-    /// input's outputs.
+    /// Authors an op with this device's key on its engine; returns the outputs.
     pub fn author(&mut self, group: GroupId, action: Action) -> Vec<Output> {
-        let mut log = self.engine.log(&group).unwrap().clone();
-        let op = log.author(&self.key, action, 2).unwrap();
-        self.engine.handle(
-            0,
-            Input::LocalOps {
-                group,
-                ops: vec![op],
-            },
-        )
+        self.engine.author(group, action, 2).unwrap().1
     }
 
+    /// The action that adds `other` as a member named `name`.
     pub fn add_member_action(other: &Device, name: &str) -> Action {
         Action::AddMember {
             cert: DeviceCert::new(&other.member, &other.key),
@@ -101,49 +110,25 @@ impl Device {
         }
     }
 
-    /// Edits a document with a typed operation, hands the change to the engine.
-    pub fn edit(
-        &mut self,
-        group: GroupId,
-        doc: DocId,
-        op: impl FnOnce(&mut Document, &Stamp),
-    ) -> Vec<Output> {
-        let am: AutoCommit = self.engine.doc(&doc).unwrap().clone();
-        self.edit_copy(group, doc, am, false, op)
+    /// Edits a document on the engine with a typed operation; returns the outputs.
+    pub fn edit(&mut self, doc: DocId, op: impl FnOnce(&mut Document, &Stamp)) -> Vec<Output> {
+        let stamp = self.stamp();
+        let (_, outs) = self
+            .engine
+            .edit(&doc, |am| {
+                Document::edit_in_place(am, |document| {
+                    op(document, &stamp);
+                    Ok(())
+                })
+            })
+            .unwrap()
+            .unwrap();
+        outs
     }
 
-    /// Edits `copy` of a document (as a node holds its own), hands the change to the
-    /// engine, with the edited copy to adopt if `hand_over`.
-    pub fn edit_copy(
-        &mut self,
-        group: GroupId,
-        doc: DocId,
-        copy: AutoCommit,
-        hand_over: bool,
-        op: impl FnOnce(&mut Document, &Stamp),
-    ) -> Vec<Output> {
-        let mut document = Document::from_automerge(copy).unwrap();
-        document
-            .automerge_mut()
-            .set_actor(ActorId::from(self.key.id().as_bytes()));
-        let before = document.automerge_mut().get_heads();
-        op(&mut document, &self.stamp());
-        let changes = document.automerge_mut().save_after(&before);
-        let document = hand_over.then(|| Box::new(document.into_automerge()));
-        self.engine.handle(
-            0,
-            Input::LocalChanges {
-                group,
-                doc,
-                changes,
-                document,
-            },
-        )
-    }
-
+    /// A board as the engine holds it.
     pub fn board(&self, doc: DocId) -> board::Board {
-        let document = Document::from_automerge(self.engine.doc(&doc).unwrap().clone()).unwrap();
-        match document.view().unwrap() {
+        match Document::view_of(self.engine.doc(&doc).unwrap()).unwrap() {
             mutual_docs::View::Board(b) => b,
             other => panic!("not a board: {other:?}"),
         }
@@ -153,21 +138,31 @@ impl Device {
 /// A frame in flight.
 #[derive(Debug, Clone)]
 pub struct Flight {
+    /// The sender's index.
     pub from: usize,
+    /// The receiver's index.
     pub to: usize,
+    /// The frame's body.
     pub body: Vec<u8>,
 }
 
+/// Devices, the links between them, and the frames in flight.
+#[derive(Debug)]
 pub struct Net {
+    /// Virtual time (ms).
     pub now: u64,
+    /// The devices, by index.
     pub devices: Vec<Device>,
+    /// Linked pairs (smaller index first).
     pub links: BTreeSet<(usize, usize)>,
+    /// Frames in flight, oldest first.
     pub queue: VecDeque<Flight>,
     /// Every frame delivered: (from, to, message).
     pub delivered: Vec<(usize, usize, Message)>,
 }
 
 impl Net {
+    /// A net of these devices, none linked.
     pub fn new(devices: Vec<Device>) -> Net {
         Net {
             now: 1_000,

@@ -1,0 +1,207 @@
+//! Reaching members: the address book (where each device was reached), redials with
+//! backoff, relays this device listens through, and dials a person asks for.
+
+use std::time::{Duration, Instant};
+
+use libp2p_identity::PeerId;
+use mutual_auth::PublicKey;
+
+use super::{Event, Multiaddr, Protocol, Response, Runtime, RuntimeError, now_ms};
+
+/// A relay reservation that failed is asked for again after this long.
+const RELAY_RETRY: Duration = Duration::from_secs(30);
+
+/// A relay this device listens through, as configured.
+#[derive(Debug)]
+pub(super) struct Relay {
+    pub(super) address: Multiaddr,
+    /// The reservation's listener while it is asked for or held.
+    pub(super) listener: Option<mutual_net::ListenerId>,
+    /// When to ask again after it failed.
+    retry_at: Instant,
+}
+
+impl Relay {
+    pub(super) fn new(address: Multiaddr) -> Relay {
+        Relay {
+            address,
+            listener: None,
+            retry_at: Instant::now(),
+        }
+    }
+
+    /// Its reservation was lost: ask again a while later.
+    pub(super) fn lost(&mut self) {
+        self.listener = None;
+        self.retry_at = Instant::now() + RELAY_RETRY;
+    }
+}
+
+impl Runtime {
+    /// Whether `peer` is a device of a member of any group this device is in.
+    pub(super) fn is_member_device(&self, peer: &PeerId) -> bool {
+        let Ok(device) = PublicKey::from_peer_id(peer) else {
+            return false;
+        };
+        let engine = self.engine();
+        engine.groups().into_iter().any(|group| {
+            engine
+                .log(&group)
+                .is_some_and(|log| log.state().member_of_device(&device).is_some())
+        })
+    }
+
+    /// Asks each configured relay whose reservation is not held (and is due) for one.
+    pub(super) fn reserve_relays(&mut self) {
+        let now = Instant::now();
+        for relay in &mut self.relays {
+            if relay.listener.is_some() || relay.retry_at > now {
+                continue;
+            }
+            match self.net.listen_via_relay(relay.address.clone()) {
+                Ok(listener) => relay.listener = Some(listener),
+                Err(e) => {
+                    relay.retry_at = now + RELAY_RETRY;
+                    let _ = self.events.try_send(Event::Warning {
+                        message: e.to_string(),
+                    });
+                }
+            }
+        }
+    }
+
+    /// Members' devices that are not connected are redialed, with backoff, at their known
+    /// addresses and through every connected peer that relays: a member on another network
+    /// may be reachable only that way.
+    pub(super) fn redial_members(&mut self) {
+        let now = Instant::now();
+        let engine = self.engine();
+        let mut devices = std::collections::BTreeSet::new();
+        for group in engine.groups() {
+            if let Some(log) = engine.log(&group) {
+                for member in log.state().members.values() {
+                    devices.extend(member.devices.iter().copied());
+                }
+            }
+        }
+        for device in devices {
+            let peer = device.peer_id();
+            if peer == self.me || self.peers.contains_key(&peer) {
+                continue;
+            }
+            let via: Vec<Multiaddr> = self
+                .relay_peers
+                .iter()
+                .filter(|(relay, _)| **relay != peer && self.peers.contains_key(relay))
+                .map(|(relay, address)| {
+                    let address = address.clone().with_p2p(*relay).unwrap_or_else(|a| a);
+                    address.with(Protocol::P2pCircuit)
+                })
+                .collect();
+            if let Some(addresses) = self.book.due(peer, now, &via) {
+                self.emit(Event::Dialing {
+                    target: peer.to_string(),
+                });
+                if let Err(e) = self.net.dial_peer(peer, addresses) {
+                    self.emit(Event::Warning {
+                        message: e.to_string(),
+                    });
+                }
+            }
+        }
+    }
+
+    /// Records where a peer was reached in the address book (memory and store).
+    pub(super) fn remember(
+        &mut self,
+        peer: PeerId,
+        addresses: &[Multiaddr],
+    ) -> Result<(), RuntimeError> {
+        let record = self.book.seen(peer, &book_addresses(addresses), now_ms());
+        if !self.ephemeral_book {
+            self.node.remember_peer(record)?;
+        }
+        Ok(())
+    }
+
+    /// Addresses a member announced (identify), kept for later redials.
+    pub(super) fn heard(
+        &mut self,
+        peer: PeerId,
+        listen_addresses: Vec<Multiaddr>,
+        relays: bool,
+    ) -> Result<(), RuntimeError> {
+        // Loopback and unspecified addresses only ever mean the dialer itself.
+        let reachable: Vec<Multiaddr> = listen_addresses
+            .into_iter()
+            .filter(is_dialable_elsewhere)
+            .collect();
+        let dialed = self.peers.get(&peer).and_then(|p| p.dialed.clone());
+        let direct = || reachable.iter().find(|a| !is_relayed(a)).cloned();
+        match dialed.or_else(direct) {
+            Some(address) if relays && !is_relayed(&address) => {
+                self.relay_peers.insert(peer, address);
+            }
+            _ => {
+                self.relay_peers.remove(&peer);
+            }
+        }
+        if self.is_member_device(&peer) {
+            let record = self.book.heard(peer, &book_addresses(&reachable));
+            if let Some(record) = record
+                && !self.ephemeral_book
+            {
+                self.node.remember_peer(record)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A dial a person asked for (`mutual dial`).
+    pub(super) fn dial_request(&mut self, address: &str) -> Response {
+        match address.parse::<Multiaddr>() {
+            Ok(address) => {
+                self.emit(Event::Dialing {
+                    target: address.to_string(),
+                });
+                match self.net.dial(address) {
+                    Ok(()) => Response::Dialing,
+                    Err(e) => Response::Error(e.to_string()),
+                }
+            }
+            Err(e) => Response::Error(format!("“{address}” is not a multiaddr: {e}")),
+        }
+    }
+}
+
+/// Addresses as the address book keeps them: without the trailing `/p2p/ID` (the peer id
+/// is the row's key), and only those that can be dialed later without a live connection
+/// (a bare `/p2p/RELAY/p2p-circuit` only works while connected to that relay).
+fn book_addresses(addresses: &[Multiaddr]) -> Vec<Multiaddr> {
+    addresses
+        .iter()
+        .map(|a| {
+            let mut a = a.clone();
+            if matches!(a.iter().last(), Some(Protocol::P2p(_))) {
+                a.pop();
+            }
+            a
+        })
+        .filter(|a| !matches!(a.iter().next(), None | Some(Protocol::P2p(_))))
+        .collect()
+}
+
+/// Whether `address` goes through a relay.
+fn is_relayed(address: &Multiaddr) -> bool {
+    address.iter().any(|p| matches!(p, Protocol::P2pCircuit))
+}
+
+/// Whether an address a peer announced can mean that peer when dialed from elsewhere.
+fn is_dialable_elsewhere(address: &Multiaddr) -> bool {
+    match address.iter().next() {
+        Some(Protocol::Ip4(ip)) => !ip.is_loopback() && !ip.is_unspecified(),
+        Some(Protocol::Ip6(ip)) => !ip.is_loopback() && !ip.is_unspecified(),
+        Some(Protocol::Dns(_) | Protocol::Dns4(_) | Protocol::Dns6(_)) => true,
+        _ => false,
+    }
+}

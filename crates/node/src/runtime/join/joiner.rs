@@ -1,0 +1,278 @@
+//! This device joining a group: it asks each member it reaches (the code's inviter, anyone
+//! mDNS finds, anyone connected) until one admits it, then waits until the group is in sync.
+
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+use libp2p_identity::PeerId;
+use mutual_auth::{GroupId, InviteKey, PublicKey};
+use tokio::sync::oneshot;
+
+use super::{AttemptError, Credentials, OfferedGroup, attempt};
+use crate::Refusal;
+use crate::runtime::{Event, JoinError, Joined, Response, Runtime, RuntimeError};
+
+/// This device's join under way.
+#[derive(Debug)]
+pub(in crate::runtime) struct Joining {
+    credentials: Credentials,
+    /// From a link code: the member key this device will act for once admitted.
+    member_secret: Option<[u8; 32]>,
+    /// A full code's inviter device.
+    pub(in crate::runtime) inviter: Option<PeerId>,
+    /// Peers asked already (each once).
+    asked: BTreeSet<PeerId>,
+    /// What was tried and why it did not work, for the person.
+    pub(in crate::runtime) tried: Vec<String>,
+    /// The groups a member admitted this device to.
+    admitted: Vec<OfferedGroup>,
+    /// Those of them in sync with someone since.
+    synced: BTreeSet<GroupId>,
+    pub(in crate::runtime) deadline: Instant,
+    reply: oneshot::Sender<Response>,
+}
+
+impl Runtime {
+    /// Starts joining with `code`; `reply` gets the outcome.
+    pub(in crate::runtime) fn start_join(
+        &mut self,
+        code: &str,
+        name: Option<&str>,
+        timeout_ms: u64,
+        reply: oneshot::Sender<Response>,
+    ) {
+        if self.joining.is_some() {
+            let _ = reply.send(Response::JoinFailed(JoinError::Busy));
+            return;
+        }
+        match self.prepare_join(code, name) {
+            Ok((credentials, member_secret, inviter)) => {
+                let deadline = Instant::now() + Duration::from_millis(timeout_ms);
+                self.joining = Some(Joining {
+                    credentials,
+                    member_secret,
+                    inviter: inviter.as_ref().map(|(peer, _)| *peer),
+                    asked: BTreeSet::new(),
+                    tried: Vec::new(),
+                    admitted: Vec::new(),
+                    synced: BTreeSet::new(),
+                    deadline,
+                    reply,
+                });
+                if let Some((peer, addresses)) = inviter
+                    && !self.peers.contains_key(&peer)
+                {
+                    self.emit(Event::Dialing {
+                        target: peer.to_string(),
+                    });
+                    if let Err(e) = self.net.dial_peer(peer, addresses)
+                        && let Some(joining) = &mut self.joining
+                    {
+                        joining.tried.push(format!("the code's addresses: {e}"));
+                    }
+                }
+                let connected: Vec<PeerId> = self.peers.keys().copied().collect();
+                for peer in connected {
+                    self.ask_to_join(peer);
+                }
+            }
+            Err(error) => {
+                let _ = reply.send(Response::JoinFailed(error));
+            }
+        }
+    }
+
+    /// What a code stands for, checked against this device: the credentials, a link
+    /// code's member secret, and a full code's inviter with its addresses.
+    #[allow(clippy::type_complexity)]
+    fn prepare_join(
+        &mut self,
+        code: &str,
+        name: Option<&str>,
+    ) -> Result<
+        (
+            Credentials,
+            Option<[u8; 32]>,
+            Option<(PeerId, Vec<mutual_net::multiaddr::Multiaddr>)>,
+        ),
+        JoinError,
+    > {
+        use mutual_codes::{Code, ParseError};
+        let failed = |e: crate::Error| JoinError::Failed(e.to_string());
+        let code = Code::parse(code).map_err(|e| match e {
+            ParseError::UnknownVersion { .. } => JoinError::UnknownVersion(e.to_string()),
+            e => JoinError::Mistyped(e.to_string()),
+        })?;
+        let key = InviteKey::from_code_secret(&code.secret());
+        let (group, member_secret, inviter) = match &code {
+            Code::Meetup(_) => (None, None, None),
+            Code::Full(full) => {
+                let group = GroupId::from_bytes(full.group);
+                let inviter = PublicKey::from_bytes(&full.inviter)
+                    .map_err(|_| JoinError::Mistyped("the code names no valid device".into()))?;
+                let addresses = full
+                    .addresses
+                    .iter()
+                    .filter_map(|a| mutual_net::multiaddr::Multiaddr::try_from(a.clone()).ok())
+                    .collect();
+                (
+                    Some(group),
+                    full.member_secret,
+                    Some((inviter.peer_id(), addresses)),
+                )
+            }
+        };
+        let device = self.node.identity().map_err(failed)?.device.id();
+        if member_secret.is_some() && self.node.has_groups().map_err(failed)? {
+            return Err(JoinError::NeedsFreshDevice);
+        }
+        if let Some(group) = group
+            && member_secret.is_none()
+            && self
+                .engine()
+                .log(&group)
+                .is_some_and(|log| log.state().member_of_device(&device).is_some())
+        {
+            return Err(JoinError::AlreadyMember);
+        }
+        let my_name = self.node.identity().map_err(failed)?.name.clone();
+        let name = name.map_or(my_name, |n| n.trim().to_owned());
+        let request = self
+            .node
+            .join_request(
+                &group.unwrap_or_else(|| GroupId::from_bytes([0; 32])),
+                &key,
+                &name,
+                member_secret,
+            )
+            .map_err(failed)?;
+        let credentials = Credentials {
+            key,
+            cert: request.cert,
+            name: request.name,
+            // A link code links this device in every group of its member that the admitting
+            // device shares; the code's group only says where to start.
+            group: group.filter(|_| member_secret.is_none()),
+            device,
+        };
+        Ok((credentials, member_secret, inviter))
+    }
+
+    /// Asks `peer` to admit this device, if a join is under way and it was not asked yet.
+    pub(in crate::runtime) fn ask_to_join(&mut self, peer: PeerId) {
+        let Some(joining) = &mut self.joining else {
+            return;
+        };
+        if !joining.admitted.is_empty() || !joining.asked.insert(peer) {
+            return;
+        }
+        tokio::spawn(attempt(
+            peer,
+            self.control.clone(),
+            joining.credentials.clone(),
+            self.to_loop.clone(),
+        ));
+    }
+
+    /// One attempt ended: admitted, refused for good, or on to the next peer.
+    pub(in crate::runtime) fn join_attempted(
+        &mut self,
+        peer: PeerId,
+        result: Result<Vec<OfferedGroup>, AttemptError>,
+    ) -> Result<(), RuntimeError> {
+        let Some(joining) = &mut self.joining else {
+            return Ok(());
+        };
+        if !joining.admitted.is_empty() {
+            return Ok(());
+        }
+        match result {
+            Ok(groups) => {
+                if let Some(secret) = joining.member_secret {
+                    self.node.adopt_member_key(secret)?;
+                }
+                if let Some(joining) = &mut self.joining {
+                    joining.admitted = groups;
+                }
+                // The group may have synced with that member before its answer came.
+                let device = PublicKey::from_peer_id(&peer).ok();
+                let done: Vec<GroupId> = self
+                    .joining
+                    .iter()
+                    .flat_map(|j| j.admitted.iter().map(|o| o.group))
+                    .filter(|g| device.is_some_and(|d| self.engine().in_sync(&d, g)))
+                    .collect();
+                for group in done {
+                    self.join_synced(group);
+                }
+            }
+            Err(AttemptError::Refused(refusal)) => {
+                let error = match refusal {
+                    Refusal::Expired => JoinError::Expired,
+                    Refusal::UsedUp => JoinError::UsedUp,
+                    Refusal::Revoked => JoinError::Revoked,
+                    Refusal::AlreadyMember => JoinError::AlreadyMember,
+                    Refusal::UnknownInvite | Refusal::Invalid => {
+                        joining.tried.push(format!("{peer}: {refusal}"));
+                        return Ok(());
+                    }
+                };
+                self.finish_join(Err(error));
+            }
+            Err(AttemptError::Unhelpful(why)) => joining.tried.push(format!("{peer}: {why}")),
+        }
+        Ok(())
+    }
+
+    /// A group is in sync with someone: the join is done once all admitted groups are.
+    pub(in crate::runtime) fn join_synced(&mut self, group: GroupId) {
+        let Some(joining) = &mut self.joining else {
+            return;
+        };
+        if !joining.admitted.iter().any(|o| o.group == group) {
+            return;
+        }
+        joining.synced.insert(group);
+        if joining
+            .admitted
+            .iter()
+            .all(|o| joining.synced.contains(&o.group))
+        {
+            self.finish_join(Ok(true));
+        }
+    }
+
+    /// The deadline passed: admitted but not yet synced is a success that goes on in the
+    /// background; not admitted is a failure saying what was tried.
+    pub(in crate::runtime) fn join_timed_out(&mut self) {
+        let admitted = self
+            .joining
+            .as_ref()
+            .is_some_and(|j| !j.admitted.is_empty());
+        if admitted {
+            self.finish_join(Ok(false));
+        } else {
+            let tried = self
+                .joining
+                .as_mut()
+                .map(|j| std::mem::take(&mut j.tried))
+                .unwrap_or_default();
+            self.finish_join(Err(JoinError::NoMemberReachable { tried }));
+        }
+    }
+
+    fn finish_join(&mut self, outcome: Result<bool, JoinError>) {
+        let Some(joining) = self.joining.take() else {
+            return;
+        };
+        let response = match outcome {
+            Ok(synced) => Response::Joined(Joined {
+                groups: joining.admitted,
+                synced,
+                linked: joining.member_secret.is_some(),
+            }),
+            Err(error) => Response::JoinFailed(error),
+        };
+        let _ = joining.reply.send(response);
+    }
+}

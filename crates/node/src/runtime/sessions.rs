@@ -1,0 +1,270 @@
+//! One sync stream per peer: who opens it, its reader task (bytes to frames to the loop) and
+//! its writer task (a bounded queue of frames), and what the engine is told when it starts
+//! and ends.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use futures::{AsyncReadExt as _, AsyncWriteExt as _};
+use libp2p_identity::PeerId;
+use mutual_auth::DeviceId;
+use mutual_net::{SYNC_PROTOCOL, Stream};
+use mutual_sync::Input;
+use tokio::sync::mpsc;
+
+use super::{Event, Msg, Multiaddr, Runtime, RuntimeError};
+
+/// Frames queued for one peer's writer, at most this many...
+const WRITER_FRAMES: usize = 4096;
+/// ...and this many bytes; past either, the peer is disconnected.
+const WRITER_BYTES: usize = 64 * 1024 * 1024;
+/// Opening a sync stream that takes longer than this is retried.
+const OPEN_TIMEOUT: Duration = Duration::from_secs(10);
+/// Bytes read from a stream at a time.
+const READ_CHUNK: usize = 64 * 1024;
+
+/// A peer with at least one connection.
+#[derive(Debug)]
+pub(super) struct Peer {
+    pub(super) device: Option<DeviceId>,
+    /// When its first connection came up (unix ms).
+    pub(super) since: i64,
+    /// The address this device dialed it at (none if it dialed in).
+    pub(super) dialed: Option<Multiaddr>,
+    pub(super) session: Option<Session>,
+    pub(super) opening: bool,
+}
+
+/// An open sync stream with a peer.
+#[derive(Debug)]
+pub(super) struct Session {
+    id: u64,
+    frames: mpsc::Sender<Vec<u8>>,
+    queued: Arc<AtomicUsize>,
+    /// Whether this side opened its stream.
+    pub(super) mine: bool,
+}
+
+impl Runtime {
+    /// If this device is the one to open the session with `peer`, starts opening it: the
+    /// side that dialed, or, at a tick (`late`), also the smaller id.
+    pub(super) fn open_session(&mut self, peer: PeerId, late: bool) {
+        let me = self.me;
+        let Some(state) = self.peers.get_mut(&peer) else {
+            return;
+        };
+        let opener = state.dialed.is_some() || (late && me < peer);
+        if !opener || state.opening || state.session.is_some() {
+            return;
+        }
+        state.opening = true;
+        let mut control = self.control.clone();
+        let to_loop = self.to_loop.clone();
+        tokio::spawn(async move {
+            let opened =
+                tokio::time::timeout(OPEN_TIMEOUT, control.open_stream(peer, SYNC_PROTOCOL));
+            let result = match opened.await {
+                Ok(Ok(stream)) => Ok(stream),
+                Ok(Err(e)) => Err(e.to_string()),
+                Err(_) => Err("timed out".to_owned()),
+            };
+            let _ = to_loop.send(Msg::Opened { peer, result }).await;
+        });
+    }
+
+    /// A stream this device asked for opened (or did not: it is retried at the next tick
+    /// while the peer stays connected).
+    pub(super) fn stream_opened(
+        &mut self,
+        peer: PeerId,
+        result: Result<Stream, String>,
+    ) -> Result<(), RuntimeError> {
+        let Some(state) = self.peers.get_mut(&peer) else {
+            return Ok(());
+        };
+        state.opening = false;
+        match result {
+            Ok(stream) => {
+                if let (None, Some(device)) = (&state.session, state.device) {
+                    self.start_session(peer, device, stream, true)?;
+                }
+            }
+            Err(error) => self.emit(Event::Warning {
+                message: format!("cannot open a sync stream to {peer}: {error}"),
+            }),
+        }
+        Ok(())
+    }
+
+    /// A stream the peer opened: taken unless this side opened one too and has the smaller
+    /// id.
+    pub(super) fn inbound_stream(
+        &mut self,
+        peer: PeerId,
+        stream: Stream,
+    ) -> Result<(), RuntimeError> {
+        let state = self.peers.get(&peer);
+        let opened_here =
+            state.is_some_and(|p| p.opening || p.session.as_ref().is_some_and(|s| s.mine));
+        if opened_here && self.me < peer {
+            return Ok(());
+        }
+        let Some(device) = state.and_then(|p| p.device) else {
+            return Ok(());
+        };
+        if state.is_some_and(|p| p.session.is_some()) {
+            // The peer started afresh (its old stream broke): so do we.
+            self.close_session(peer, device)?;
+        }
+        self.start_session(peer, device, stream, false)
+    }
+
+    /// Starts the session's reader and writer, and tells the engine.
+    fn start_session(
+        &mut self,
+        peer: PeerId,
+        device: DeviceId,
+        stream: Stream,
+        opened_by_me: bool,
+    ) -> Result<(), RuntimeError> {
+        let Some(state) = self.peers.get_mut(&peer) else {
+            return Ok(());
+        };
+        self.next_session += 1;
+        let id = self.next_session;
+        let (read, write) = stream.split();
+        let (frames, frames_rx) = mpsc::channel(WRITER_FRAMES);
+        let queued = Arc::new(AtomicUsize::new(0));
+        tokio::spawn(read_frames(peer, id, read, self.to_loop.clone()));
+        tokio::spawn(write_frames(write, frames_rx, Arc::clone(&queued)));
+        state.session = Some(Session {
+            id,
+            frames,
+            queued,
+            mine: opened_by_me,
+        });
+        self.emit(Event::SessionStarted {
+            peer: peer.to_string(),
+        });
+        self.drive(Input::Connected {
+            peer: device,
+            dialer: opened_by_me,
+        })
+    }
+
+    /// Drops the session with `peer` (its writer closes the stream) and tells the engine.
+    pub(super) fn close_session(
+        &mut self,
+        peer: PeerId,
+        device: DeviceId,
+    ) -> Result<(), RuntimeError> {
+        if let Some(state) = self.peers.get_mut(&peer)
+            && state.session.take().is_some()
+        {
+            self.drive(Input::Disconnected { peer: device })?;
+        }
+        Ok(())
+    }
+
+    /// The device of `peer` if `session` is its current session.
+    pub(super) fn current(&self, peer: PeerId, session: u64) -> Option<DeviceId> {
+        let state = self.peers.get(&peer)?;
+        (state.session.as_ref()?.id == session).then_some(state.device)?
+    }
+
+    /// The peers with an open session.
+    pub(super) fn in_session(&self) -> impl Iterator<Item = (&PeerId, &Peer)> {
+        self.peers
+            .iter()
+            .filter(|(_, state)| state.session.is_some())
+    }
+
+    /// Queues a frame on the peer's writer. A peer that does not read is let go (bounded
+    /// memory): it redials and resumes.
+    pub(super) fn send(&mut self, device: DeviceId, frame: Vec<u8>) {
+        let peer = device.peer_id();
+        let Some(session) = self.peers.get(&peer).and_then(|s| s.session.as_ref()) else {
+            return;
+        };
+        let len = frame.len();
+        let too_much = session.queued.load(Ordering::Relaxed) + len > WRITER_BYTES;
+        let sent = !too_much && session.frames.try_send(frame).is_ok();
+        if sent {
+            session.queued.fetch_add(len, Ordering::Relaxed);
+            return;
+        }
+        self.emit(Event::Warning {
+            message: format!("{peer} is not reading its frames; disconnecting it"),
+        });
+        if let Some(state) = self.peers.get_mut(&peer) {
+            state.session = None;
+        }
+        // The engine forgets the session at once (which asks for nothing); the
+        // connection's end follows.
+        let now = self.now();
+        let _ = self.node.handle(now, Input::Disconnected { peer: device });
+        self.net.disconnect(peer);
+    }
+}
+
+/// Reads a session's stream, cuts it into frame bodies and hands them to the loop (waiting
+/// when the loop is busy: backpressure on this peer only).
+async fn read_frames(
+    peer: PeerId,
+    session: u64,
+    mut read: futures::io::ReadHalf<Stream>,
+    to_loop: mpsc::Sender<Msg>,
+) {
+    let mut decoder = mutual_sync::wire::FrameDecoder::new();
+    let mut buf = vec![0; READ_CHUNK];
+    let reason = 'read: loop {
+        let n = match read.read(&mut buf).await {
+            Ok(0) => break 'read "closed by the peer".to_owned(),
+            Ok(n) => n,
+            Err(e) => break 'read e.to_string(),
+        };
+        decoder.push(&buf[..n]);
+        loop {
+            match decoder.next_body() {
+                Ok(Some(bytes)) => {
+                    let frame = Msg::Frame {
+                        peer,
+                        session,
+                        bytes,
+                    };
+                    if to_loop.send(frame).await.is_err() {
+                        return;
+                    }
+                }
+                Ok(None) => break,
+                Err(e) => break 'read format!("bad frame: {e}"),
+            }
+        }
+    };
+    let _ = to_loop
+        .send(Msg::Closed {
+            peer,
+            session,
+            reason,
+        })
+        .await;
+}
+
+/// Writes a session's frames in order; closes the stream when the loop drops the session.
+async fn write_frames(
+    mut write: futures::io::WriteHalf<Stream>,
+    mut frames: mpsc::Receiver<Vec<u8>>,
+    queued: Arc<AtomicUsize>,
+) {
+    while let Some(frame) = frames.recv().await {
+        let len = frame.len();
+        let written = write.write_all(&frame).await.and(write.flush().await);
+        queued.fetch_sub(len, Ordering::Relaxed);
+        if written.is_err() {
+            // The reader sees the stream end too and reports it.
+            return;
+        }
+    }
+    let _ = write.close().await;
+}

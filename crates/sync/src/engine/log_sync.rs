@@ -1,0 +1,365 @@
+//! Membership logs: ops sent parents first, checked by `Log::insert`, parked while their
+//! parents are missing; the log of a group this device is joining; and what a log change
+//! does to the sessions (offers to new members, nothing more for removed ones).
+
+use std::collections::BTreeSet;
+
+use mutual_auth::{DeviceId, GroupId, Inserted, Log, OpId, Rejected, SignedOp};
+
+use super::replicas::Group;
+use super::{Engine, LocalRefusal, MAX_JOIN_OPS, MAX_PARKED_OPS, Reason, Refusal, send};
+use crate::output::{Event, Output};
+use crate::wire::Message;
+
+/// Ops are sent in frames of about this many bytes at most (well under `MAX_FRAME`).
+const OPS_FRAME_BUDGET: usize = 4 * 1024 * 1024;
+
+impl Engine {
+    pub(super) fn on_ops(
+        &mut self,
+        peer: DeviceId,
+        id: GroupId,
+        ops: Vec<SignedOp>,
+        heads: Vec<OpId>,
+        out: &mut Vec<Output>,
+    ) {
+        if !self.replicas.groups.contains_key(&id) {
+            return self.on_join_ops(peer, id, ops, out);
+        }
+        if !self.active(&peer, &id) {
+            // Not a member in my view (or the exchange is not done), but my log may be
+            // behind. Its ops are checked like any and the valid ones taken; the rest are
+            // dropped without a word (not parked, not refused), so that a stranger who
+            // knows a group's id cannot tell from my answer whether I hold it.
+            return self.take_unsolicited_ops(id, ops, peer, out);
+        }
+        if let Some(sync) = self.sessions.group_mut(&peer, &id) {
+            sync.their_log = heads;
+        }
+        match self.insert_ops(id, ops, Some(peer), out) {
+            Ok(changed) => {
+                if changed && let Some(sync) = self.sessions.group_mut(&peer, &id) {
+                    // Ops are not acknowledged otherwise: the peer learns I hold them (and
+                    // what else I hold) from my summary.
+                    sync.owes_summary = true;
+                }
+                self.check_synced(peer, id, out);
+            }
+            Err(refusal) => self.refuse(peer, refusal, out),
+        }
+    }
+
+    /// Inserts the valid ops among `ops` from a peer that is not (yet) a member in my log,
+    /// in the order given (parents first); drops the others silently.
+    fn take_unsolicited_ops(
+        &mut self,
+        id: GroupId,
+        ops: Vec<SignedOp>,
+        peer: DeviceId,
+        out: &mut Vec<Output>,
+    ) {
+        let Some(group) = self.replicas.group_mut(&id) else {
+            return;
+        };
+        let new: Vec<SignedOp> = ops
+            .into_iter()
+            .filter(|op| matches!(group.log.insert(op.clone()), Ok(Inserted::New)))
+            .collect();
+        if !new.is_empty() {
+            out.push(Output::PersistOps {
+                group: id,
+                ops: new.clone(),
+            });
+            self.log_changed(id, &new, Some(peer), out);
+        }
+    }
+
+    pub(super) fn on_local_ops(&mut self, id: GroupId, ops: Vec<SignedOp>, out: &mut Vec<Output>) {
+        if !self.replicas.groups.contains_key(&id) {
+            let refusal = LocalRefusal::UnknownGroup(id);
+            out.push(Output::Event(Event::LocalInputRefused(refusal)));
+            return;
+        }
+        if let Err(refusal) = self.insert_ops(id, ops, None, out) {
+            let refusal = LocalRefusal::Refused(refusal);
+            out.push(Output::Event(Event::LocalInputRefused(refusal)));
+        }
+    }
+
+    /// Inserts ops (parking those with missing parents), persists the new ones, and reacts
+    /// to the log change; returns whether the log changed. An op refused for good is an
+    /// error (the ops before it stay accepted: each was valid on its own).
+    pub(super) fn insert_ops(
+        &mut self,
+        id: GroupId,
+        ops: Vec<SignedOp>,
+        from: Option<DeviceId>,
+        out: &mut Vec<Output>,
+    ) -> Result<bool, Refusal> {
+        let Some(group) = self.replicas.group_mut(&id) else {
+            return Ok(false);
+        };
+        let mut new = Vec::new();
+        let mut refused = None;
+        for op in ops {
+            match group.log.insert(op.clone()) {
+                Ok(Inserted::New) => new.push(op),
+                Ok(Inserted::Duplicate) => {}
+                Err(Rejected::MissingParents(_)) => {
+                    if group.parked.len() >= MAX_PARKED_OPS {
+                        refused = Some(Refusal::TooManyParkedOps);
+                        break;
+                    }
+                    if !group.parked.contains(&op) {
+                        group.parked.push(op);
+                    }
+                }
+                Err(reason) => {
+                    refused = Some(Refusal::Op {
+                        op: op.id(),
+                        reason,
+                    });
+                    break;
+                }
+            }
+        }
+        if !new.is_empty() && !group.parked.is_empty() {
+            unpark(group, &mut new);
+        }
+        let changed = !new.is_empty();
+        if changed {
+            out.push(Output::PersistOps {
+                group: id,
+                ops: new.clone(),
+            });
+            self.log_changed(id, &new, from, out);
+        }
+        refused.map_or(Ok(changed), Err)
+    }
+
+    /// After the log of `id` gained `new` ops: refresh the known devices, push the ops to
+    /// the other peers the group is active with, offer the group to peers that just became
+    /// members, and stop (and if nothing is left, disconnect) peers that are no longer.
+    pub(super) fn log_changed(
+        &mut self,
+        id: GroupId,
+        new: &[SignedOp],
+        from: Option<DeviceId>,
+        out: &mut Vec<Output>,
+    ) {
+        let Some(group) = self.replicas.group_mut(&id) else {
+            return;
+        };
+        group.refresh_known();
+        out.push(Output::Event(Event::MembershipChanged { group: id }));
+        let mine = self.replicas.offer(id);
+        let Some(group) = self.replicas.group(&id) else {
+            return;
+        };
+        let heads = group.log.heads();
+        let mut reconcile = Vec::new();
+        let mut stale = Vec::new();
+        let mut gone = Vec::new();
+        for (peer, session) in self.sessions.iter_mut() {
+            if !session.hello {
+                // Its hello will be judged against the log as it is then.
+                continue;
+            }
+            let member = group.has_member_device(peer);
+            let offered = session.groups.get(&id).is_some_and(|g| g.offered);
+            match (member, offered) {
+                (false, true) => {
+                    if let Some(sync) = session.groups.get_mut(&id) {
+                        sync.stop();
+                    }
+                    if !session.groups.values().any(|g| g.offered) {
+                        gone.push(*peer);
+                    }
+                }
+                (true, false) => {
+                    let sync = session.groups.entry(id).or_default();
+                    sync.offered = true;
+                    sync.told_log.clone_from(&mine.log_heads);
+                    send(out, *peer, &Message::Offer(mine.clone()));
+                    if sync.theirs.is_some() {
+                        reconcile.push(*peer);
+                    } else {
+                        // It has not offered the group: it may not know me as a member
+                        // yet either, and then it ignores my offer. My log tells it.
+                        stale.push(*peer);
+                    }
+                }
+                (true, true) => {
+                    let sync = session.groups.entry(id).or_default();
+                    if sync.exchanged() && Some(*peer) != from && !new.is_empty() {
+                        sync.synced = false;
+                        sync.told_log.clone_from(&heads);
+                        send_ops(out, *peer, id, new.to_vec(), heads.clone());
+                    }
+                }
+                (false, false) => {}
+            }
+        }
+        for peer in reconcile {
+            self.reconcile(peer, id, out);
+        }
+        if let Some(group) = self.replicas.group(&id) {
+            for peer in stale {
+                send_ops(
+                    out,
+                    peer,
+                    id,
+                    missing_ops(&group.log, &[]),
+                    group.log.heads(),
+                );
+            }
+        }
+        for peer in gone {
+            if self.sessions.end(&peer).is_some() {
+                out.push(Output::Disconnect {
+                    peer,
+                    reason: Reason::NotAMember,
+                });
+            }
+        }
+    }
+
+    /// Ops of a group this device lacks, sent because it asked (empty heads): accepted only
+    /// if they start with a valid genesis of that very group and, once all are in, this
+    /// device is a member's device.
+    fn on_join_ops(
+        &mut self,
+        peer: DeviceId,
+        id: GroupId,
+        ops: Vec<SignedOp>,
+        out: &mut Vec<Output>,
+    ) {
+        let Some(sync) = self.sessions.group_mut(&peer, &id) else {
+            return;
+        };
+        if !sync.exchanged() {
+            return;
+        }
+        let mut ops = ops.into_iter();
+        let mut log = match sync.joining.take() {
+            Some(log) => log,
+            None => {
+                let Some(genesis) = ops.next() else {
+                    return;
+                };
+                match Log::from_genesis(genesis) {
+                    Ok(log) if log.group_id() == id => log,
+                    Ok(_) => return self.refuse(peer, Refusal::ForeignLog, out),
+                    Err(e) => return self.refuse(peer, Refusal::InvalidGenesis(e), out),
+                }
+            }
+        };
+        for op in ops {
+            if let Err(e) = log.insert(op) {
+                // An honest peer sends a log parents first: even a missing parent is a fault.
+                return self.refuse(peer, Refusal::JoinOp(e), out);
+            }
+        }
+        if log.len() > MAX_JOIN_OPS {
+            return self.refuse(peer, Refusal::JoinLogTooLong, out);
+        }
+        if log.state().member_of_device(&self.me).is_none() {
+            sync.joining = Some(log);
+            return;
+        }
+        sync.owes_summary = true;
+        let ops: Vec<SignedOp> = log.ops().into_iter().cloned().collect();
+        self.replicas.groups.insert(id, Group::new(log, None));
+        out.push(Output::PersistOps { group: id, ops });
+        out.push(Output::Event(Event::GroupJoined { group: id }));
+        self.log_changed(id, &[], Some(peer), out);
+        for waiting in self.sessions.exchanged(&id) {
+            if let Some(sync) = self.sessions.group_mut(&waiting, &id) {
+                sync.joining = None;
+            }
+            self.reconcile(waiting, id, out);
+        }
+    }
+}
+
+/// Retries parked ops after new ones went in, until none moves.
+fn unpark(group: &mut Group, new: &mut Vec<SignedOp>) {
+    loop {
+        let mut progress = false;
+        for op in std::mem::take(&mut group.parked) {
+            match group.log.insert(op.clone()) {
+                Ok(Inserted::New) => {
+                    new.push(op);
+                    progress = true;
+                }
+                Err(Rejected::MissingParents(_)) => group.parked.push(op),
+                // A duplicate, or refused for good: drop it.
+                Ok(Inserted::Duplicate) | Err(_) => {}
+            }
+        }
+        if !progress {
+            break;
+        }
+    }
+}
+
+/// The ops of `log` that a replica with heads `theirs` lacks, parents first. Heads unknown
+/// here are skipped, so this may include ops the replica has (harmless duplicates).
+pub(super) fn missing_ops(log: &Log, theirs: &[OpId]) -> Vec<SignedOp> {
+    let mut have = BTreeSet::new();
+    let mut stack: Vec<OpId> = theirs.iter().filter(|h| log.contains(h)).copied().collect();
+    while let Some(id) = stack.pop() {
+        if have.insert(id)
+            && let Some(op) = log.get(&id)
+        {
+            stack.extend(op.op.parents.iter().copied());
+        }
+    }
+    log.ops()
+        .into_iter()
+        .filter(|op| !have.contains(&op.id()))
+        .cloned()
+        .collect()
+}
+
+/// Sends ops in frames of at most about [`OPS_FRAME_BUDGET`] bytes, each with the sender's
+/// log heads.
+pub(super) fn send_ops(
+    out: &mut Vec<Output>,
+    peer: DeviceId,
+    group: GroupId,
+    ops: Vec<SignedOp>,
+    heads: Vec<OpId>,
+) {
+    let mut batch = Vec::new();
+    let mut size = 0;
+    for op in ops {
+        let len = op.to_bytes().len();
+        if !batch.is_empty() && size + len > OPS_FRAME_BUDGET {
+            let ops = std::mem::take(&mut batch);
+            send(
+                out,
+                peer,
+                &Message::Ops {
+                    group,
+                    ops,
+                    heads: heads.clone(),
+                },
+            );
+            size = 0;
+        }
+        size += len;
+        batch.push(op);
+    }
+    if !batch.is_empty() {
+        send(
+            out,
+            peer,
+            &Message::Ops {
+                group,
+                ops: batch,
+                heads,
+            },
+        );
+    }
+}
