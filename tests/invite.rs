@@ -92,9 +92,19 @@ fn a_new_person_joins_with_a_full_code_and_sees_the_documents() {
     // The documents are here when `join` returns: no wait.
     assert_eq!(card_titles(&bob, &board), Some(vec!["vegetables".into()]));
     assert!(member_names(&bob, &group).contains(&"Bobby".to_owned()));
-    // And on the inviter's side, the invite is used.
+    // And on the inviter's side, the invite is used, and Alice's node knows that Bob's
+    // laptop holds everything: nothing is only on hers.
     let invites = alice.json(&["invite", "list", &group]);
     assert_eq!(invites[0]["status"], "used up", "{invites}");
+    let status = alice.json(&["status"]);
+    let group_status = &status["groups"][0];
+    assert_eq!(group_status["unshared"], 0, "{status:#}");
+    assert_eq!(group_status["devices"][0]["member"], "Bobby", "{status:#}");
+    assert_eq!(group_status["devices"][0]["missing"], 0, "{status:#}");
+    assert!(
+        group_status["devices"][0]["last_synced"].is_i64(),
+        "{status:#}"
+    );
     drop(node);
 }
 

@@ -31,13 +31,13 @@ fn lan_or_skip_plugs(plugs: &[Vec<usize>]) -> Option<Lan> {
 const LISTEN: &str = "import socket,sys\ns=socket.socket();s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\ns.bind(('0.0.0.0',7000));s.listen(8)\nwhile True:\n c,_=s.accept();c.sendall(b'hi');c.close()";
 const CONNECT: &str = "import socket,sys\ns=socket.create_connection((sys.argv[1],7000),timeout=2)\nsys.exit(0 if s.recv(2)==b'hi' else 1)";
 
-fn listen(lan: &Lan, host: usize) -> Child {
+fn listen(lan: &Lan, host: usize) -> mutual_tests::Stopped {
     let mut command = lan.command(host, Path::new("python3"));
     command
         .args(["-c", LISTEN])
         .stdout(Stdio::null())
         .stderr(Stdio::null());
-    command.spawn().unwrap()
+    mutual_tests::Stopped(command.spawn().unwrap())
 }
 
 fn reaches(lan: &Lan, from: usize, to: usize) -> bool {
@@ -66,7 +66,7 @@ fn reaches_within(lan: &Lan, from: usize, to: usize, tries: usize) -> bool {
 #[test]
 fn lan_hosts_reach_each_other_and_a_cut_cable_cuts_one_off_until_healed() {
     let Some(lan) = lan_or_skip(3) else { return };
-    let mut server = listen(&lan, 0);
+    let server = listen(&lan, 0);
     assert!(reaches(&lan, 1, 0), "host 1 cannot reach host 0");
     assert!(reaches(&lan, 2, 0), "host 2 cannot reach host 0");
     lan.cut(2);
@@ -77,8 +77,7 @@ fn lan_hosts_reach_each_other_and_a_cut_cable_cuts_one_off_until_healed() {
     assert!(reaches(&lan, 1, 0), "cutting host 2 cut host 1 too");
     lan.heal(2);
     assert!(reaches(&lan, 2, 0), "host 2 is still cut off after healing");
-    server.kill().unwrap();
-    server.wait().unwrap();
+    server.stop();
     let names: Vec<String> = (0..lan.hosts()).map(|i| lan.host_ns(i)).collect();
     drop(lan);
     let left = std::process::Command::new("ip")
@@ -125,22 +124,23 @@ impl Drop for Serving {
             }
         }
         let _ = self.child.kill();
-        let _ = self.child.wait();
+        let ended = self.child.wait();
         if std::thread::panicking() {
             let log = std::fs::read_to_string(&self.log).unwrap_or_default();
-            eprintln!("--- {}:\n{log}", self.log.display());
+            eprintln!("--- {} (ended: {ended:?}):\n{log}", self.log.display());
         }
     }
 }
 
 fn serve(lan: &Lan, host: usize, device: &mutual_tests::Device, args: &[&str]) -> Serving {
     let log = device.dir().join("serve.log");
-    // Through a shell that notes in the log when mutual started and how it ended, so that a
-    // failure says whether the node ever ran.
+    // Through a shell that notes in the log that it started, then becomes mutual (`exec`):
+    // the child is mutual itself, so killing it (or the test's process group) stops it,
+    // instead of a shell whose mutual would live on in a deleted namespace.
     let child = lan
         .command(host, Path::new("/bin/sh"))
         .arg("-c")
-        .arg("echo started >&2; \"$0\" \"$@\"; echo \"exited $?\" >&2")
+        .arg("echo started >&2; exec \"$0\" \"$@\"")
         .arg(mutual_tests::mutual_bin())
         .arg("--data-dir")
         .arg(device.dir())
@@ -281,12 +281,11 @@ fn members_on_two_networks_sync_through_a_relay_that_holds_none_of_their_data() 
     let Some(lan) = lan_or_skip_plugs(&[vec![0, 1], vec![0], vec![1]]) else {
         return;
     };
-    let mut probe = listen(&lan, 1);
+    let probe = listen(&lan, 1);
     // Host 0 reaching the listener shows it is up; then Bob must not.
     assert!(reaches(&lan, 0, 1), "host 0 cannot reach Alice's network");
     let apart = !reaches_within(&lan, 2, 1, 1);
-    probe.kill().unwrap();
-    probe.wait().unwrap();
+    probe.stop();
     assert!(
         apart,
         "the two networks are not apart: Bob reaches Alice directly"

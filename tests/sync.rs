@@ -225,3 +225,154 @@ fn commands_run_inside_the_running_node_with_their_input_output_and_errors() {
     let err = alice.fails(&["serve"]);
     assert!(err.contains("already running"), "{err}");
 }
+
+/// The minutes of an assembly, read with `doc show --json`, and the version shown.
+fn minutes(device: &Device, doc: &str) -> (String, Vec<String>) {
+    let view = device.json(&["doc", "show", doc]);
+    let heads = view["heads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h.as_str().unwrap().to_owned())
+        .collect();
+    (
+        view["minutes"].as_str().unwrap_or_default().to_owned(),
+        heads,
+    )
+}
+
+#[test]
+fn a_text_saved_on_the_version_its_writer_saw_keeps_what_arrived_meanwhile() {
+    // 1. Alice and Bob share an assembly whose minutes say "Opening."; both serve.
+    let alice = Device::init("Alice");
+    let bob = Device::init("Bob");
+    let group = alice.ok(&["group", "create", "Tenants of Elm Street"]);
+    let doc = alice.ok(&[
+        "doc", "create", &group, "--kind", "assembly", "--title", "March",
+    ]);
+    alice.ok(&["assembly", "minutes", &doc, "--text", "Opening.\n"]);
+    alice.admit(&group, &bob, "Bob");
+    let alice_node = Serving::start(&alice);
+    let bob_node = Serving::start(&bob);
+    alice.ok(&["dial", &bob_node.address()]);
+    let arrived = eventually("the minutes on Bob's", || {
+        let run = bob.run(&["doc", "show", &doc, "--json"]);
+        run.status.success().then_some(())
+    });
+    assert!(arrived.is_some(), "{:#?}", bob_node.said());
+
+    // 2. Alice looks at the minutes (the version she types on), then Bob writes his line,
+    //    which reaches her laptop while she types.
+    let (seen, heads) = minutes(&alice, &doc);
+    assert_eq!(seen, "Opening.\n");
+    bob.ok(&[
+        "assembly",
+        "minutes",
+        &doc,
+        "--text",
+        "Opening.\nBob: the boiler is fixed.\n",
+    ]);
+    let arrived = eventually("Bob's line on Alice's", || {
+        minutes(&alice, &doc).0.contains("boiler").then_some(())
+    });
+    assert!(arrived.is_some(), "{:#?}", alice_node.said());
+
+    // 3. Alice saves her draft, made on the version she saw: both lines stay, on both
+    //    laptops (saved on the latest version instead, her draft would erase Bob's line).
+    alice.ok(&[
+        "assembly",
+        "minutes",
+        &doc,
+        "--text",
+        "Opening.\nAlice: the strike vote is on Friday.\n",
+        "--based-on",
+        &heads.join(","),
+    ]);
+    for (device, node) in [(&alice, &alice_node), (&bob, &bob_node)] {
+        let both = eventually("both lines", || {
+            let text = minutes(device, &doc).0;
+            (text.contains("boiler") && text.contains("strike vote")).then_some(text)
+        });
+        assert!(
+            both.is_some(),
+            "{:?}; {:#?}",
+            minutes(device, &doc),
+            node.said()
+        );
+    }
+    // A version this device never held is refused, with the reason.
+    let error = alice.fails(&[
+        "assembly",
+        "minutes",
+        &doc,
+        "--text",
+        "x",
+        "--based-on",
+        &"0".repeat(64),
+    ]);
+    assert!(error.contains("no version"), "{error}");
+}
+
+/// Alice's status of the group, as JSON.
+fn group_status(device: &Device) -> Value {
+    device.json(&["status"])["groups"][0].clone()
+}
+
+#[test]
+fn status_counts_the_changes_no_other_device_holds_and_survives_a_restart() {
+    // 1. Alice and Bob are connected and in sync: nothing is only on Alice's laptop.
+    let alice = Device::init("Alice");
+    let bob = Device::init("Bob");
+    let (group, board) = group_with_board(&alice);
+    alice.admit(&group, &bob, "Bob");
+    let mut alice_node = Serving::start(&alice);
+    let bob_node = Serving::start(&bob);
+    alice.ok(&["dial", &bob_node.address()]);
+    let synced = eventually("Bob in sync", || {
+        let status = group_status(&alice);
+        (status["devices"][0]["in_sync"] == true && status["unshared"] == 0).then_some(())
+    });
+    assert!(synced.is_some(), "{:#?}", alice_node.said());
+
+    // 2. Bob's laptop goes away; Alice adds two cards: two changes are on her laptop alone,
+    //    and Bob's is known to lack them.
+    drop(bob_node);
+    let gone = eventually("Bob gone", || {
+        (group_status(&alice)["devices"][0]["connected"] == false).then_some(())
+    });
+    assert!(gone.is_some(), "{:#?}", alice_node.said());
+    add_card(&alice, &board, "Fix the door");
+    add_card(&alice, &board, "Paint the hall");
+    let status = group_status(&alice);
+    assert_eq!(status["unshared"], 2, "{status:#}");
+    assert_eq!(status["devices"][0]["missing"], 2, "{status:#}");
+    assert!(status["devices"][0]["last_seen"].is_i64(), "{status:#}");
+    let text = alice.ok(&["status"]);
+    assert!(
+        text.contains("2 changes not yet on any other device"),
+        "{text}"
+    );
+    assert!(text.contains("missing 2 changes"), "{text}");
+
+    // 3. After a restart of Alice's node, and with no node at all, status says the same:
+    //    what Bob holds was kept.
+    alice_node.stop();
+    let offline = alice.json(&["status"]);
+    assert_eq!(offline["running"], false);
+    assert_eq!(offline["groups"][0]["unshared"], 2, "{offline:#}");
+    assert!(
+        offline["groups"][0]["devices"][0]["last_synced"].is_i64(),
+        "{offline:#}"
+    );
+    alice_node = Serving::start(&alice);
+    assert_eq!(group_status(&alice)["unshared"], 2);
+
+    // 4. Bob comes back: once he holds the cards, nothing is only on Alice's laptop.
+    let bob_node = Serving::start(&bob);
+    alice.ok(&["dial", &bob_node.address()]);
+    let shared = eventually("the cards on Bob's", || {
+        let status = group_status(&alice);
+        (status["unshared"] == 0 && status["devices"][0]["in_sync"] == true).then_some(())
+    });
+    assert!(shared.is_some(), "{:#?}", alice_node.said());
+}

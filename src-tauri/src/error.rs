@@ -32,24 +32,54 @@ pub enum AppError {
 /// What the UI receives.
 #[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct ErrorReply {
-    /// `no_identity`, `unavailable`, `stopped`, `join`, `refused` or `invalid`.
-    pub kind: String,
+    /// What kind of failure: one of the app's own, or the node's.
+    pub kind: FailureKind,
     /// One sentence for people.
     pub message: String,
+}
+
+/// The kind of a failure, a string union in TypeScript: the app's own kinds, or the node's
+/// ([`mutual_node::ErrorKind`]).
+#[derive(Debug, Clone, Copy, Serialize, specta::Type)]
+#[serde(untagged)]
+pub enum FailureKind {
+    /// The app's.
+    App(AppKind),
+    /// The node's.
+    Node(mutual_node::ErrorKind),
+}
+
+/// The app's own kinds of failure.
+#[derive(Debug, Clone, Copy, Serialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum AppKind {
+    /// The first-run screen has not run yet.
+    NoIdentity,
+    /// First run again.
+    AlreadyInitialized,
+    /// The data directory cannot be used.
+    Unavailable,
+    /// The node stopped.
+    Stopped,
+    /// A join failed.
+    Join,
+    /// An argument the UI should not have sent.
+    Invalid,
 }
 
 impl Serialize for AppError {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let kind = match self {
-            AppError::NoIdentity => "no_identity",
-            AppError::AlreadyInitialized | AppError::Node(_) => "refused",
-            AppError::Unavailable(_) => "unavailable",
-            AppError::Stopped => "stopped",
-            AppError::Join(_) => "join",
-            AppError::Invalid(_) => "invalid",
+            AppError::NoIdentity => FailureKind::App(AppKind::NoIdentity),
+            AppError::AlreadyInitialized => FailureKind::App(AppKind::AlreadyInitialized),
+            AppError::Node(error) => FailureKind::Node(error.kind()),
+            AppError::Unavailable(_) => FailureKind::App(AppKind::Unavailable),
+            AppError::Stopped => FailureKind::App(AppKind::Stopped),
+            AppError::Join(_) => FailureKind::App(AppKind::Join),
+            AppError::Invalid(_) => FailureKind::App(AppKind::Invalid),
         };
         ErrorReply {
-            kind: kind.to_owned(),
+            kind,
             message: capitalized(&self.to_string()),
         }
         .serialize(serializer)

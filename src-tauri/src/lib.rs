@@ -19,7 +19,7 @@ use std::path::PathBuf;
 use tauri::Manager as _;
 use tauri_specta::{Builder, collect_commands, collect_events};
 
-use crate::commands::{assembly, board, docs, groups, identity, network, resources};
+use crate::commands::{docs, edit, groups, identity, network};
 
 /// The commands and events the UI sees, for Tauri and for the bindings.
 pub fn bindings() -> Builder<tauri::Wry> {
@@ -52,39 +52,10 @@ pub fn bindings() -> Builder<tauri::Wry> {
             docs::activity,
             docs::rename_doc,
             docs::archive_doc,
-            board::board_add_column,
-            board::board_rename_column,
-            board::board_move_column,
-            board::board_add_card,
-            board::board_move_card,
-            board::board_set_card_title,
-            board::board_set_description,
-            board::board_assign,
-            board::board_label,
-            board::board_set_due,
-            board::board_add_check_item,
-            board::board_set_check_done,
-            board::board_add_comment,
-            board::board_delete_card,
-            assembly::assembly_set_details,
-            assembly::assembly_attend,
-            assembly::assembly_add_agenda_item,
-            assembly::assembly_move_agenda_item,
-            assembly::assembly_set_time_box,
-            assembly::assembly_set_agenda_status,
-            assembly::assembly_propose,
-            assembly::assembly_set_position,
-            assembly::assembly_decide,
-            assembly::assembly_set_minutes,
-            assembly::assembly_add_action,
-            assembly::assembly_set_action_done,
-            assembly::assembly_action_to_card,
-            resources::resources_add_item,
-            resources::resources_lend,
-            resources::resources_return,
-            resources::resources_delete_item,
-            resources::resources_post,
-            resources::resources_resolve,
+            edit::edit_board,
+            edit::edit_assembly,
+            edit::edit_resources,
+            edit::action_to_card,
             network::status,
             network::dial,
         ])

@@ -4,9 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use mutual_docs::{Document, Kind, Stamp};
 use mutual_node::Node;
-use mutual_node::runtime::{self, CommandReply, Handle, Runtime};
+use mutual_node::runtime::{self, Handle, Runtime};
 use tauri::AppHandle;
 use tauri_specta::Event as _;
 use tokio::sync::Mutex;
@@ -104,20 +103,6 @@ impl AppState {
         }
     }
 
-    /// One typed edit of a document of `kind` (named by any unique prefix of its id).
-    pub async fn edit<T: Send + 'static>(
-        &self,
-        doc: String,
-        kind: Kind,
-        edit: impl FnOnce(&mut Document, &Stamp) -> Result<T, mutual_docs::Error> + Send + 'static,
-    ) -> Result<T, AppError> {
-        self.with_node(move |node| {
-            let doc = node.resolve_doc(&doc)?;
-            node.edit(&doc, kind, edit)
-        })
-        .await
-    }
-
     /// A request to the runtime (status, join...); refused while offline.
     pub async fn request(&self, request: runtime::Request) -> Result<runtime::Response, AppError> {
         let handle = match &*self.inner.lock().await {
@@ -160,14 +145,8 @@ async fn go_online(node: Node, app: &AppHandle) -> Result<Handle, AppError> {
             let _ = NodeEvent(event).emit(&app);
         }
     });
-    // The CLI forwards commands to whoever holds the data directory; the app runs none.
-    let exec: runtime::Exec = Box::new(|_, _| CommandReply {
-        stderr: "error: the Mutual app holds this data directory; use the app, or close it to \
-                 use the command line\n"
-            .into(),
-        code: 1,
-        ..CommandReply::default()
-    });
-    tauri::async_runtime::spawn(runtime.run(exec, std::future::pending()));
+    // `mutual` commands on this data directory reach this node through its control socket,
+    // as they reach `mutual serve`: the same typed commands, run by the same node.
+    tauri::async_runtime::spawn(runtime.run(std::future::pending()));
     Ok(handle)
 }

@@ -28,8 +28,9 @@ fn the_committed_typescript_bindings_match_the_commands_and_events() {
     for command in [
         "whoami",
         "createGroup",
-        "boardAddCard",
-        "assemblySetPosition",
+        "editBoard",
+        "editAssembly",
+        "editResources",
         "join",
     ] {
         assert!(

@@ -176,3 +176,37 @@ impl Default for Device {
         Device::new()
     }
 }
+
+/// A process a test started, killed and reaped when dropped: when the test fails too, so
+/// that a failed test leaves nothing running.
+#[derive(Debug)]
+pub struct Stopped(pub std::process::Child);
+
+impl Stopped {
+    /// Kills the process now and waits for it.
+    pub fn stop(mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl std::ops::Deref for Stopped {
+    type Target = std::process::Child;
+
+    fn deref(&self) -> &std::process::Child {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Stopped {
+    fn deref_mut(&mut self) -> &mut std::process::Child {
+        &mut self.0
+    }
+}
+
+impl Drop for Stopped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}

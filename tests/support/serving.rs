@@ -79,6 +79,27 @@ impl Serving {
         .unwrap_or_else(|| panic!("no {what} from the node; it said: {:#?}", self.said()))
     }
 
+    /// Stops the node as Ctrl-C does (it persists what is pending first), and waits for it.
+    pub fn stop(mut self) {
+        let stopped = std::process::Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        assert!(stopped.is_ok_and(|s| s.success()), "kill -TERM failed");
+        let deadline = Instant::now() + PATIENCE;
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                assert!(
+                    status.success(),
+                    "serve ended with {status}: {:#?}",
+                    self.said()
+                );
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("serve did not stop on SIGTERM: {:#?}", self.said());
+    }
+
     pub fn said(&self) -> (Vec<Value>, Vec<String>) {
         (
             self.events.lock().unwrap().clone(),

@@ -1,9 +1,11 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { fireEvent, render, screen } from "@testing-library/svelte";
+import { emit } from "@tauri-apps/api/event";
+import { mockWindows } from "@tauri-apps/api/mocks";
 import App from "./App.svelte";
-import type { Status, WhoAmI } from "./bindings";
+import type { Assembly, AssemblyOp, DocView, Status, WhoAmI } from "./bindings";
 import { session } from "./lib/session.svelte";
-import { ALICE, backend, refuse } from "./test/fake";
+import { ALICE, alice, backend, edited, groupView, refuse, settle, type Call } from "./test/fake";
 
 const status: Status = { running: true, peer_id: ALICE.peer_id, listening: [], connected: [], groups: [] };
 
@@ -81,5 +83,118 @@ describe("joining", () => {
     answer({ kind: "join", message: "No member answered within a minute; try again when one is online." });
     await screen.findByText(/No member answered/);
     expect(status_.textContent).toBe("No member answered within a minute; try again when one is online.");
+  });
+});
+
+describe("closing the window", () => {
+  let unshared: number;
+  let calls: Call[];
+  const minutes: Assembly = {
+    title: "December assembly",
+    created_at: 0,
+    created_by: alice.id,
+    scheduled_at: null,
+    place: null,
+    facilitator: null,
+    note_taker: null,
+    attendance: [],
+    agenda: [],
+    deleted_agenda: [],
+    proposals: [],
+    decisions: [],
+    minutes: "Opened at 18:30.",
+    actions: [],
+  };
+
+  beforeEach(() => {
+    // Under the Tauri shell, with its main window.
+    (globalThis as { isTauri?: boolean }).isTauri = true;
+    session.me = null;
+    session.go({ name: "doc", group: "g1", doc: "a1" });
+    unshared = 0;
+    calls = backend((cmd, args) => {
+      switch (cmd) {
+        case "whoami":
+          return ALICE;
+        case "groups":
+          return [];
+        case "group":
+          return groupView();
+        case "doc":
+          return { id: "a1", group: "g1", heads: ["h1"], kind: "assembly", ...minutes } satisfies DocView;
+        case "edit_assembly":
+          expect((args.op as AssemblyOp).op).toBe("minutes");
+          return edited("a1");
+        case "status":
+          return {
+            ...status,
+            groups: [{ id: "g1", name: "Elm Street tenants", devices: [], unshared, only_here: unshared > 0 }],
+          } satisfies Status;
+        case "plugin:window|destroy":
+          return null;
+      }
+    });
+    mockWindows("main");
+  });
+  afterEach(() => {
+    delete (globalThis as { isTauri?: boolean }).isTauri;
+    session.go({ name: "home" });
+  });
+
+  /** The close button of the window, as the shell reports it. */
+  async function requestClose() {
+    await emit("tauri://close-requested");
+    await settle();
+  }
+
+  const destroyed = () => calls.filter((c) => c.cmd === "plugin:window|destroy").length;
+
+  it("saves the text being typed first, then warns about changes only here; Escape keeps Mutual open", async () => {
+    render(App);
+    const field = (await screen.findByLabelText(/^Minutes \(everyone/)) as HTMLTextAreaElement;
+    await fireEvent.input(field, { target: { value: "Opened at 18:30. Alice chairs." } });
+    unshared = 3;
+
+    await requestClose();
+    const warning = await screen.findByTestId("close-warning");
+    // Saved before the status was asked.
+    const saved = calls.findIndex((c) => c.cmd === "edit_assembly");
+    expect(saved).toBeGreaterThanOrEqual(0);
+    expect(calls[saved]?.args.op).toMatchObject({ text: "Opened at 18:30. Alice chairs.", based_on: ["h1"] });
+    const asked = calls.map((c) => c.cmd).lastIndexOf("status");
+    expect(asked).toBeGreaterThan(saved);
+
+    expect(warning.textContent).toContain("3 changes are only on this laptop.");
+    expect(warning.textContent).toContain("No other member's device has them yet");
+    expect(document.activeElement).toBe(screen.getByTestId("close-cancel"));
+
+    await fireEvent.keyDown(warning, { key: "Escape" });
+    await settle();
+    expect(screen.queryByTestId("close-warning")).toBeNull();
+    expect(destroyed()).toBe(0);
+
+    await requestClose();
+    await fireEvent.click(await screen.findByTestId("close-anyway"));
+    await vi.waitFor(() => expect(destroyed()).toBe(1));
+  });
+
+  it("keeps Mutual open with its button", async () => {
+    render(App);
+    await screen.findByLabelText(/^Minutes \(everyone/);
+    unshared = 1;
+    await requestClose();
+    expect((await screen.findByTestId("close-warning")).textContent).toContain("1 change is only on this laptop.");
+    await fireEvent.click(screen.getByTestId("close-cancel"));
+    await settle();
+    expect(screen.queryByTestId("close-warning")).toBeNull();
+    expect(destroyed()).toBe(0);
+  });
+
+  it("closes at once when every change is on another member's device too", async () => {
+    render(App);
+    await screen.findByLabelText(/^Minutes \(everyone/);
+    await requestClose();
+    await vi.waitFor(() => expect(destroyed()).toBe(1));
+    expect(screen.queryByTestId("close-warning")).toBeNull();
   });
 });

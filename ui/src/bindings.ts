@@ -70,56 +70,17 @@ export const commands = {
 	renameDoc: (doc: string, title: string) => typedError<null, ErrorReply>(__TAURI_INVOKE("rename_doc", { doc, title })),
 	/**  Archives a document, or brings it back. */
 	archiveDoc: (doc: string, archived: boolean) => typedError<null, ErrorReply>(__TAURI_INVOKE("archive_doc", { doc, archived })),
-	boardAddColumn: (doc: string, name: string) => typedError<string, ErrorReply>(__TAURI_INVOKE("board_add_column", { doc, name })),
-	boardRenameColumn: (doc: string, column: string, name: string) => typedError<null, ErrorReply>(__TAURI_INVOKE("board_rename_column", { doc, column, name })),
-	/**  Moves a column to `position` (0 is first). */
-	boardMoveColumn: (doc: string, column: string, position: number) => typedError<null, ErrorReply>(__TAURI_INVOKE("board_move_column", { doc, column, position })),
-	boardAddCard: (doc: string, column: string, title: string) => typedError<string, ErrorReply>(__TAURI_INVOKE("board_add_card", { doc, column, title })),
-	/**  Moves a card to `column`, at `position` (0 is the top; none: the bottom). */
-	boardMoveCard: (doc: string, card: string, column: string, position: number | null) => typedError<null, ErrorReply>(__TAURI_INVOKE("board_move_card", { doc, card, column, position })),
-	boardSetCardTitle: (doc: string, card: string, title: string) => typedError<null, ErrorReply>(__TAURI_INVOKE("board_set_card_title", { doc, card, title })),
-	boardSetDescription: (doc: string, card: string, text: string) => typedError<null, ErrorReply>(__TAURI_INVOKE("board_set_description", { doc, card, text })),
-	/**  Assigns a member (by id) to a card, or takes them off it. */
-	boardAssign: (doc: string, card: string, member: string, assigned: boolean) => typedError<null, ErrorReply>(__TAURI_INVOKE("board_assign", { doc, card, member, assigned })),
-	/**  Puts a label on a card, or takes it off. */
-	boardLabel: (doc: string, card: string, label: string, on: boolean) => typedError<null, ErrorReply>(__TAURI_INVOKE("board_label", { doc, card, label, on })),
-	/**  Sets a card's due date (`YYYY-MM-DD`), or clears it. */
-	boardSetDue: (doc: string, card: string, due: string | null) => typedError<null, ErrorReply>(__TAURI_INVOKE("board_set_due", { doc, card, due })),
-	boardAddCheckItem: (doc: string, card: string, text: string) => typedError<string, ErrorReply>(__TAURI_INVOKE("board_add_check_item", { doc, card, text })),
-	boardSetCheckDone: (doc: string, card: string, item: string, done: boolean) => typedError<null, ErrorReply>(__TAURI_INVOKE("board_set_check_done", { doc, card, item, done })),
-	boardAddComment: (doc: string, card: string, text: string) => typedError<string, ErrorReply>(__TAURI_INVOKE("board_add_comment", { doc, card, text })),
-	/**  Deletes a card, or restores a deleted one. */
-	boardDeleteCard: (doc: string, card: string, deleted: boolean) => typedError<null, ErrorReply>(__TAURI_INVOKE("board_delete_card", { doc, card, deleted })),
-	/**  Sets the assembly's time, place, facilitator and note taker (each may be cleared). */
-	assemblySetDetails: (doc: string, scheduledAt: string | null, place: string | null, facilitator: string | null, noteTaker: string | null) => typedError<null, ErrorReply>(__TAURI_INVOKE("assembly_set_details", { doc, scheduledAt, place, facilitator, noteTaker })),
-	/**  Marks a member (by id) present or absent. */
-	assemblyAttend: (doc: string, member: string, present: boolean) => typedError<null, ErrorReply>(__TAURI_INVOKE("assembly_attend", { doc, member, present })),
-	assemblyAddAgendaItem: (doc: string, title: string, minutes: number | null) => typedError<string, ErrorReply>(__TAURI_INVOKE("assembly_add_agenda_item", { doc, title, minutes })),
-	/**  Moves an agenda item to `position` (0 is first). */
-	assemblyMoveAgendaItem: (doc: string, item: string, position: number) => typedError<null, ErrorReply>(__TAURI_INVOKE("assembly_move_agenda_item", { doc, item, position })),
-	assemblySetTimeBox: (doc: string, item: string, minutes: number | null) => typedError<null, ErrorReply>(__TAURI_INVOKE("assembly_set_time_box", { doc, item, minutes })),
-	assemblySetAgendaStatus: (doc: string, item: string, status: AgendaStatus) => typedError<null, ErrorReply>(__TAURI_INVOKE("assembly_set_agenda_status", { doc, item, status })),
-	assemblyPropose: (doc: string, title: string, text: string, rule: Rule) => typedError<string, ErrorReply>(__TAURI_INVOKE("assembly_propose", { doc, title, text, rule })),
-	/**  Records this person's position on a proposal, with a reason. */
-	assemblySetPosition: (doc: string, proposal: string, stance: Stance, reason: string) => typedError<null, ErrorReply>(__TAURI_INVOKE("assembly_set_position", { doc, proposal, stance, reason })),
-	/**  Closes a proposal with the outcome its rule gives; it enters the decision register. */
-	assemblyDecide: (doc: string, proposal: string) => typedError<Outcome, ErrorReply>(__TAURI_INVOKE("assembly_decide", { doc, proposal })),
-	/**  Replaces the minutes with `text` (a minimal diff, so concurrent typing merges). */
-	assemblySetMinutes: (doc: string, text: string) => typedError<null, ErrorReply>(__TAURI_INVOKE("assembly_set_minutes", { doc, text })),
-	assemblyAddAction: (doc: string, text: string, assignee: string | null) => typedError<string, ErrorReply>(__TAURI_INVOKE("assembly_add_action", { doc, text, assignee })),
-	assemblySetActionDone: (doc: string, action: string, done: boolean) => typedError<null, ErrorReply>(__TAURI_INVOKE("assembly_set_action_done", { doc, action, done })),
-	/**  Turns an action item into a card on a board of the same group; returns the card's id. */
-	assemblyActionToCard: (doc: string, action: string, board: string, column: string) => typedError<string, ErrorReply>(__TAURI_INVOKE("assembly_action_to_card", { doc, action, board, column })),
-	/**  Adds an item (available, or needed: the group lacks it). */
-	resourcesAddItem: (doc: string, name: string, category: string | null, quantity: number | null, location: string | null, needed: boolean) => typedError<string, ErrorReply>(__TAURI_INVOKE("resources_add_item", { doc, name, category, quantity, location, needed })),
-	/**  Lends an item to a member (by id) until `due` (`YYYY-MM-DD`). */
-	resourcesLend: (doc: string, item: string, to: string, due: string) => typedError<string, ErrorReply>(__TAURI_INVOKE("resources_lend", { doc, item, to, due })),
-	resourcesReturn: (doc: string, item: string) => typedError<null, ErrorReply>(__TAURI_INVOKE("resources_return", { doc, item })),
-	/**  Deletes an item, or restores a deleted one. */
-	resourcesDeleteItem: (doc: string, item: string, deleted: boolean) => typedError<null, ErrorReply>(__TAURI_INVOKE("resources_delete_item", { doc, item, deleted })),
-	resourcesPost: (doc: string, kind: NeedOfferKind, text: string) => typedError<string, ErrorReply>(__TAURI_INVOKE("resources_post", { doc, kind, text })),
-	/**  Marks a need or offer as dealt with, or opens it again. */
-	resourcesResolve: (doc: string, needOffer: string, resolved: boolean) => typedError<null, ErrorReply>(__TAURI_INVOKE("resources_resolve", { doc, needOffer, resolved })),
+	/**  One change to a board. */
+	editBoard: (doc: string, op: BoardOp) => typedError<Applied, ErrorReply>(__TAURI_INVOKE("edit_board", { doc, op })),
+	/**  One change to an assembly. */
+	editAssembly: (doc: string, op: AssemblyOp) => typedError<Applied, ErrorReply>(__TAURI_INVOKE("edit_assembly", { doc, op })),
+	/**  One change to a resources list. */
+	editResources: (doc: string, op: ResourcesOp) => typedError<Applied, ErrorReply>(__TAURI_INVOKE("edit_resources", { doc, op })),
+	/**
+	 *  Turns an assembly's action item into a card on a board of the same group; returns the
+	 *  card's id.
+	 */
+	actionToCard: (doc: string, action: string, board: string, column: string) => typedError<string, ErrorReply>(__TAURI_INVOKE("action_to_card", { doc, action, board, column })),
 	/**  This device's addresses, connected peers, and per group who is in sync. */
 	status: () => typedError<Status, ErrorReply>(__TAURI_INVOKE("status")),
 	/**  Connects to a peer at this multiaddr now. */
@@ -187,6 +148,30 @@ export type AgendaStatus =
 /**  Discussed. */
 "done";
 
+/**  The app's own kinds of failure. */
+export type AppKind = 
+/**  The first-run screen has not run yet. */
+"no_identity" | 
+/**  First run again. */
+"already_initialized" | 
+/**  The data directory cannot be used. */
+"unavailable" | 
+/**  The node stopped. */
+"stopped" | 
+/**  A join failed. */
+"join" | 
+/**  An argument the UI should not have sent. */
+"invalid";
+
+/**  What applying an operation produced. */
+export type Applied = 
+/**  The change is made. */
+{ applied: "done" } | 
+/**  Something was created: its id. */
+{ applied: "created"; value: string } | 
+/**  A proposal was decided: its outcome. */
+{ applied: "decided"; value: Outcome };
+
 /**  An assembly as read from its document. */
 export type Assembly = {
 	/**  The assembly's title. */
@@ -219,6 +204,112 @@ export type Assembly = {
 	actions: ActionItem[],
 };
 
+/**
+ *  One change to an assembly. Agenda items, proposals and action items are named by id or
+ *  a unique prefix of it; members by member id.
+ */
+export type AssemblyOp = 
+/**  Sets the details given (an empty text clears one), in one edit. */
+{ op: "set"; 
+/**  When it meets. */
+when: string | null; 
+/**  Where. */
+place: string | null; 
+/**  The facilitator's member id. */
+facilitator: string | null; 
+/**  The note taker's member id. */
+note_taker: string | null } | 
+/**  Marks a member present or absent. */
+{ op: "attend"; 
+/**  The member's id. */
+member: string; 
+/**  Present or absent. */
+present: boolean } | 
+/**  Adds an agenda item (creates its id). */
+{ op: "add_agenda"; 
+/**  Its title. */
+title: string; 
+/**  Its time box in minutes. */
+minutes: number | null } | 
+/**  Moves an agenda item to `position` (0 is first). */
+{ op: "move_agenda"; 
+/**  The item. */
+item: string; 
+/**  Where to. */
+position: number } | 
+/**  Renames an agenda item. */
+{ op: "rename_agenda"; 
+/**  The item. */
+item: string; 
+/**  Its new title. */
+title: string } | 
+/**  Sets or clears an agenda item's time box. */
+{ op: "time_box"; 
+/**  The item. */
+item: string; 
+/**  Minutes, or none. */
+minutes: number | null } | 
+/**  Sets an agenda item's status. */
+{ op: "agenda_status"; 
+/**  The item. */
+item: string; 
+/**  Its status. */
+status: AgendaStatus } | 
+/**  Replaces an agenda item's notes, made on the version `based_on`. */
+{ op: "agenda_notes"; 
+/**  The item. */
+item: string; 
+/**  The whole new text. */
+text: string; 
+/**  The version the text was written on (hex change hashes), if known. */
+based_on: string[] | null } | 
+/**  Deletes an agenda item (it can be restored). */
+{ op: "delete_agenda"; 
+/**  The item. */
+item: string } | 
+/**  Restores a deleted agenda item. */
+{ op: "restore_agenda"; 
+/**  The item. */
+item: string } | 
+/**  Puts a proposal (creates its id). */
+{ op: "propose"; 
+/**  Its title. */
+title: string; 
+/**  Its text. */
+text: string; 
+/**  How it is decided. */
+rule: Rule } | 
+/**  Records the acting member's position on a proposal (replacing their earlier one). */
+{ op: "position"; 
+/**  The proposal. */
+proposal: string; 
+/**  The stance. */
+stance: Stance; 
+/**  Why. */
+reason: string } | 
+/**  Records a proposal's outcome in the decision register. */
+{ op: "decide"; 
+/**  The proposal. */
+proposal: string } | 
+/**  Replaces the minutes, made on the version `based_on`. */
+{ op: "minutes"; 
+/**  The whole new text. */
+text: string; 
+/**  The version the text was written on (hex change hashes), if known. */
+based_on: string[] | null } | 
+/**  Adds an action item (creates its id). */
+{ op: "add_action"; 
+/**  What to do. */
+text: string; 
+/**  Who does it (a member id). */
+assignee: string | null } | 
+/**  Marks an action item done or not done. */
+{ op: "action_done"; 
+/**  The action item. */
+action: string; 
+/**  Done or not. */
+done: boolean };
+
 /**  A board as read from its document. */
 export type Board = {
 	/**  The board's title. */
@@ -232,6 +323,117 @@ export type Board = {
 	/**  Deleted cards, which [`restore_card`] can bring back. */
 	deleted_cards: Card[],
 };
+
+/**
+ *  One change to a board. Columns, cards and checklist items are named by id or a unique
+ *  prefix of it; members by member id.
+ */
+export type BoardOp = 
+/**  Adds a column (creates its id). */
+{ op: "add_column"; 
+/**  Its name. */
+name: string } | 
+/**  Renames a column. */
+{ op: "rename_column"; 
+/**  The column. */
+column: string; 
+/**  Its new name. */
+name: string } | 
+/**  Moves a column to `position` (0 is first). */
+{ op: "move_column"; 
+/**  The column. */
+column: string; 
+/**  Where to. */
+position: number } | 
+/**  Adds a card at the bottom of a column (creates its id). */
+{ op: "add_card"; 
+/**  The column. */
+column: string; 
+/**  The card's title. */
+title: string } | 
+/**  Moves a card to a column, at `position` (0 is the top; none: the bottom). */
+{ op: "move_card"; 
+/**  The card. */
+card: string; 
+/**  The column. */
+column: string; 
+/**  Where in it. */
+position: number | null } | 
+/**  Renames a card. */
+{ op: "rename_card"; 
+/**  The card. */
+card: string; 
+/**  Its new title. */
+title: string } | 
+/**
+ *  Replaces a card's description: made on the version `based_on` (the heads the person
+ *  saw), so what others wrote since is kept.
+ */
+{ op: "describe"; 
+/**  The card. */
+card: string; 
+/**  The whole new text. */
+text: string; 
+/**  The version the text was written on (hex change hashes), if known. */
+based_on: string[] | null } | 
+/**  Assigns a member to a card. */
+{ op: "assign"; 
+/**  The card. */
+card: string; 
+/**  The member's id. */
+member: string } | 
+/**  Takes a member off a card. */
+{ op: "unassign"; 
+/**  The card. */
+card: string; 
+/**  The member's id. */
+member: string } | 
+/**  Adds a label to a card. */
+{ op: "label"; 
+/**  The card. */
+card: string; 
+/**  The label. */
+label: string } | 
+/**  Removes a label from a card. */
+{ op: "unlabel"; 
+/**  The card. */
+card: string; 
+/**  The label. */
+label: string } | 
+/**  Sets (YYYY-MM-DD) or clears a card's due date. */
+{ op: "due"; 
+/**  The card. */
+card: string; 
+/**  The date, or none to clear it. */
+date: string | null } | 
+/**  Adds a checklist item to a card (creates its id). */
+{ op: "check"; 
+/**  The card. */
+card: string; 
+/**  The item's text. */
+text: string } | 
+/**  Marks a checklist item done or not done. */
+{ op: "tick"; 
+/**  The card. */
+card: string; 
+/**  The item. */
+item: string; 
+/**  Done or not. */
+done: boolean } | 
+/**  Comments on a card (creates the comment's id). */
+{ op: "comment"; 
+/**  The card. */
+card: string; 
+/**  The comment. */
+text: string } | 
+/**  Deletes a card (it can be restored). */
+{ op: "delete_card"; 
+/**  The card. */
+card: string } | 
+/**  Restores a deleted card. */
+{ op: "restore_card"; 
+/**  The card. */
+card: string };
 
 /**  A card on a board. */
 export type Card = {
@@ -397,10 +599,66 @@ export type Entry = {
 	created_at: number,
 };
 
+/**
+ *  What kind of error an [`Error`] is: one word a program branches on (the app shows
+ *  messages by kind; a script can tell a refusal from a broken disk).
+ */
+export type ErrorKind = 
+/**  `init` has not run. */
+"no_identity" | 
+/**  `init` ran already. */
+"already_initialized" | 
+/**  A name or title is empty. */
+"empty_name" | 
+/**  No such group. */
+"unknown_group" | 
+/**  No such document. */
+"unknown_doc" | 
+/**  An id prefix matches several things. */
+"ambiguous" | 
+/**  No such member. */
+"unknown_member" | 
+/**  This device is not a member of the group. */
+"not_a_member" | 
+/**  A document of another kind. */
+"wrong_kind" | 
+/**  Two documents of different groups. */
+"other_group" | 
+/**  Not a peer id. */
+"bad_peer_id" | 
+/**  The group's rules refused a membership change. */
+"membership" | 
+/**  An invite's uses out of range. */
+"bad_uses" | 
+/**  No such invite. */
+"unknown_invite" | 
+/**  No such device of this person. */
+"unknown_device" | 
+/**  Unlinking the device in use. */
+"unlink_this_device" | 
+/**  No group to link a device in. */
+"nothing_to_link" | 
+/**  An export could not be written. */
+"export" | 
+/**  Not change hashes. */
+"bad_heads" | 
+/**  A version this device does not hold. */
+"unknown_version" | 
+/**  The engine refused a local change. */
+"local" | 
+/**  Stored data is damaged. */
+"corrupt" | 
+/**  Another process holds the data directory. */
+"busy" | 
+/**  The store failed. */
+"store" | 
+/**  A document operation was refused. */
+"doc";
+
 /**  What the UI receives. */
 export type ErrorReply = {
-	/**  `no_identity`, `unavailable`, `stopped`, `join`, `refused` or `invalid`. */
-	kind: string,
+	/**  What kind of failure: one of the app's own, or the node's. */
+	kind: FailureKind,
 	/**  One sentence for people. */
 	message: string,
 };
@@ -475,6 +733,16 @@ error: string } |
 { event: "warning"; 
 /**  What. */
 message: string };
+
+/**
+ *  The kind of a failure, a string union in TypeScript: the app's own kinds, or the node's
+ *  ([`mutual_node::ErrorKind`]).
+ */
+export type FailureKind = 
+/**  The app's. */
+AppKind | 
+/**  The node's. */
+ErrorKind;
 
 /**  One group in a [`Status`]. */
 export type GroupStatus = {
@@ -597,6 +865,31 @@ export type Item = {
 	created_at: number,
 	/**  Whether it is deleted. */
 	deleted: boolean,
+};
+
+/**
+ *  The fields an [`Op::Update`] changes: none leaves a field alone, an empty text clears an
+ *  optional one.
+ */
+export type ItemChanges = {
+	/**  A new name. */
+	name: string | null,
+	/**  A new category. */
+	category: string | null,
+	/**  A new quantity. */
+	quantity: number | null,
+	/**  A new unit. */
+	unit: string | null,
+	/**  A new location. */
+	location: string | null,
+	/**  A new custodian (a member id). */
+	custodian: string | null,
+	/**  A new condition. */
+	condition: string | null,
+	/**  Available or needed (lending goes through [`Op::Lend`]). */
+	status: ItemStatus | null,
+	/**  New notes (the whole text). */
+	notes: string | null,
 };
 
 /**  Whether an item can be borrowed. */
@@ -722,6 +1015,28 @@ export type NewInvite = {
 	qr_svg: string,
 };
 
+/**  A new item for [`add_item`]; only `name` is required. */
+export type NewItem = {
+	/**  What it is. */
+	name: string,
+	/**  A grouping. */
+	category: string | null,
+	/**  How many. */
+	quantity: number | null,
+	/**  Of what. */
+	unit: string | null,
+	/**  Where it is kept. */
+	location: string | null,
+	/**  Who looks after it. */
+	custodian: string | null,
+	/**  Its state. */
+	condition: string | null,
+	/**  [`ItemStatus::Available`] or [`ItemStatus::Needed`]. */
+	status?: ItemStatus,
+	/**  Notes. */
+	notes?: string,
+};
+
 /**  A code that links another laptop to this person. */
 export type NewLink = {
 	/**  The code (it carries the member key). */
@@ -809,6 +1124,64 @@ export type Resources = {
 	/**  The lending log, oldest first. */
 	loans: Loan[],
 };
+
+/**
+ *  One change to a resources list. Items and needs or offers are named by id or a unique
+ *  prefix of it; members by member id.
+ */
+export type ResourcesOp = 
+/**  Adds an item (creates its id). */
+{ op: "add"; 
+/**  The item. */
+item: NewItem } | 
+/**  Changes some fields of an item; its notes are made on the version `based_on`. */
+{ op: "update"; 
+/**  The item. */
+item: string; 
+/**  What changes. */
+update: ItemChanges; 
+/**  The version the notes were written on (hex change hashes), if known. */
+based_on: string[] | null } | 
+/**  Moves an item to `position` (0 is first). */
+{ op: "move"; 
+/**  The item. */
+item: string; 
+/**  Where to. */
+position: number } | 
+/**  Deletes an item (it can be restored). */
+{ op: "delete"; 
+/**  The item. */
+item: string } | 
+/**  Restores a deleted item. */
+{ op: "restore"; 
+/**  The item. */
+item: string } | 
+/**  Lends an item until a date (creates the loan's id). */
+{ op: "lend"; 
+/**  The item. */
+item: string; 
+/**  The borrower's member id. */
+to: string; 
+/**  Due back on (YYYY-MM-DD). */
+due: string } | 
+/**  Records that a lent item came back. */
+{ op: "return"; 
+/**  The item. */
+item: string } | 
+/**  Posts something the group needs (creates its id). */
+{ op: "need"; 
+/**  What. */
+text: string } | 
+/**  Posts something offered (creates its id). */
+{ op: "offer"; 
+/**  What. */
+text: string } | 
+/**  Marks a need or offer resolved, or opens it again. */
+{ op: "resolve"; 
+/**  The need or offer. */
+entry: string; 
+/**  Resolved or open. */
+resolved: boolean };
 
 /**  How a proposal is decided; see the module doc for the exact rules. */
 export type Rule = 

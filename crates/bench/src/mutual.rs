@@ -10,8 +10,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, Result, anyhow, bail};
 use mutual_node::Node;
 use mutual_node::runtime::{
-    CommandReply, Config, Event, Handle, Multiaddr, NetConfig, Request, Response, Runtime,
-    RuntimeError,
+    Config, Event, Handle, Multiaddr, NetConfig, Request, Response, Runtime, RuntimeError,
 };
 use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
@@ -180,8 +179,7 @@ impl Peer {
         let (runtime, events) = Runtime::new(node, &config)?;
         let handle = runtime.handle();
         let (stop, stopped) = oneshot::channel::<()>();
-        let exec = Box::new(|_: &mut Node, _| CommandReply::default());
-        let run = tokio::spawn(runtime.run(exec, async {
+        let run = tokio::spawn(runtime.run(async {
             let _ = stopped.await;
         }));
         let mut peer = Peer {

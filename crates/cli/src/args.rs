@@ -334,6 +334,10 @@ pub(crate) enum BoardCommand {
         card: String,
         #[command(flatten)]
         text: TextArg,
+        /// The version the text was written on: the `heads` of `doc show --json`
+        /// (comma-separated). What others wrote since is kept, merged character by character.
+        #[arg(long, value_name = "HASH[,HASH...]")]
+        based_on: Option<String>,
     },
     /// Assign a card to a member (name, id prefix, or `me`)
     Assign {
@@ -485,6 +489,10 @@ pub(crate) enum AssemblyCommand {
         item: String,
         #[command(flatten)]
         text: TextArg,
+        /// The version the text was written on: the `heads` of `doc show --json`
+        /// (comma-separated). What others wrote since is kept, merged character by character.
+        #[arg(long, value_name = "HASH[,HASH...]")]
+        based_on: Option<String>,
     },
     /// Delete an agenda item (it can be restored)
     DeleteAgenda { doc: String, item: String },
@@ -516,6 +524,10 @@ pub(crate) enum AssemblyCommand {
         doc: String,
         #[command(flatten)]
         text: TextArg,
+        /// The version the text was written on: the `heads` of `doc show --json`
+        /// (comma-separated). What others wrote since is kept, merged character by character.
+        #[arg(long, value_name = "HASH[,HASH...]")]
+        based_on: Option<String>,
     },
     /// Add an action item; prints its id
     AddAction {
@@ -595,6 +607,9 @@ pub(crate) enum ResourceCommand {
         status: Option<ItemStatus>,
         #[arg(long)]
         notes: Option<String>,
+        /// The version the notes were written on (see `board describe --based-on`)
+        #[arg(long, value_name = "HASH[,HASH...]")]
+        based_on: Option<String>,
     },
     /// Move an item to a position in the list (counted from 1)
     Move {

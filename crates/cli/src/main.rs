@@ -21,6 +21,7 @@ mod args;
 mod commands;
 mod output;
 mod render;
+mod target;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -29,9 +30,9 @@ use anyhow::Context;
 use clap::Parser;
 
 use mutual_node::Node;
-use mutual_node::runtime::{CommandReply, CommandRequest};
 
 use crate::args::{Cli, Command};
+use crate::target::Target;
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -51,15 +52,10 @@ fn main() -> ExitCode {
         // `mutual ... | head`: the reader has what it wanted, which is not a failure.
         Err(error) if error.is::<output::ReaderGone>() => ExitCode::SUCCESS,
         Err(error) => {
-            output::report(&error_line(&error));
+            output::report(&format!("error: {error:#}"));
             ExitCode::FAILURE
         }
     }
-}
-
-/// A failure as the one line a person reads.
-fn error_line(error: &anyhow::Error) -> String {
-    format!("error: {error:#}")
 }
 
 /// clap's usage error as one line: what is wrong (with the allowed values or a tip, if any),
@@ -94,49 +90,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             ))?;
             Ok(ExitCode::SUCCESS)
         }
-        command => match Node::open(&dir) {
-            Ok(mut node) => commands::run(&mut node, command, &out).map(|()| ExitCode::SUCCESS),
-            // `mutual serve` holds the data directory: it runs the command for us.
-            Err(error) if error.is_busy() => commands::net::forward(&dir, error),
-            Err(error) => Err(error.into()),
-        },
-    }
-}
-
-/// Runs a command line inside `mutual serve`, on behalf of another `mutual` process: the
-/// same parsing and command code as [`run`], with the output captured.
-fn run_forwarded(node: &mut Node, request: CommandRequest) -> CommandReply {
-    let argv = std::iter::once("mutual".to_owned()).chain(request.argv);
-    let cli = match Cli::try_parse_from(argv) {
-        Ok(cli) => cli,
-        Err(error) if !error.use_stderr() => {
-            return CommandReply {
-                stdout: error.to_string(),
-                ..CommandReply::default()
-            };
+        command => {
+            let mut target = Target::open(&dir)?;
+            commands::run(&mut target, command, &out).map(|()| ExitCode::SUCCESS)
         }
-        Err(error) => {
-            return CommandReply {
-                stderr: format!("{}\n", usage_error_line(&error.to_string())),
-                code: 2,
-                ..CommandReply::default()
-            };
-        }
-    };
-    let out = output::Output::captured(cli.json, request.cwd, request.stdin);
-    let result = commands::run(node, cli.command, &out);
-    let (stdout, notes) = out.into_captured();
-    match result {
-        Ok(()) => CommandReply {
-            stdout,
-            stderr: notes,
-            ..CommandReply::default()
-        },
-        Err(error) => CommandReply {
-            stdout,
-            stderr: format!("{notes}{}\n", error_line(&error)),
-            code: 1,
-        },
     }
 }
 

@@ -1,63 +1,23 @@
-//! A command's input and output: human text by default, one JSON document with `--json`,
-//! written to the terminal, or captured when the command runs inside `mutual serve` on
-//! behalf of another `mutual` process (which then prints it).
+//! A command's input and output: human text by default, one JSON document with `--json`.
+//! Input (files, standard input) is read here, in the process a person started, even when
+//! the command then runs in the node that holds the data directory.
 
-use std::cell::RefCell;
 use std::io::{ErrorKind, Read as _, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use serde::Serialize;
 
-/// Where a command's results go, and where its input comes from.
+/// Where a command's results go: this process's standard output and error.
 #[derive(Debug)]
 pub(crate) struct Output {
     pub(crate) json: bool,
-    sink: Sink,
-}
-
-#[derive(Debug)]
-enum Sink {
-    /// This process's standard streams.
-    Terminal,
-    /// A forwarded command: output is kept for the caller, input is what it sent.
-    Captured {
-        stdout: RefCell<String>,
-        stderr: RefCell<String>,
-        cwd: Option<PathBuf>,
-        stdin: Option<String>,
-    },
 }
 
 impl Output {
-    /// Reads from and writes to this process's terminal.
+    /// Writes to this process's terminal.
     pub(crate) fn terminal(json: bool) -> Output {
-        Output {
-            json,
-            sink: Sink::Terminal,
-        }
-    }
-
-    /// Keeps what is written (see [`Output::into_captured`]); relative paths are read from
-    /// `cwd`, and standard input is `stdin`.
-    pub(crate) fn captured(json: bool, cwd: Option<PathBuf>, stdin: Option<String>) -> Output {
-        Output {
-            json,
-            sink: Sink::Captured {
-                stdout: RefCell::new(String::new()),
-                stderr: RefCell::new(String::new()),
-                cwd,
-                stdin,
-            },
-        }
-    }
-
-    /// What a captured command wrote to its standard output and (notes) standard error.
-    pub(crate) fn into_captured(self) -> (String, String) {
-        match self.sink {
-            Sink::Terminal => (String::new(), String::new()),
-            Sink::Captured { stdout, stderr, .. } => (stdout.into_inner(), stderr.into_inner()),
-        }
+        Output { json }
     }
 
     /// Whether results are printed as JSON.
@@ -68,14 +28,7 @@ impl Output {
     /// A hint for people, on standard error, apart from the result (which a script may
     /// capture from standard output).
     pub(crate) fn note(&self, text: &str) {
-        match &self.sink {
-            Sink::Terminal => report(text),
-            Sink::Captured { stderr, .. } => {
-                let mut stderr = stderr.borrow_mut();
-                stderr.push_str(text);
-                stderr.push('\n');
-            }
-        }
+        report(text);
     }
 
     /// Prints `value` as JSON, or the text that `text` makes of it for people.
@@ -112,41 +65,25 @@ impl Output {
         }
     }
 
-    /// Writes `text` to standard output (flushed, so that it is out before the next edit),
-    /// or keeps it for the caller.
+    /// Writes `text` to standard output (flushed, so that it is out before the next edit).
     pub(crate) fn write(&self, text: &str) -> anyhow::Result<()> {
-        match &self.sink {
-            Sink::Terminal => emit(text),
-            Sink::Captured { stdout, .. } => {
-                stdout.borrow_mut().push_str(text);
-                Ok(())
-            }
-        }
+        emit(text)
     }
+}
 
-    /// All of standard input.
-    pub(crate) fn read_stdin(&self) -> anyhow::Result<String> {
-        match &self.sink {
-            Sink::Terminal => {
-                let mut text = String::new();
-                std::io::stdin()
-                    .read_to_string(&mut text)
-                    .context("cannot read the text from standard input")?;
-                Ok(text)
-            }
-            Sink::Captured { stdin, .. } => stdin
-                .clone()
-                .context("standard input was not passed to the running node"),
-        }
-    }
+/// All of standard input.
+pub(crate) fn read_stdin() -> anyhow::Result<String> {
+    let mut text = String::new();
+    std::io::stdin()
+        .read_to_string(&mut text)
+        .context("cannot read the text from standard input")?;
+    Ok(text)
+}
 
-    /// A path given on the command line, relative to the caller's working directory.
-    pub(crate) fn path(&self, path: &Path) -> PathBuf {
-        match &self.sink {
-            Sink::Captured { cwd: Some(cwd), .. } => cwd.join(path),
-            _ => path.to_path_buf(),
-        }
-    }
+/// A path given on the command line, made absolute against this process's working
+/// directory: the node that writes it may run elsewhere.
+pub(crate) fn absolute(path: &Path) -> anyhow::Result<PathBuf> {
+    std::path::absolute(path).with_context(|| format!("cannot locate {}", path.display()))
 }
 
 /// Writes one line to standard error. If nobody is listening there either, there is no one

@@ -4,7 +4,7 @@
 use std::fmt;
 
 use automerge::transaction::{CommitOptions, Transactable};
-use automerge::{ActorId, AutoCommit, ObjId, ObjType, ReadDoc};
+use automerge::{ActorId, AutoCommit, ChangeHash, ObjId, ObjType, ReadDoc};
 
 use crate::id::resolve;
 use crate::schema::Node;
@@ -161,6 +161,56 @@ impl Document {
                 format!("renamed the {kind} to “{}”", input::short(title)),
             ))
         })
+    }
+
+    /// Runs `edit` on the version of this document a person saw (`based_on`, its heads)
+    /// and merges the result into the latest: a text edited on a screen that was behind
+    /// keeps what others wrote meanwhile, character by character, instead of the stale
+    /// draft overwriting it. Without `based_on`, or when nothing arrived since, `edit` runs
+    /// on the latest version.
+    ///
+    /// The fork is made at `based_on` plus this device's own newest change if it is not
+    /// among them, so this device's changes stay one chain (its tip signatures vouch for
+    /// every earlier change: see `mutual-sync`'s `tips`).
+    pub fn at_version<R>(
+        &mut self,
+        based_on: Option<&[ChangeHash]>,
+        edit: impl FnOnce(&mut Document) -> Result<R, Error>,
+    ) -> Result<R, Error> {
+        let Some(based_on) = based_on else {
+            return edit(self);
+        };
+        let mut heads = self.doc.get_heads();
+        heads.sort();
+        let mut seen = based_on.to_vec();
+        seen.sort();
+        seen.dedup();
+        if seen == heads {
+            return edit(self);
+        }
+        if let Some(missing) = seen
+            .iter()
+            .find(|h| self.doc.get_change_meta_by_hash(h).is_none())
+        {
+            return Err(Error::UnknownVersion(missing.to_string()));
+        }
+        let actor = self.doc.get_actor().clone();
+        let own_newest = self
+            .doc
+            .get_changes_meta(&seen)
+            .iter()
+            .filter(|meta| *meta.actor == actor)
+            .max_by_key(|meta| meta.seq)
+            .map(|meta| meta.hash);
+        seen.extend(own_newest);
+        let mut fork = Document {
+            doc: self.doc.fork_at(&seen)?,
+            kind: self.kind,
+        };
+        fork.doc.set_actor(actor);
+        let result = edit(&mut fork)?;
+        self.doc.merge(&mut fork.doc)?;
+        Ok(result)
     }
 
     /// Lends a document held elsewhere (the sync engine holds the one copy) to `edit` as a

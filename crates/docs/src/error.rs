@@ -88,6 +88,9 @@ pub enum Error {
         /// Why it was refused.
         reason: String,
     },
+    /// An edit was made on a version of the document this device does not hold.
+    #[error("this document has no version {0} here; show it again and redo the edit")]
+    UnknownVersion(String),
     /// The item is deleted; restore it before changing it.
     #[error("{what} “{id}” is deleted; restore it first")]
     Deleted {

@@ -14,7 +14,7 @@
 
 use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ObjType};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::document::{Header, TITLE, find};
 use crate::input::{self, short};
@@ -28,7 +28,7 @@ const CREATED_BY: &str = "created_by";
 const CREATED_AT: &str = "created_at";
 
 /// A group index as read from its document.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Index {
     /// The group's name (the index document's title).
@@ -49,7 +49,7 @@ impl Index {
 }
 
 /// One document of the group.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Entry {
     /// The document's id.

@@ -28,6 +28,7 @@ use serde::{Deserialize, Serialize};
 pub use document::{Document, HistoryEntry};
 pub use error::{Error, SchemaError};
 pub use id::{DocId, ParseDocIdError, seed_ids};
+pub use op::{Applied, DocOp};
 
 /// The version of the document schema this crate reads and writes. A document with a newer
 /// version is refused with [`Error::Schema`] rather than misread.
@@ -109,6 +110,7 @@ mod error;
 mod id;
 pub mod index;
 mod input;
+mod op;
 mod rank;
 pub mod resources;
 mod schema;
@@ -147,7 +149,7 @@ impl Stamp {
 
 /// The read model of a whole document, tagged by kind when serialized
 /// (`{"kind": "board", "title": ..., "columns": [...]}`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum View {

@@ -95,6 +95,37 @@ pub enum Error {
 }
 
 impl Error {
+    /// The variant's name, for a program that tells errors apart (the app, a script).
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::NoIdentity => ErrorKind::NoIdentity,
+            Error::AlreadyInitialized { .. } => ErrorKind::AlreadyInitialized,
+            Error::EmptyName { .. } => ErrorKind::EmptyName,
+            Error::UnknownGroup(_) => ErrorKind::UnknownGroup,
+            Error::UnknownDoc(_) => ErrorKind::UnknownDoc,
+            Error::Ambiguous { .. } => ErrorKind::Ambiguous,
+            Error::UnknownMember(_) => ErrorKind::UnknownMember,
+            Error::NotAMember { .. } => ErrorKind::NotAMember,
+            Error::WrongKind { .. } => ErrorKind::WrongKind,
+            Error::OtherGroup { .. } => ErrorKind::OtherGroup,
+            Error::BadPeerId(_) => ErrorKind::BadPeerId,
+            Error::Membership(_) => ErrorKind::Membership,
+            Error::BadUses { .. } => ErrorKind::BadUses,
+            Error::UnknownInvite(_) => ErrorKind::UnknownInvite,
+            Error::UnknownDevice(_) => ErrorKind::UnknownDevice,
+            Error::UnlinkThisDevice => ErrorKind::UnlinkThisDevice,
+            Error::NothingToLink => ErrorKind::NothingToLink,
+            Error::Export { .. } => ErrorKind::Export,
+            Error::BadHeads(_) => ErrorKind::BadHeads,
+            Error::UnknownVersion(_) => ErrorKind::UnknownVersion,
+            Error::Local(_) => ErrorKind::Local,
+            Error::Corrupt(_) => ErrorKind::Corrupt,
+            Error::Store(mutual_store::Error::Busy { .. }) => ErrorKind::Busy,
+            Error::Store(_) => ErrorKind::Store,
+            Error::Doc(_) => ErrorKind::Doc,
+        }
+    }
+
     /// The engine's refusal of a local change, as the error a person reads: the group's
     /// rules refusing an op keep their own variant.
     pub(crate) fn from_local(refusal: mutual_sync::LocalRefusal) -> Error {
@@ -123,4 +154,62 @@ fn with_article(kind: mutual_docs::Kind) -> &'static str {
         mutual_docs::Kind::Resources => "a resources list",
         mutual_docs::Kind::Index => "a group index",
     }
+}
+
+/// What kind of error an [`Error`] is: one word a program branches on (the app shows
+/// messages by kind; a script can tell a refusal from a broken disk).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// `init` has not run.
+    NoIdentity,
+    /// `init` ran already.
+    AlreadyInitialized,
+    /// A name or title is empty.
+    EmptyName,
+    /// No such group.
+    UnknownGroup,
+    /// No such document.
+    UnknownDoc,
+    /// An id prefix matches several things.
+    Ambiguous,
+    /// No such member.
+    UnknownMember,
+    /// This device is not a member of the group.
+    NotAMember,
+    /// A document of another kind.
+    WrongKind,
+    /// Two documents of different groups.
+    OtherGroup,
+    /// Not a peer id.
+    BadPeerId,
+    /// The group's rules refused a membership change.
+    Membership,
+    /// An invite's uses out of range.
+    BadUses,
+    /// No such invite.
+    UnknownInvite,
+    /// No such device of this person.
+    UnknownDevice,
+    /// Unlinking the device in use.
+    UnlinkThisDevice,
+    /// No group to link a device in.
+    NothingToLink,
+    /// An export could not be written.
+    Export,
+    /// Not change hashes.
+    BadHeads,
+    /// A version this device does not hold.
+    UnknownVersion,
+    /// The engine refused a local change.
+    Local,
+    /// Stored data is damaged.
+    Corrupt,
+    /// Another process holds the data directory.
+    Busy,
+    /// The store failed.
+    Store,
+    /// A document operation was refused.
+    Doc,
 }

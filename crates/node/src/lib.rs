@@ -24,8 +24,11 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+mod command;
+mod documents;
 mod error;
 mod export;
+mod groups;
 mod identity;
 mod membership;
 mod node;
@@ -33,7 +36,8 @@ mod replicas;
 pub mod runtime;
 pub mod view;
 
-pub use error::Error;
+pub use command::{Command, Failure, Reply};
+pub use error::{Error, ErrorKind};
 pub use export::GroupExport;
 pub use identity::Identity;
 pub use membership::{

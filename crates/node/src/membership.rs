@@ -85,8 +85,10 @@ pub struct JoinRequest {
     pub via: InviteUse,
 }
 
-/// Why a member would not admit a joiner: each has its own message and exit code.
+/// Why a member would not admit a joiner (its answer on the join stream, and what the
+/// joiner then reports): each has its own message and exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub enum Refusal {
     /// No group this member is in has that invite.
     #[error("the member reached knows no such invite")]

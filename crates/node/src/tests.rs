@@ -3,7 +3,7 @@
 //! changed by both.
 
 use mutual_auth::{Role, SignedOp};
-use mutual_docs::board;
+use mutual_docs::{Document, Kind, View, board};
 use mutual_sync::{Input, Output};
 
 use super::*;

@@ -1,9 +1,9 @@
 //! Read models returned by [`crate::Node`]: plain data, serializable for `--json` and the UI.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Who this device is.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct WhoAmI {
     /// The person's display name.
@@ -15,7 +15,7 @@ pub struct WhoAmI {
 }
 
 /// A group in a list of groups.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct GroupSummary {
     /// The group's id.
@@ -31,7 +31,7 @@ pub struct GroupSummary {
 }
 
 /// A group in full: members and documents.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct GroupView {
     /// The group's id.
@@ -47,7 +47,7 @@ pub struct GroupView {
 }
 
 /// A member of a group.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct MemberView {
     /// The member's id.
@@ -63,7 +63,7 @@ pub struct MemberView {
 }
 
 /// A document in a group's list.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct DocSummary {
     /// The document's id.
@@ -77,7 +77,7 @@ pub struct DocSummary {
 }
 
 /// A whole document.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct DocView {
     /// The document's id.
@@ -93,7 +93,7 @@ pub struct DocView {
 }
 
 /// One change in a document's history.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct HistoryEntry {
     /// The Automerge change hash.
@@ -111,7 +111,7 @@ pub struct HistoryEntry {
 }
 
 /// An invite of a group.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct InviteView {
     /// Its id (public key).
@@ -133,7 +133,7 @@ pub struct InviteView {
 }
 
 /// One of this person's devices.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct DeviceView {
     /// Its peer id.
@@ -145,7 +145,7 @@ pub struct DeviceView {
 }
 
 /// One change in a group's activity: which document, and the change.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct ActivityEntry {
     /// The document's id.

@@ -16,7 +16,6 @@
 //! draw keys whose `PeerId` sorts below Alice's, so that they are the side that opens the
 //! sync stream (an honest node drops one opened by a larger `PeerId`, and opens none).
 
-use std::sync::mpsc as std_mpsc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context as _, Result, anyhow, bail};
@@ -30,10 +29,7 @@ use mutual_auth::{
 };
 use mutual_net::{Control, JOIN_PROTOCOL, Net, SYNC_PROTOCOL, Stream};
 use mutual_node::runtime::join::{JoinMessage, OfferedGroup, read_frame, write_frame};
-use mutual_node::runtime::{
-    CommandReply, CommandRequest, Config, Event, Handle, Multiaddr, NetConfig, Request, Response,
-    Runtime, RuntimeError,
-};
+use mutual_node::runtime::{Config, Event, Handle, Multiaddr, NetConfig, Runtime, RuntimeError};
 use mutual_node::view::{HistoryEntry, InviteView, MemberView};
 use mutual_node::{JoinRequest, Node, Refusal};
 use mutual_sync::wire::{self, FrameDecoder, Message, Offer};
@@ -97,7 +93,6 @@ struct Alice {
     events: mpsc::Receiver<Event>,
     /// Every event taken from `events` so far, in order.
     seen: Vec<Event>,
-    snapshots: std_mpsc::Receiver<Result<Snapshot, mutual_node::Error>>,
     stop: oneshot::Sender<()>,
     run: JoinHandle<Result<(), RuntimeError>>,
 }
@@ -125,15 +120,8 @@ impl Alice {
         };
         let (runtime, events) = Runtime::new(node, &config).context("starting Alice's runtime")?;
         let handle = runtime.handle();
-        // A forwarded command line is the way into the running node: here every one
-        // reports the group's state, read by the node the runtime holds.
-        let (snapshot, snapshots) = std_mpsc::channel();
-        let exec = Box::new(move |node: &mut Node, _: CommandRequest| {
-            let _ = snapshot.send(Snapshot::of(node, &group));
-            CommandReply::default()
-        });
         let (stop, stopped) = oneshot::channel::<()>();
-        let run = tokio::spawn(runtime.run(exec, async {
+        let run = tokio::spawn(runtime.run(async {
             let _ = stopped.await;
         }));
         let mut alice = Alice {
@@ -144,7 +132,6 @@ impl Alice {
             handle,
             events,
             seen: Vec::new(),
-            snapshots,
             stop,
             run,
         };
@@ -178,21 +165,14 @@ impl Alice {
 
     /// Alice's group as her running node holds it now.
     async fn snapshot(&mut self) -> Result<Snapshot> {
-        let request = Request::Command(CommandRequest {
-            argv: Vec::new(),
-            cwd: None,
-            stdin: None,
-        });
-        let response = tokio::time::timeout(DEADLINE, self.handle.request(request))
+        let group = self.group;
+        let taken = self
+            .handle
+            .with_node(move |node| Snapshot::of(node, &group));
+        Ok(tokio::time::timeout(DEADLINE, taken)
             .await
-            .context("Alice's runtime did not answer")?;
-        if !matches!(response, Some(Response::Command(_))) {
-            bail!("Alice's runtime answered {response:?} to a command");
-        }
-        Ok(self
-            .snapshots
-            .try_recv()
-            .context("the command took no snapshot")??)
+            .context("Alice's runtime did not answer")?
+            .context("Alice's runtime stopped")??)
     }
 
     /// The offer an honest member makes for `invite`: its key and Alice's group.

@@ -323,3 +323,32 @@ impl Net {
         assert_eq!(ea.summary(&group), eb.summary(&group));
     }
 }
+
+// ---- the usual cast -------------------------------------------------------------------
+
+/// Alice's index in [`alice_and_bob`]'s net.
+pub const ALICE: usize = 0;
+/// Bob's.
+pub const BOB: usize = 1;
+/// Carol's.
+pub const CAROL: usize = 2;
+
+/// Alice founds a group with Bob as a member (Carol is there, not a member); Alice and Bob
+/// connect (Alice dials) and sync. Returns the net, the group and its board.
+pub fn alice_and_bob() -> (Net, mutual_auth::GroupId, DocId) {
+    let mut alice = Device::new("alice", 1);
+    let bob = Device::new("bob", 2);
+    let carol = Device::new("carol", 3);
+    let (group, board) = alice.create_group(10);
+    let add = Device::add_member_action(&bob, "bob");
+    alice.author(group, add);
+    let mut net = Net::new(vec![alice, bob, carol]);
+    net.connect(ALICE, BOB);
+    net.drive();
+    (net, group, board)
+}
+
+/// The body of `message`'s frame, as a transport hands it to an engine.
+pub fn frame_body(message: &Message) -> Vec<u8> {
+    wire::encode(message).unwrap()[wire::LEN_BYTES..].to_vec()
+}

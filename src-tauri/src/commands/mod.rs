@@ -1,13 +1,11 @@
 //! The commands the UI calls, grouped by feature. Each is thin: it names the node
 //! operation and passes its arguments through; the node validates them.
 
-pub mod assembly;
-pub mod board;
 pub mod docs;
+pub mod edit;
 pub mod groups;
 pub mod identity;
 pub mod network;
-pub mod resources;
 
 /// The state every command reaches.
 pub type State<'a> = tauri::State<'a, crate::state::AppState>;

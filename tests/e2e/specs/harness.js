@@ -32,9 +32,8 @@ async function waitForServer(url, ms) {
 }
 
 export class App {
-  /** Starts an instance of the app over a fresh data directory. */
-  static async start(name) {
-    const dir = mkdtempSync(join(tmpdir(), `mutual-e2e-${name}-`));
+  /** Starts an instance of the app over a fresh data directory, or over `dir` (a restart). */
+  static async start(name, dir = mkdtempSync(join(tmpdir(), `mutual-e2e-${name}-`))) {
     const port = nextPort;
     nextPort += 2;
     // Its own process group, so that stopping it stops WebKitWebDriver and the app too, even
@@ -144,6 +143,37 @@ export class App {
     await link.click();
   }
 
+  /** Opens the group named `group`, then its document titled `title`. */
+  async openDoc(group, title) {
+    const link = await this.findWithText("group-link", group);
+    await link.click();
+    const doc = await this.findWithText("doc-link", title);
+    await doc.click();
+  }
+
+  /**
+   * Invites `other` into the open group `group` with a full code, and waits until the group
+   * is listed in `other`'s window.
+   */
+  async invite(other, group) {
+    const link = await this.findWithText("group-link", group);
+    await link.click();
+    await this.click("invite-create");
+    const codeElement = await this.find("invite-code");
+    const code = await this.until("an invite code", async () =>
+      String(await codeElement.getProperty("textContent")).trim(),
+    );
+    await other.type("join-code", code);
+    await other.click("join-submit");
+    await other.findWithText("group-link", group);
+  }
+
+  /** The text of the member entry naming `name` on the open group's home. */
+  async memberSays(name) {
+    const entry = await this.findWithText("member", name);
+    return entry.getText();
+  }
+
   /** The column with this name, on the open board. */
   async column(name) {
     const column = await this.browser.$(`[data-testid="column"][data-column-name="${name}"]`);
@@ -221,7 +251,8 @@ export class App {
     await this.browser.saveScreenshot(path);
   }
 
-  async stop() {
+  /** Stops the instance and removes its data directory (kept with `{ keep: true }`). */
+  async stop({ keep = false } = {}) {
     try {
       await this.browser.deleteSession();
     } catch {
@@ -232,6 +263,26 @@ export class App {
     } catch {
       // The group is gone already.
     }
-    rmSync(this.dir, { recursive: true, force: true });
+    // The app may take a moment to die: its data directory's lock goes with it.
+    await sleep(500);
+    if (!keep) rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** Clicks a button that closes the window: WebDriver's session may end with the click. */
+  async clickToClose(testId) {
+    const element = await this.find(testId);
+    await element.waitForClickable({ timeout: PATIENCE });
+    try {
+      await element.click();
+    } catch (error) {
+      if (!/invalid session id/.test(String(error))) throw error;
+    }
+  }
+
+  /** Closes the window as a person does (the window manager's close request). */
+  async requestClose() {
+    await this.browser.execute(() =>
+      window.__TAURI_INTERNALS__.invoke("plugin:window|close", { label: "main" }),
+    );
   }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { MemberView, Status } from "../bindings";
-import { iAmAdmin, nameOf, presenceOf, presenceText } from "./members";
+import { iAmAdmin, nameOf, onlyHereText, presenceOf, presenceText } from "./members";
 
 const alice: MemberView = { id: "a".repeat(40), name: "Alice", role: "admin", devices: ["pa"], is_me: true };
 const bob: MemberView = { id: "b".repeat(40), name: "Bob", role: "member", devices: ["pb1", "pb2"], is_me: false };
@@ -58,5 +58,12 @@ describe("presenceOf", () => {
     const p = presenceOf(bob, null, "g1");
     expect(p).toEqual({ self: false, online: false, devices: 0, inSync: 0, missing: 0, lastSeen: null });
     expect(presenceText(p)).toBe("offline");
+  });
+});
+
+describe("onlyHereText", () => {
+  it("says how many changes are only on this laptop", () => {
+    expect(onlyHereText(3)).toBe("3 changes are only on this laptop");
+    expect(onlyHereText(1)).toBe("1 change is only on this laptop");
   });
 });

@@ -88,3 +88,9 @@ export function presenceText(p: Presence, nowMs: number = Date.now()): string {
   if (p.inSync === 0) return `${where}, not in sync yet`;
   return `${where}, ${p.inSync} of ${p.devices} devices in sync`;
 }
+
+/** How many changes no other member's device holds, in words: "3 changes are only on this
+ * laptop" (one: "1 change is ..."). */
+export function onlyHereText(unshared: number): string {
+  return `${unshared} ${unshared === 1 ? "change is" : "changes are"} only on this laptop`;
+}

@@ -1,5 +1,6 @@
 // App-wide state: who is using this device, the groups, the network status, and which
-// screen is open. Each part reloads only when told (by an action or a node event).
+// screen is open. Each part reloads only when told (by an action or a node event): the
+// status on every event that can change who holds what (App.svelte), never by polling.
 import { commands, type GroupSummary, type Status, type WhoAmI } from "../bindings";
 import { call, messageOf } from "./api";
 
@@ -33,13 +34,33 @@ class Session {
     }
   }
 
-  async reloadStatus(): Promise<void> {
-    try {
-      this.status = await call(commands.status());
-    } catch {
-      // Offline or stopping: presence is simply unknown, which the screens show as offline.
-      this.status = null;
+  #statusLoading: Promise<void> | null = null;
+  #statusAgain = false;
+
+  /**
+   * Reads the status again. Node events come in bursts (a peer's typing): while one read is
+   * under way, the calls meanwhile make one more read after it, not one each.
+   */
+  reloadStatus(): Promise<void> {
+    if (this.#statusLoading) {
+      this.#statusAgain = true;
+      return this.#statusLoading;
     }
+    const loading = (async () => {
+      do {
+        this.#statusAgain = false;
+        try {
+          this.status = await call(commands.status());
+        } catch {
+          // Offline or stopping: presence is simply unknown, which the screens show as offline.
+          this.status = null;
+        }
+      } while (this.#statusAgain);
+    })().finally(() => {
+      this.#statusLoading = null;
+    });
+    this.#statusLoading = loading;
+    return loading;
   }
 }
 

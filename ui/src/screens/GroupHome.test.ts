@@ -74,7 +74,9 @@ describe("group home", () => {
       ...session.status!,
       groups: [{ id: "g1", name: "Elm Street tenants", devices: [], only_here: true, unshared: 2 }],
     };
-    expect((await screen.findByTestId("only-here")).textContent).toContain("only on this laptop");
+    const warning = await screen.findByTestId("only-here");
+    expect(warning.textContent).toContain("2 changes are only on this laptop");
+    expect(warning.textContent).toContain("no other member's device has them yet");
   });
 
   it("shows who changed what in the group's documents", async () => {

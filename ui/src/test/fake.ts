@@ -2,12 +2,13 @@
 // records every call, with node events mocked so tests can emit them.
 import { mockIPC } from "@tauri-apps/api/mocks";
 import type { InvokeArgs } from "@tauri-apps/api/core";
-import type { GroupView, MemberView, WhoAmI } from "../bindings";
+import { emit } from "@tauri-apps/api/event";
+import type { Applied, FailureKind, GroupView, MemberView, NodeEvent, WhoAmI } from "../bindings";
 
 export type Call = { cmd: string; args: Record<string, unknown> };
 
 /** A refusal as the shell sends it: the generated bindings turn it into `status: "error"`. */
-export function refuse(message: string, kind = "refused"): never {
+export function refuse(message: string, kind: FailureKind = "doc"): never {
   throw { kind, message };
 }
 
@@ -23,6 +24,17 @@ export function backend(handler: (cmd: string, args: Record<string, unknown>) =>
     { shouldMockEvents: true },
   );
   return calls;
+}
+
+/** Emits a node event as the shell does: after the command that caused it has answered. */
+export function later(event: NodeEvent): void {
+  setTimeout(() => void emit("node-event", event), 0);
+}
+
+/** What the node answers to an edit, and the `doc_changed` it reports for it, as for a peer's. */
+export function edited(doc: string, applied: Applied = { applied: "done" }, group = "g1"): Applied {
+  later({ event: "doc_changed", group, doc });
+  return applied;
 }
 
 export const ALICE: WhoAmI = { name: "Alice", member_id: "a".repeat(64), peer_id: "12D3KooWAlice" };

@@ -14,6 +14,11 @@
 //! imports it into repo A, and repo B fetches it through the same kind of link; then A
 //! types one character at a time with `handle.change`, timed until B's handle emits it.
 //! Its repo keeps the document in memory, so making its edit loads nothing.
+//!
+//! Also timed, on Mutual's side only: Bob's view of the document once Alice's change has
+//! arrived (from his node's `DocChanged` event to the updated view built from his node's
+//! copy). Automerge applies the change before the event; the view is what a window that
+//! shows the document waits for on top of that.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -69,6 +74,16 @@ pub(super) async fn run(ctx: &Ctx) -> Result<Vec<Row>> {
         ),
         Row::new(
             &scenario,
+            "a peer's change to the open document: from its arrival (event) to the updated view (ms)",
+            Summary::of(&mutual.views),
+            None,
+            "≤ 20 ms",
+            Summary::of(&mutual.views)
+                .as_ref()
+                .map_or(Verdict::Info, |s| at_most(s.median, 20.0, "ms")),
+        ),
+        Row::new(
+            &scenario,
             "round trips from the commit until the other device has it",
             trips.clone(),
             Summary::of(&repo.trips),
@@ -91,6 +106,8 @@ struct Edits {
     sizes: Vec<f64>,
     /// Making the edit (ms).
     commits: Vec<f64>,
+    /// The receiver's updated view after the change arrived (ms; Mutual only).
+    views: Vec<f64>,
 }
 
 /// Mutual: Alice's node types the trace, Bob's fetches it, then Alice types one character
@@ -155,6 +172,12 @@ async fn mutual(edits: usize, samples: usize) -> Result<(Edits, usize)> {
             .await?;
         out.trips
             .push(seen.duration_since(committed).as_secs_f64() * 1000.0 / RTT_MS);
+        let started = Instant::now();
+        let shown = bob
+            .with_node(move |node| node.doc(&doc).map(|view| view.heads.len()))
+            .await??;
+        anyhow::ensure!(shown > 0, "Bob's view has no heads");
+        out.views.push(started.elapsed().as_secs_f64() * 1000.0);
         settle(&link).await;
         let crossed = link.bytes() - before;
         if crossed == 0 {

@@ -3,7 +3,9 @@
 //! process start to end. automerge-repo: a repo over file-system storage holding the same
 //! documents, until one document is ready, from Node's own process start. And Mutual's
 //! app: from launching it until its window is usable (tests/e2e/startup.mjs, through
-//! WebDriver under Xvfb); automerge-repo has no app to compare.
+//! WebDriver under Xvfb); automerge-repo has no app to compare. And `mutual doc show` of
+//! one document while `mutual serve` holds the directory: the command reaches the node,
+//! which answers from the document it holds (nothing reloaded from SQLite).
 
 use std::process::Command;
 
@@ -43,11 +45,20 @@ pub(super) fn run(ctx: &Ctx) -> Result<Vec<Row>> {
     let verdict = mutual
         .as_ref()
         .map_or(Verdict::Info, |s| at_most(s.median, 300.0, "ms"));
+    let served = Summary::of(&doc_show_served(ctx, data, runs)?);
     let window = Summary::of(&app_window(ctx, data, ctx.size(10, 2))?);
     let window_verdict = window
         .as_ref()
         .map_or(Verdict::Info, |s| at_most(s.median, 1000.0, "ms"));
     Ok(vec![
+        Row::new(
+            &format!("startup with {docs} docs"),
+            "`mutual doc show` through a serving node (ms, process start to end)",
+            served,
+            None,
+            "",
+            Verdict::Info,
+        ),
         Row::new(
             &format!("startup with {docs} docs"),
             "CLI ready (ms)",
@@ -69,6 +80,27 @@ pub(super) fn run(ctx: &Ctx) -> Result<Vec<Row>> {
 
 /// Launches the app `runs` times over a copy of the dataset; the times until its window
 /// is usable, in ms.
+/// `mutual doc show DOC` on a copy of the data directory while `mutual serve` holds it.
+fn doc_show_served(ctx: &Ctx, data: &crate::fixtures::Dataset, runs: usize) -> Result<Vec<f64>> {
+    let copy = tempfile::tempdir()?;
+    let dir = copy.path().join("data");
+    data.copy_to(&dir)?;
+    let index = mutual_node::index_doc_id(&data.group).to_string();
+    let doc = data
+        .heads
+        .keys()
+        .find(|doc| **doc != index)
+        .context("no document")?
+        .clone();
+    let _serving = ctx.cli.serve(&dir)?;
+    let mut times = Vec::new();
+    for _ in 0..runs {
+        let (_, took) = ctx.cli.timed(&dir, &["doc", "show", &doc, "--json"])?;
+        times.push(took.as_secs_f64() * 1000.0);
+    }
+    Ok(times)
+}
+
 fn app_window(ctx: &Ctx, data: &crate::fixtures::Dataset, runs: usize) -> Result<Vec<f64>> {
     let (app, e2e) = &ctx.app;
     let app = std::path::absolute(app)?;

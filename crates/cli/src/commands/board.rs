@@ -1,98 +1,100 @@
 //! `mutual board ...`: columns and cards.
 
-use mutual_docs::{Kind, board};
-use mutual_node::Node;
+use mutual_docs::DocOp;
+use mutual_docs::board::Op;
 
-use super::{change, create, member, read_text};
+use super::{based_on, change, create, read_text};
 use crate::args::BoardCommand;
 use crate::output::Output;
+use crate::target::Target;
 
-const BOARD: Kind = Kind::Board;
-
-pub(crate) fn run(node: &mut Node, command: BoardCommand, out: &Output) -> anyhow::Result<()> {
+pub(crate) fn run(target: &mut Target, command: BoardCommand, out: &Output) -> anyhow::Result<()> {
     use BoardCommand as C;
+    let board = DocOp::Board;
     match command {
-        C::AddColumn { doc, name } => create(node, out, &doc, BOARD, |d, s| {
-            board::add_column(d, s, &name)
-        }),
+        C::AddColumn { doc, name } => create(target, out, doc, board(Op::AddColumn { name })),
         C::RenameColumn { doc, column, name } => {
-            change(node, out, &doc, BOARD, "Renamed the column.", |d, s| {
-                board::rename_column(d, s, &column, &name)
-            })
+            let op = board(Op::RenameColumn { column, name });
+            change(target, out, doc, op, "Renamed the column.")
         }
         C::MoveColumn {
             doc,
             column,
             position,
-        } => change(node, out, &doc, BOARD, "Moved the column.", |d, s| {
-            board::move_column(d, s, &column, from_one(position))
-        }),
-        C::AddCard { doc, column, title } => create(node, out, &doc, BOARD, |d, s| {
-            board::add_card(d, s, &column, &title)
-        }),
+        } => {
+            let position = from_one(position);
+            let op = board(Op::MoveColumn { column, position });
+            change(target, out, doc, op, "Moved the column.")
+        }
+        C::AddCard { doc, column, title } => {
+            create(target, out, doc, board(Op::AddCard { column, title }))
+        }
         C::MoveCard {
             doc,
             card,
             column,
             position,
-        } => change(node, out, &doc, BOARD, "Moved the card.", |d, s| {
-            board::move_card(d, s, &card, &column, position.map(from_one))
-        }),
+        } => {
+            let position = position.map(from_one);
+            let op = board(Op::MoveCard {
+                card,
+                column,
+                position,
+            });
+            change(target, out, doc, op, "Moved the card.")
+        }
         C::RenameCard { doc, card, title } => {
-            change(node, out, &doc, BOARD, "Renamed the card.", |d, s| {
-                board::set_card_title(d, s, &card, &title)
-            })
+            let op = board(Op::RenameCard { card, title });
+            change(target, out, doc, op, "Renamed the card.")
         }
-        C::Describe { doc, card, text } => {
-            let text = read_text(out, text)?;
-            change(
-                node,
-                out,
-                &doc,
-                BOARD,
-                "Updated the description.",
-                |d, s| board::set_description(d, s, &card, &text),
-            )
-        }
-        C::Assign {
+        C::Describe {
             doc,
             card,
-            member: who,
+            text,
+            based_on: version,
         } => {
-            let who = member(node, &node.resolve_doc(&doc)?, &who)?;
-            change(node, out, &doc, BOARD, "Assigned.", |d, s| {
-                board::assign(d, s, &card, &who)
-            })
+            let op = board(Op::Describe {
+                card,
+                text: read_text(text)?,
+                based_on: based_on(version),
+            });
+            change(target, out, doc, op, "Updated the description.")
         }
-        C::Unassign {
+        C::Assign { doc, card, member } => change(
+            target,
+            out,
             doc,
-            card,
-            member: who,
-        } => {
-            let who = member(node, &node.resolve_doc(&doc)?, &who)?;
-            change(node, out, &doc, BOARD, "Unassigned.", |d, s| {
-                board::unassign(d, s, &card, &who)
-            })
+            board(Op::Assign { card, member }),
+            "Assigned.",
+        ),
+        C::Unassign { doc, card, member } => {
+            let op = board(Op::Unassign { card, member });
+            change(target, out, doc, op, "Unassigned.")
         }
-        C::Label { doc, card, label } => change(node, out, &doc, BOARD, "Labelled.", |d, s| {
-            board::add_label(d, s, &card, &label)
-        }),
+        C::Label { doc, card, label } => change(
+            target,
+            out,
+            doc,
+            board(Op::Label { card, label }),
+            "Labelled.",
+        ),
         C::Unlabel { doc, card, label } => {
-            change(node, out, &doc, BOARD, "Removed the label.", |d, s| {
-                board::remove_label(d, s, &card, &label)
-            })
+            let op = board(Op::Unlabel { card, label });
+            change(target, out, doc, op, "Removed the label.")
         }
         C::Due {
             doc,
             card,
             date,
             clear: _,
-        } => change(node, out, &doc, BOARD, "Set the due date.", |d, s| {
-            board::set_due(d, s, &card, date.as_deref())
-        }),
-        C::Check { doc, card, text } => create(node, out, &doc, BOARD, |d, s| {
-            board::add_check_item(d, s, &card, &text)
-        }),
+        } => change(
+            target,
+            out,
+            doc,
+            board(Op::Due { card, date }),
+            "Set the due date.",
+        ),
+        C::Check { doc, card, text } => create(target, out, doc, board(Op::Check { card, text })),
         C::Tick {
             doc,
             card,
@@ -104,48 +106,50 @@ pub(crate) fn run(node: &mut Node, command: BoardCommand, out: &Output) -> anyho
             } else {
                 "Marked done."
             };
-            change(node, out, &doc, BOARD, done, |d, s| {
-                board::set_check_done(d, s, &card, &item, !undo)
-            })
+            let op = board(Op::Tick {
+                card,
+                item,
+                done: !undo,
+            });
+            change(target, out, doc, op, done)
         }
-        C::Comment { doc, card, text } => create(node, out, &doc, BOARD, |d, s| {
-            board::add_comment(d, s, &card, &text)
-        }),
+        C::Comment { doc, card, text } => {
+            create(target, out, doc, board(Op::Comment { card, text }))
+        }
         C::DeleteCard { doc, card } => change(
-            node,
+            target,
             out,
-            &doc,
-            BOARD,
+            doc,
+            board(Op::DeleteCard { card }),
             "Deleted the card (restore it with `mutual board restore-card`).",
-            |d, s| board::delete_card(d, s, &card),
         ),
         C::RestoreCard { doc, card } => {
-            change(node, out, &doc, BOARD, "Restored the card.", |d, s| {
-                board::restore_card(d, s, &card)
-            })
+            let op = board(Op::RestoreCard { card });
+            change(target, out, doc, op, "Restored the card.")
         }
     }
 }
 
 /// People count positions from 1 (clap refuses 0); documents count from 0.
-pub(crate) fn from_one(position: u32) -> usize {
-    usize::try_from(position).map_or(usize::MAX, |p| p.saturating_sub(1))
+pub(crate) fn from_one(position: u32) -> u32 {
+    position.saturating_sub(1)
 }
 
 /// `mutual debug add-cards`: one edit per card, each id printed once durable, so a test can
 /// kill the process at any point and check that every printed card is still there.
 pub(crate) fn add_cards(
-    node: &mut Node,
+    target: &mut Target,
     out: &Output,
     doc: &str,
     column: &str,
     count: usize,
 ) -> anyhow::Result<()> {
-    let doc = node.resolve_doc(doc)?;
     for i in 0..count {
-        let title = format!("card {i}");
-        let id = node.edit(&doc, BOARD, |d, s| board::add_card(d, s, column, &title))?;
-        out.write(&format!("{id}\n"))?;
+        let op = DocOp::Board(Op::AddCard {
+            column: column.to_owned(),
+            title: format!("card {i}"),
+        });
+        create(target, out, doc.to_owned(), op)?;
     }
     Ok(())
 }

@@ -5,14 +5,15 @@ use std::time::Duration;
 
 use anyhow::Context;
 use mutual_auth::Role;
-use mutual_node::Node;
 use mutual_node::view::{DeviceView, InviteView};
+use mutual_node::{Command as Ask, Reply};
 use serde::Serialize;
 
-use super::format_time;
+use super::{count, format_time, unexpected};
 use crate::args::{DeviceCommand, InviteCommand, MemberRole};
 use crate::output::Output;
 use crate::render::short;
+use crate::target::Target;
 
 pub(crate) fn role(role: MemberRole) -> Role {
     match role {
@@ -34,14 +35,18 @@ pub(crate) fn duration(text: &str, what: &str) -> anyhow::Result<Duration> {
 
 /// What `invite create --json` prints.
 #[derive(Serialize)]
-struct CreatedJson<'a> {
+struct CreatedJson {
     id: String,
-    code: &'a str,
-    meetup_code: &'a str,
+    code: String,
+    meetup_code: String,
     expires_at: i64,
 }
 
-pub(crate) fn invite(node: &mut Node, command: InviteCommand, out: &Output) -> anyhow::Result<()> {
+pub(crate) fn invite(
+    target: &mut Target,
+    command: InviteCommand,
+    out: &Output,
+) -> anyhow::Result<()> {
     match command {
         InviteCommand::Create {
             group,
@@ -50,20 +55,36 @@ pub(crate) fn invite(node: &mut Node, command: InviteCommand, out: &Output) -> a
             expires,
             qr,
         } => {
-            let group = node.resolve_group(&group)?;
             let valid_for = duration(&expires, "--expires")?;
-            let invite = node.create_invite(&group, role(granted), uses, valid_for)?;
-            let created = CreatedJson {
-                id: invite.invite.to_string(),
-                code: &invite.code,
-                meetup_code: &invite.meetup_code,
-                expires_at: i64::try_from(invite.expires_at).unwrap_or(i64::MAX),
+            let ask = Ask::CreateInvite {
+                group,
+                role: role(granted),
+                uses,
+                valid_for_secs: valid_for.as_secs(),
+            };
+            let (group, created) = match target.execute(ask)? {
+                Reply::Invite {
+                    group,
+                    id,
+                    code,
+                    meetup_code,
+                    expires_at,
+                } => (
+                    group,
+                    CreatedJson {
+                        id,
+                        code,
+                        meetup_code,
+                        expires_at,
+                    },
+                ),
+                other => return unexpected(other),
             };
             out.show(&created, |c| {
                 let mut s = String::new();
                 say!(s, "{}", c.code);
                 if qr {
-                    s.push_str(&qr_text(c.code));
+                    s.push_str(&qr_text(&c.code));
                 }
                 s
             })?;
@@ -71,47 +92,56 @@ pub(crate) fn invite(node: &mut Node, command: InviteCommand, out: &Output) -> a
                 out.note(&format!(
                     "Meetup code (same network as an online member): {}\n\
                      Valid until {} UTC for {}; `mutual invite revoke {} {}` cancels it.",
-                    invite.meetup_code,
+                    created.meetup_code,
                     format_time(created.expires_at / 1000),
                     uses_text(uses),
-                    short(&group.to_string()),
+                    short(&group),
                     short(&created.id),
                 ));
             }
             Ok(())
         }
-        InviteCommand::List { group } => {
-            let group = node.resolve_group(&group)?;
-            out.show(&node.invites(&group)?, |invites| print_invites(invites))
-        }
+        InviteCommand::List { group } => match target.execute(Ask::Invites { group })? {
+            Reply::Invites { invites } => out.show(&invites, |invites| print_invites(invites)),
+            other => unexpected(other),
+        },
         InviteCommand::Revoke { group, invite } => {
-            let group = node.resolve_group(&group)?;
-            let revoked = node.revoke_invite(&group, &invite)?;
+            let revoked = super::created(target.execute(Ask::RevokeInvite { group, invite })?)?;
             out.done(format!("Revoked invite {}.", short(&revoked)))
         }
     }
 }
 
-pub(crate) fn device(node: &mut Node, command: DeviceCommand, out: &Output) -> anyhow::Result<()> {
+pub(crate) fn device(
+    target: &mut Target,
+    command: DeviceCommand,
+    out: &Output,
+) -> anyhow::Result<()> {
     match command {
         DeviceCommand::Link { qr } => {
-            let link = node.create_link()?;
             #[derive(Serialize)]
-            struct LinkJson<'a> {
-                code: &'a str,
+            struct LinkJson {
+                code: String,
                 groups: Vec<String>,
                 expires_at: i64,
             }
-            let json = LinkJson {
-                code: &link.code,
-                groups: link.groups.iter().map(ToString::to_string).collect(),
-                expires_at: i64::try_from(link.expires_at).unwrap_or(i64::MAX),
+            let json = match target.execute(Ask::CreateLink)? {
+                Reply::Link {
+                    code,
+                    groups,
+                    expires_at,
+                } => LinkJson {
+                    code,
+                    groups,
+                    expires_at,
+                },
+                other => return unexpected(other),
             };
             out.show(&json, |j| {
                 let mut s = String::new();
                 say!(s, "{}", j.code);
                 if qr {
-                    s.push_str(&qr_text(j.code));
+                    s.push_str(&qr_text(&j.code));
                 }
                 s
             })?;
@@ -125,17 +155,21 @@ pub(crate) fn device(node: &mut Node, command: DeviceCommand, out: &Output) -> a
             }
             Ok(())
         }
-        DeviceCommand::List => out.show(&node.devices()?, |devices| print_devices(devices)),
+        DeviceCommand::List => match target.execute(Ask::Devices)? {
+            Reply::Devices { devices } => out.show(&devices, |devices| print_devices(devices)),
+            other => unexpected(other),
+        },
         DeviceCommand::Unlink { device } => {
-            let groups = node.unlink_device(&device)?;
-            out.done(format!(
-                "Unlinked {} in {}.",
-                device.trim(),
-                match groups.len() {
-                    1 => "1 group".to_owned(),
-                    n => format!("{n} groups"),
-                }
-            ))
+            match target.execute(Ask::UnlinkDevice {
+                device: device.clone(),
+            })? {
+                Reply::Unlinked { groups } => out.done(format!(
+                    "Unlinked {} in {}.",
+                    device.trim(),
+                    count(groups, "group")
+                )),
+                other => unexpected(other),
+            }
         }
     }
 }

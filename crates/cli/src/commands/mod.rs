@@ -9,81 +9,79 @@ pub(crate) mod net;
 mod resource;
 
 use anyhow::Context;
-use mutual_docs::{DocId, Document, Kind, Stamp};
-use mutual_node::Node;
+use mutual_docs::{Applied, DocOp, Kind};
 use mutual_node::view::{DocSummary, GroupSummary, GroupView, HistoryEntry, WhoAmI};
+use mutual_node::{Command as Ask, Reply};
 
 use crate::args::{Command, DebugCommand, DocCommand, DocKind, GroupCommand, InviteWho, TextArg};
-use crate::output::Output;
+use crate::output::{self, Output};
 use crate::render::{self, short};
+use crate::target::Target;
 
-/// Runs one command against an open node: in this process, or inside `mutual serve` on
-/// behalf of another `mutual` process.
-pub(crate) fn run(node: &mut Node, command: Command, out: &Output) -> anyhow::Result<()> {
-    let node = &mut *node;
+/// Runs one command on the node: this process's, or the one that holds the data directory.
+pub(crate) fn run(target: &mut Target, command: Command, out: &Output) -> anyhow::Result<()> {
     match command {
         Command::Init { name } => {
-            let me = node.init(&name)?;
+            let me = whoami(target.execute(Ask::Init { name })?)?;
             out.show(&me, print_whoami)
         }
-        Command::Whoami => out.show(&node.whoami()?, print_whoami),
-        Command::Group(command) => group(node, command, out),
-        Command::Doc(command) => doc(node, command, out),
-        Command::History { doc } => {
-            let doc = node.resolve_doc(&doc)?;
-            out.show(&node.history(&doc)?, |entries| print_history(entries))
-        }
-        Command::Board(command) => board::run(node, command, out),
-        Command::Assembly(command) => assembly::run(node, command, out),
-        Command::Resource(command) => resource::run(node, command, out),
-        Command::Debug(command) => debug(node, command, out),
-        Command::Invite(command) => membership::invite(node, command, out),
-        Command::SetName { name } => {
-            let groups = node.rename_me(&name)?;
-            out.done(format!(
+        Command::Whoami => out.show(&whoami(target.execute(Ask::Whoami)?)?, print_whoami),
+        Command::Group(command) => group(target, command, out),
+        Command::Doc(command) => doc(target, command, out),
+        Command::History { doc } => match target.execute(Ask::History { doc })? {
+            Reply::History { entries } => out.show(&entries, |entries| print_history(entries)),
+            other => unexpected(other),
+        },
+        Command::Board(command) => board::run(target, command, out),
+        Command::Assembly(command) => assembly::run(target, command, out),
+        Command::Resource(command) => resource::run(target, command, out),
+        Command::Debug(command) => debug(target, command, out),
+        Command::Invite(command) => membership::invite(target, command, out),
+        Command::SetName { name } => match target.execute(Ask::SetName { name: name.clone() })? {
+            Reply::Renamed { groups } => out.done(format!(
                 "You are now {} on this device and in {}.",
                 name.trim(),
-                match groups.len() {
-                    1 => "1 group".to_owned(),
-                    n => format!("{n} groups"),
-                }
-            ))
-        }
+                count(groups, "group")
+            )),
+            other => unexpected(other),
+        },
         Command::Backup { file } => {
-            let file = out.path(&file);
-            node.backup(&file)?;
+            let file = output::absolute(&file)?;
+            target.execute(Ask::Backup { file: file.clone() })?;
             out.done(format!("Wrote a backup to {}.", file.display()))
         }
-        Command::Restore { .. } => {
-            anyhow::bail!("a running node holds this data directory: restore into a new one")
-        }
-        Command::Device(command) => membership::device(node, command, out),
-        // The client sends these to the running node as their own requests.
-        Command::Serve(_) => {
-            anyhow::bail!("`mutual serve` is already running on this data directory")
-        }
-        Command::Status | Command::Peers | Command::Dial { .. } | Command::Join(_) => {
-            anyhow::bail!("this command is answered by the running node, not run inside it")
+        Command::Device(command) => membership::device(target, command, out),
+        // `main` runs these itself: they are not commands a node runs.
+        Command::Serve(_)
+        | Command::Status
+        | Command::Peers
+        | Command::Dial { .. }
+        | Command::Join(_)
+        | Command::Restore { .. } => {
+            anyhow::bail!("this command is answered by `mutual` itself, not by a node")
         }
     }
 }
 
-fn group(node: &mut Node, command: GroupCommand, out: &Output) -> anyhow::Result<()> {
+fn group(target: &mut Target, command: GroupCommand, out: &Output) -> anyhow::Result<()> {
     match command {
-        GroupCommand::Create { name } => out.created(&node.create_group(&name)?),
-        GroupCommand::List => out.show(&node.groups()?, |groups| print_groups(groups)),
-        GroupCommand::Show { group } => {
-            let group = node.resolve_group(&group)?;
-            out.show(&node.group(&group)?, print_group)
+        GroupCommand::Create { name } => {
+            out.created(&created(target.execute(Ask::CreateGroup { name })?)?)
         }
+        GroupCommand::List => match target.execute(Ask::Groups)? {
+            Reply::Groups { groups } => out.show(&groups, |groups| print_groups(groups)),
+            other => unexpected(other),
+        },
+        GroupCommand::Show { group } => match target.execute(Ask::Group { group })? {
+            Reply::Group(view) => out.show(&view, print_group),
+            other => unexpected(other),
+        },
         GroupCommand::AddMember {
             group,
             device,
             role,
             name,
         } => {
-            let group = node.resolve_group(&group)?;
-            let role = membership::role(role);
             let tail = device
                 .trim()
                 .get(device.trim().len().saturating_sub(6)..)
@@ -91,179 +89,209 @@ fn group(node: &mut Node, command: GroupCommand, out: &Output) -> anyhow::Result
             let name = name.unwrap_or_else(|| format!("new member …{tail}"));
             // Prints the new member's id, like every command that creates something; the
             // device receives the group when it next reaches a member.
-            out.created(&node.add_device(&group, &device, role, &name)?)
+            let ask = Ask::AddDevice {
+                group,
+                peer_id: device,
+                role: membership::role(role),
+                name,
+            };
+            out.created(&created(target.execute(ask)?)?)
         }
         GroupCommand::RemoveMember { group, member } => {
-            let group = node.resolve_group(&group)?;
-            let name = node.group(&group)?.members.into_iter().find(|m| {
-                node.resolve_member(&group, &member)
-                    .is_ok_and(|id| id.to_string() == m.id)
-            });
-            node.remove_member(&group, &member)?;
-            let name = name.map_or_else(|| member.clone(), |m| m.name);
-            out.done(format!("Removed {name} from the group."))
+            match target.execute(Ask::RemoveMember { group, member })? {
+                Reply::Removed { name } => out.done(format!("Removed {name} from the group.")),
+                other => unexpected(other),
+            }
         }
         GroupCommand::SetRole {
             group,
             member,
             role,
         } => {
-            let group = node.resolve_group(&group)?;
             let role = membership::role(role);
-            node.set_role(&group, &member, role)?;
+            target.execute(Ask::SetRole {
+                group,
+                member: member.clone(),
+                role,
+            })?;
             out.done(format!("{} is now {role}.", member.trim()))
         }
         GroupCommand::Leave { group } => {
-            let group = node.resolve_group(&group)?;
-            node.leave(&group)?;
+            target.execute(Ask::Leave { group })?;
             out.done("You left the group. What is here stays readable; nothing more arrives.")
         }
         GroupCommand::InvitePolicy { group, who } => {
-            let group = node.resolve_group(&group)?;
             let policy = match who {
                 InviteWho::Members => mutual_auth::InvitePolicy::Members,
                 InviteWho::Admins => mutual_auth::InvitePolicy::Admins,
             };
-            node.set_invite_policy(&group, policy)?;
+            target.execute(Ask::InvitePolicy { group, policy })?;
             out.done(format!("From now on, {policy} may invite."))
         }
         GroupCommand::Export { group, to } => {
-            let group = node.resolve_group(&group)?;
-            let written: Vec<String> = node
-                .export_group_to(&group, &out.path(&to))?
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect();
-            out.show(&written, |files| {
-                let mut s = String::new();
-                for file in files {
-                    say!(s, "{file}");
+            let to = output::absolute(&to)?;
+            match target.execute(Ask::ExportGroup { group, to })? {
+                Reply::Files { files } => {
+                    let written: Vec<String> =
+                        files.iter().map(|p| p.display().to_string()).collect();
+                    out.show(&written, |files| {
+                        let mut s = String::new();
+                        for file in files {
+                            say!(s, "{file}");
+                        }
+                        s
+                    })
                 }
-                s
-            })
+                other => unexpected(other),
+            }
         }
         GroupCommand::Rename { group, name } => {
-            let group = node.resolve_group(&group)?;
-            node.rename_group(&group, &name)?;
+            target.execute(Ask::RenameGroup {
+                group,
+                name: name.clone(),
+            })?;
             out.done(format!("Renamed the group to “{}”.", name.trim()))
         }
     }
 }
 
-fn doc(node: &mut Node, command: DocCommand, out: &Output) -> anyhow::Result<()> {
+fn doc(target: &mut Target, command: DocCommand, out: &Output) -> anyhow::Result<()> {
     match command {
         DocCommand::Create { group, kind, title } => {
-            let group = node.resolve_group(&group)?;
             let kind = match kind {
                 DocKind::Assembly => Kind::Assembly,
                 DocKind::Board => Kind::Board,
                 DocKind::Resources => Kind::Resources,
             };
-            out.created(&node.create_doc(&group, kind, &title)?)
+            out.created(&created(target.execute(Ask::CreateDoc {
+                group,
+                kind,
+                title,
+            })?)?)
         }
-        DocCommand::List { group, all } => {
-            let group = node.resolve_group(&group)?;
-            let docs: Vec<DocSummary> = node
-                .docs(&group)?
-                .into_iter()
-                .filter(|d| all || !d.archived)
-                .collect();
-            out.show(&docs, |docs| print_docs(docs))
-        }
-        DocCommand::Show { doc } => {
-            let doc = node.resolve_doc(&doc)?;
-            let view = node.doc(&doc)?;
-            let group = node.group_of(&doc)?;
-            let names = node.member_names(&group)?;
-            let today = jiff::Zoned::now().date().to_string();
-            out.show(&view, |view| render::doc(view, &names, &today))
-        }
+        DocCommand::List { group, all } => match target.execute(Ask::Docs { group, all })? {
+            Reply::Docs { docs } => out.show(&docs, |docs| print_docs(docs)),
+            other => unexpected(other),
+        },
+        DocCommand::Show { doc } => match target.execute(Ask::Doc { doc })? {
+            Reply::Doc { view, names } => {
+                let today = jiff::Zoned::now().date().to_string();
+                out.show(&view, |view| render::doc(view, &names, &today))
+            }
+            other => unexpected(other),
+        },
         DocCommand::Rename { doc, title } => {
-            let doc = node.resolve_doc(&doc)?;
-            node.rename_doc(&doc, &title)?;
+            target.execute(Ask::RenameDoc {
+                doc,
+                title: title.clone(),
+            })?;
             out.done(format!("Renamed the document to “{}”.", title.trim()))
         }
         DocCommand::Archive { doc } => {
-            let doc = node.resolve_doc(&doc)?;
-            node.archive_doc(&doc, true)?;
+            target.execute(Ask::ArchiveDoc {
+                doc,
+                archived: true,
+            })?;
             out.done("Archived.")
         }
         DocCommand::Unarchive { doc } => {
-            let doc = node.resolve_doc(&doc)?;
-            node.archive_doc(&doc, false)?;
+            target.execute(Ask::ArchiveDoc {
+                doc,
+                archived: false,
+            })?;
             out.done("Unarchived.")
         }
     }
 }
 
-fn debug(node: &mut Node, command: DebugCommand, out: &Output) -> anyhow::Result<()> {
+fn debug(target: &mut Target, command: DebugCommand, out: &Output) -> anyhow::Result<()> {
     match command {
         DebugCommand::AddCards { doc, column, count } => {
-            board::add_cards(node, out, &doc, &column, count)
+            board::add_cards(target, out, &doc, &column, count)
         }
-        DebugCommand::Integrity => {
-            anyhow::ensure!(
-                node.integrity_ok()?,
-                "the database failed SQLite's integrity check"
-            );
-            out.done("ok")
-        }
+        DebugCommand::Integrity => match target.execute(Ask::Integrity)? {
+            Reply::Integrity { ok: true } => out.done("ok"),
+            Reply::Integrity { ok: false } => {
+                anyhow::bail!("the database failed SQLite's integrity check")
+            }
+            other => unexpected(other),
+        },
     }
 }
 
-/// One typed edit of the document named by `doc` (an id prefix), confirmed with `done`.
+/// One typed change to the document named by `doc` (an id prefix), confirmed with `done`.
 pub(crate) fn change(
-    node: &mut Node,
+    target: &mut Target,
     out: &Output,
-    doc: &str,
-    kind: Kind,
+    doc: String,
+    op: DocOp,
     done: &str,
-    edit: impl FnOnce(&mut Document, &Stamp) -> Result<(), mutual_docs::Error>,
 ) -> anyhow::Result<()> {
-    let doc = node.resolve_doc(doc)?;
-    node.edit(&doc, kind, edit)?;
+    applied(target, doc, op)?;
     out.done(done)
 }
 
-/// One typed edit that creates something in the document named by `doc`; prints its id.
+/// One typed change that creates something in the document named by `doc`; prints its id.
 pub(crate) fn create(
-    node: &mut Node,
+    target: &mut Target,
     out: &Output,
-    doc: &str,
-    kind: Kind,
-    edit: impl FnOnce(&mut Document, &Stamp) -> Result<String, mutual_docs::Error>,
+    doc: String,
+    op: DocOp,
 ) -> anyhow::Result<()> {
-    let doc = node.resolve_doc(doc)?;
-    out.created(&node.edit(&doc, kind, edit)?)
-}
-
-/// A member named on the command line (name, id prefix or `me`), as a member id.
-pub(crate) fn member(node: &mut Node, doc: &DocId, who: &str) -> anyhow::Result<String> {
-    let group = node.group_of(doc)?;
-    Ok(node.resolve_member(&group, who)?.to_string())
-}
-
-/// The same, where an empty argument means nobody (to clear a field).
-pub(crate) fn member_or_nobody(
-    node: &mut Node,
-    doc: &DocId,
-    who: &str,
-) -> anyhow::Result<Option<String>> {
-    if who.trim().is_empty() {
-        return Ok(None);
+    match applied(target, doc, op)? {
+        Applied::Created(id) => out.created(&id),
+        other => anyhow::bail!("the node created nothing: {other:?}"),
     }
-    member(node, doc, who).map(Some)
 }
 
-/// The text of a `--text` / `--file` argument.
-pub(crate) fn read_text(out: &Output, arg: TextArg) -> anyhow::Result<String> {
+/// Applies one typed change; returns what it produced.
+pub(crate) fn applied(target: &mut Target, doc: String, op: DocOp) -> anyhow::Result<Applied> {
+    match target.execute(Ask::Edit { doc, op })? {
+        Reply::Applied { applied } => Ok(applied),
+        other => unexpected(other),
+    }
+}
+
+/// The text of a `--text` / `--file` argument, read here (where the person's files are).
+pub(crate) fn read_text(arg: TextArg) -> anyhow::Result<String> {
     match (arg.text, arg.file) {
         (Some(text), _) => Ok(text),
-        (None, Some(path)) if path.as_os_str() == "-" => out.read_stdin(),
-        (None, Some(path)) => std::fs::read_to_string(out.path(&path))
+        (None, Some(path)) if path.as_os_str() == "-" => output::read_stdin(),
+        (None, Some(path)) => std::fs::read_to_string(&path)
             .with_context(|| format!("cannot read the text from {}", path.display())),
         (None, None) => anyhow::bail!("give the text with --text or --file"),
     }
+}
+
+/// The versions `--based-on` names (comma-separated change hashes), as a document
+/// operation carries them.
+pub(crate) fn based_on(arg: Option<String>) -> Option<Vec<String>> {
+    arg.map(|heads| {
+        heads
+            .split(',')
+            .map(str::trim)
+            .filter(|h| !h.is_empty())
+            .map(str::to_owned)
+            .collect()
+    })
+}
+
+fn whoami(reply: Reply) -> anyhow::Result<WhoAmI> {
+    match reply {
+        Reply::WhoAmI(me) => Ok(me),
+        other => unexpected(other),
+    }
+}
+
+pub(crate) fn created(reply: Reply) -> anyhow::Result<String> {
+    match reply {
+        Reply::Created { id } => Ok(id),
+        other => unexpected(other),
+    }
+}
+
+pub(crate) fn unexpected<T>(reply: Reply) -> anyhow::Result<T> {
+    anyhow::bail!("the node answered something unexpected: {reply:?}")
 }
 
 fn print_whoami(me: &WhoAmI) -> String {
@@ -297,7 +325,7 @@ fn print_groups(groups: &[GroupSummary]) -> String {
 }
 
 /// "1 member", "3 members".
-fn count(n: usize, noun: &str) -> String {
+pub(crate) fn count(n: usize, noun: &str) -> String {
     if n == 1 {
         format!("1 {noun}")
     } else {
@@ -353,7 +381,7 @@ fn print_history(entries: &[HistoryEntry]) -> String {
 }
 
 /// Seconds since the epoch as "YYYY-MM-DD HH:MM" in UTC.
-fn format_time(secs: i64) -> String {
+pub(crate) fn format_time(secs: i64) -> String {
     jiff::Timestamp::from_second(secs)
         .map(|t| t.strftime("%Y-%m-%d %H:%M").to_string())
         .unwrap_or_else(|_| format!("@{secs}"))

@@ -1,26 +1,26 @@
-//! The network commands: `serve` runs the node runtime; `status`, `peers` and `dial` ask it
-//! through its control socket; and any other command run while `serve` holds the data
-//! directory is forwarded to it ([`forward`]).
+//! The network commands: `serve` runs the node runtime; `status`, `peers`, `dial` and
+//! `join` ask it through its control socket (or, for `status`, `peers` and `join`, do
+//! without it when none runs).
 
-use std::ffi::OsString;
 use std::path::Path;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use mutual_node::Node;
 use mutual_node::runtime::{
-    self, CommandRequest, ControlError, Event, JoinError, Joined, Multiaddr, NetConfig, PeerView,
-    Protocol, Request, Response, Runtime, Status,
+    self, ControlError, Event, JoinError, Joined, Multiaddr, NetConfig, PeerView, Protocol,
+    Request, Response, Runtime, Status,
 };
+use mutual_node::{Node, Refusal};
 
 use super::format_time;
 use crate::args::{JoinArgs, ServeArgs};
 use crate::output::{self, Output};
 use crate::render::short;
+use crate::target::{self, unexpected};
 
-/// How long a command waits for a `serve` that holds the data directory but has not bound
-/// its control socket yet (it is starting).
+/// How long a command waits for a node that holds the data directory but has not bound its
+/// control socket yet (it is starting).
 const STARTING: Duration = Duration::from_secs(5);
 
 /// A relay's address: a multiaddr that names the relay with a trailing `/p2p/ID`.
@@ -91,7 +91,7 @@ pub(crate) fn serve(dir: &Path, args: &ServeArgs) -> anyhow::Result<()> {
                 ephemeral_book: false,
             },
         )?;
-        let run = runtime.run(Box::new(crate::run_forwarded), stopped()?);
+        let run = runtime.run(stopped()?);
         tokio::pin!(run);
         let result = loop {
             tokio::select! {
@@ -137,12 +137,15 @@ fn join_exit_code(error: &JoinError) -> u8 {
     match error {
         JoinError::Mistyped(_) => 3,
         JoinError::UnknownVersion(_) => 4,
-        JoinError::Expired => 5,
-        JoinError::UsedUp => 6,
-        JoinError::Revoked => 7,
+        JoinError::Refused(Refusal::Expired) => 5,
+        JoinError::Refused(Refusal::UsedUp) => 6,
+        JoinError::Refused(Refusal::Revoked) => 7,
         JoinError::NoMemberReachable { .. } => 8,
-        JoinError::AlreadyMember => 9,
-        JoinError::NeedsFreshDevice | JoinError::Busy | JoinError::Failed(_) => 1,
+        JoinError::Refused(Refusal::AlreadyMember) => 9,
+        JoinError::Refused(Refusal::UnknownInvite | Refusal::Invalid)
+        | JoinError::NeedsFreshDevice
+        | JoinError::Busy
+        | JoinError::Failed(_) => 1,
     }
 }
 
@@ -163,7 +166,7 @@ fn join_here(node: Node, request: Request) -> anyhow::Result<Response> {
         let (runtime, mut events) = Runtime::new(node, &config)?;
         let handle = runtime.handle();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let run = runtime.run(Box::new(crate::run_forwarded), async {
+        let run = runtime.run(async {
             let _ = stopped.await;
         });
         tokio::pin!(run);
@@ -269,45 +272,6 @@ pub(crate) fn dial(dir: &Path, address: &str, out: &Output) -> anyhow::Result<()
     }
 }
 
-/// Runs this process's command line inside the `mutual serve` that holds the data
-/// directory, and prints what it printed. `busy` is reported if no node answers.
-pub(crate) fn forward(dir: &Path, busy: mutual_node::Error) -> anyhow::Result<ExitCode> {
-    let argv: Vec<String> = std::env::args_os()
-        .skip(1)
-        .map(|arg: OsString| arg.to_string_lossy().into_owned())
-        .collect();
-    let stdin = if wants_stdin(&argv) {
-        let mut text = String::new();
-        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
-            .context("cannot read the text from standard input")?;
-        Some(text)
-    } else {
-        None
-    };
-    let request = Request::Command(CommandRequest {
-        argv,
-        cwd: std::env::current_dir().ok(),
-        stdin,
-    });
-    match call_patiently(dir, &request)? {
-        Some(Response::Command(reply)) => {
-            output::emit(&reply.stdout)?;
-            if !reply.stderr.is_empty() {
-                output::report(reply.stderr.trim_end());
-            }
-            Ok(ExitCode::from(reply.code))
-        }
-        Some(other) => unexpected(other),
-        // Another process holds the directory and it is not a node we can talk to.
-        None => Err(busy.into()),
-    }
-}
-
-/// Whether a command line reads standard input (`--file -`).
-fn wants_stdin(argv: &[String]) -> bool {
-    argv.windows(2).any(|w| w[0] == "--file" && w[1] == "-") || argv.iter().any(|a| a == "--file=-")
-}
-
 enum Asked {
     Answer(Response),
     NotRunning(Box<Node>),
@@ -315,10 +279,10 @@ enum Asked {
 
 /// Asks the running node; if none runs, opens the store instead.
 fn ask(dir: &Path, request: &Request) -> anyhow::Result<Asked> {
-    match runtime::control::call(dir, request) {
-        Ok(response) => return answer(response).map(Asked::Answer),
-        Err(ControlError::NotRunning) => {}
-        Err(e) => return Err(e.into()),
+    match target::request(dir, request) {
+        Ok(response) => return Ok(Asked::Answer(response)),
+        Err(e) if matches!(e.downcast_ref(), Some(ControlError::NotRunning)) => {}
+        Err(e) => return Err(e),
     }
     match Node::open(dir) {
         Ok(node) => Ok(Asked::NotRunning(Box::new(node))),
@@ -352,12 +316,9 @@ fn answer(response: Response) -> anyhow::Result<Response> {
     }
 }
 
-fn unexpected<T>(response: Response) -> anyhow::Result<T> {
-    anyhow::bail!("the running node answered something unexpected: {response:?}")
-}
-
 fn print_status(status: &Status) -> String {
     let mut s = String::new();
+    let now = now_ms();
     let state = if status.running {
         "serving"
     } else {
@@ -370,19 +331,71 @@ fn print_status(status: &Status) -> String {
     say!(s, "connected: {} peer(s)", status.connected.len());
     for group in &status.groups {
         say!(s, "\n{} ({})", group.name, crate::render::short(&group.id));
+        if group.unshared > 0 {
+            say!(
+                s,
+                "  {} not yet on any other device",
+                changes(group.unshared)
+            );
+        }
         if group.devices.is_empty() {
             say!(s, "  no other devices");
         }
         for device in &group.devices {
-            let state = match (device.connected, device.in_sync) {
-                (true, true) => "connected, in sync",
-                (true, false) => "connected, syncing",
-                (false, _) => "not connected",
+            let state = match (device.connected, device.in_sync, device.missing) {
+                (true, true, _) => "connected, in sync".to_owned(),
+                (true, false, 0) => "connected, syncing".to_owned(),
+                (true, false, n) => format!("connected, syncing ({} to send)", changes(n)),
+                (false, _, missing) => {
+                    let seen = device.last_seen.map_or_else(
+                        || "never seen".to_owned(),
+                        |at| format!("last seen {}", ago(now, at)),
+                    );
+                    match missing {
+                        0 => format!("not connected, {seen}, has everything"),
+                        n => format!("not connected, {seen}, missing {}", changes(n)),
+                    }
+                }
             };
             say!(s, "  {:<16}  {}  {state}", device.member, device.peer_id);
         }
     }
     s
+}
+
+/// "1 change", "3 changes".
+fn changes(n: u64) -> String {
+    if n == 1 {
+        "1 change".to_owned()
+    } else {
+        format!("{n} changes")
+    }
+}
+
+/// How long ago `at` was (both unix ms), as a person says it.
+fn ago(now: i64, at: i64) -> String {
+    let secs = (now - at).max(0) / 1000;
+    match secs {
+        0..60 => "just now".to_owned(),
+        60..3600 => plural(secs / 60, "minute"),
+        3600..86_400 => plural(secs / 3600, "hour"),
+        _ => plural(secs / 86_400, "day"),
+    }
+}
+
+fn plural(n: i64, unit: &str) -> String {
+    if n == 1 {
+        format!("1 {unit} ago")
+    } else {
+        format!("{n} {unit}s ago")
+    }
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
 }
 
 fn print_peers(peers: &[PeerView]) -> String {

@@ -1,18 +1,21 @@
 //! `mutual resource ...`: items, lending, needs and offers.
 
-use mutual_docs::Kind;
-use mutual_docs::resources::{self, ItemStatus, ItemUpdate, NeedOfferKind, NewItem};
-use mutual_node::Node;
+use mutual_docs::DocOp;
+use mutual_docs::resources::{ItemStatus, NewItem, Op, Update};
 
 use super::board::from_one;
-use super::{change, create, member, member_or_nobody};
+use super::{based_on, change, create};
 use crate::args::{self, ResourceCommand};
 use crate::output::Output;
+use crate::target::Target;
 
-const RESOURCES: Kind = Kind::Resources;
-
-pub(crate) fn run(node: &mut Node, command: ResourceCommand, out: &Output) -> anyhow::Result<()> {
+pub(crate) fn run(
+    target: &mut Target,
+    command: ResourceCommand,
+    out: &Output,
+) -> anyhow::Result<()> {
     use ResourceCommand as C;
+    let resources = DocOp::Resources;
     match command {
         C::Add {
             doc,
@@ -25,23 +28,17 @@ pub(crate) fn run(node: &mut Node, command: ResourceCommand, out: &Output) -> an
             condition,
             status,
         } => {
-            let id = node.resolve_doc(&doc)?;
             let item = NewItem {
                 category,
                 quantity,
                 unit,
                 location,
-                custodian: custodian
-                    .map(|who| member_or_nobody(node, &id, &who))
-                    .transpose()?
-                    .flatten(),
+                custodian,
                 condition,
                 status: status.map(item_status).unwrap_or(ItemStatus::Available),
                 ..NewItem::named(name)
             };
-            create(node, out, &doc, RESOURCES, |d, s| {
-                resources::add_item(d, s, &item)
-            })
+            create(target, out, doc, resources(Op::Add { item }))
         }
         C::Update {
             doc,
@@ -55,75 +52,74 @@ pub(crate) fn run(node: &mut Node, command: ResourceCommand, out: &Output) -> an
             condition,
             status,
             notes,
+            based_on: version,
         } => {
             // An empty value clears an optional field.
-            let clearable = |v: Option<String>| v.map(|v| Some(v).filter(|v| !v.trim().is_empty()));
-            let custodian = custodian
-                .map(|who| member_or_nobody(node, &node.resolve_doc(&doc)?, &who))
-                .transpose()?;
-            let update = ItemUpdate {
+            let update = Update {
                 name,
-                category: clearable(category),
-                quantity: quantity.map(Some),
-                unit: clearable(unit),
-                location: clearable(location),
+                category,
+                quantity,
+                unit,
+                location,
                 custodian,
-                condition: clearable(condition),
+                condition,
                 status: status.map(item_status),
                 notes,
             };
-            anyhow::ensure!(
-                update != ItemUpdate::default(),
-                "say what to change (see --help)"
-            );
-            change(node, out, &doc, RESOURCES, "Updated the item.", |d, s| {
-                resources::update_item(d, s, &item, &update)
-            })
+            anyhow::ensure!(!update.is_empty(), "say what to change (see --help)");
+            let op = resources(Op::Update {
+                item,
+                update,
+                based_on: based_on(version),
+            });
+            change(target, out, doc, op, "Updated the item.")
         }
         C::Move {
             doc,
             item,
             position,
-        } => change(node, out, &doc, RESOURCES, "Moved the item.", |d, s| {
-            resources::move_item(d, s, &item, from_one(position))
-        }),
-        C::Delete { doc, item } => change(
-            node,
-            out,
-            &doc,
-            RESOURCES,
-            "Deleted the item (restore it with `mutual resource restore`).",
-            |d, s| resources::delete_item(d, s, &item),
-        ),
-        C::Restore { doc, item } => {
-            change(node, out, &doc, RESOURCES, "Restored the item.", |d, s| {
-                resources::restore_item(d, s, &item)
-            })
+        } => {
+            let position = from_one(position);
+            change(
+                target,
+                out,
+                doc,
+                resources(Op::Move { item, position }),
+                "Moved the item.",
+            )
         }
+        C::Delete { doc, item } => change(
+            target,
+            out,
+            doc,
+            resources(Op::Delete { item }),
+            "Deleted the item (restore it with `mutual resource restore`).",
+        ),
+        C::Restore { doc, item } => change(
+            target,
+            out,
+            doc,
+            resources(Op::Restore { item }),
+            "Restored the item.",
+        ),
         C::Lend { doc, item, to, due } => {
-            let to = member(node, &node.resolve_doc(&doc)?, &to)?;
-            create(node, out, &doc, RESOURCES, |d, s| {
-                resources::lend(d, s, &item, &to, &due)
-            })
+            create(target, out, doc, resources(Op::Lend { item, to, due }))
         }
         C::Return { doc, item } => change(
-            node,
+            target,
             out,
-            &doc,
-            RESOURCES,
+            doc,
+            resources(Op::Return { item }),
             "Recorded the return.",
-            |d, s| resources::return_item(d, s, &item),
         ),
-        C::Need { doc, text } => create(node, out, &doc, RESOURCES, |d, s| {
-            resources::add_need_offer(d, s, NeedOfferKind::Need, &text)
-        }),
-        C::Offer { doc, text } => create(node, out, &doc, RESOURCES, |d, s| {
-            resources::add_need_offer(d, s, NeedOfferKind::Offer, &text)
-        }),
+        C::Need { doc, text } => create(target, out, doc, resources(Op::Need { text })),
+        C::Offer { doc, text } => create(target, out, doc, resources(Op::Offer { text })),
         C::Resolve { doc, entry } => {
-            change(node, out, &doc, RESOURCES, "Marked resolved.", |d, s| {
-                resources::resolve_need_offer(d, s, &entry, true)
-            })
+            let op = resources(Op::Resolve {
+                entry,
+                resolved: true,
+            });
+            change(target, out, doc, op, "Marked resolved.")
         }
     }
 }

@@ -1,13 +1,15 @@
 //! The control socket: how other `mutual` processes reach a running node.
 //!
 //! `DIR/node.sock`, a Unix socket in the data directory, carries one JSON request line and
-//! one JSON response line per connection. A command run while `serve` holds the data
-//! directory is forwarded here whole (its argv) and run in-process against the node, so
-//! there is one code path for every command and one writer for the store.
+//! one JSON response line per connection. A command run while a node holds the data
+//! directory (`mutual serve`, or the app) is sent here as a typed [`crate::Command`],
+//! already parsed by the `mutual` that a person ran, and the node runs it as the app's
+//! commands run: one code path, one writer for the store.
 
 use std::io::{BufRead, BufReader, Write as _};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
+
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -26,10 +28,9 @@ const MAX_REQUEST: u64 = 16 * 1024 * 1024;
 
 /// A request to a running node.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub enum Request {
-    /// Run this command line against the node.
-    Command(CommandRequest),
+    /// Run this command.
+    Execute(crate::Command),
     /// This device's network state.
     Status,
     /// The address book of members' devices.
@@ -74,18 +75,10 @@ pub enum JoinError {
     /// The code was made by a newer Mutual.
     #[error("{0}")]
     UnknownVersion(String),
-    /// A member says the invite expired.
-    #[error("this invite has expired; ask for a new one")]
-    Expired,
-    /// A member says the invite is used up.
-    #[error("this invite has already been used as many times as it allows; ask for a new one")]
-    UsedUp,
-    /// A member says the invite was revoked.
-    #[error("this invite was revoked; ask for a new one")]
-    Revoked,
-    /// This device is a member already.
-    #[error("this device is already a member of this group")]
-    AlreadyMember,
+    /// A member refused for a reason that holds for every member (the invite expired, is
+    /// used up or revoked), or this device is a member already.
+    #[error(transparent)]
+    Refused(crate::Refusal),
     /// No member admitted this device in time.
     #[error("no member of the group could be reached: {}", tried_text(.tried))]
     NoMemberReachable {
@@ -115,36 +108,11 @@ fn tried_text(tried: &[String]) -> String {
     }
 }
 
-/// A command line to run in the node's process.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-pub struct CommandRequest {
-    /// The arguments, without the program name.
-    pub argv: Vec<String>,
-    /// The caller's working directory, for relative paths.
-    pub cwd: Option<PathBuf>,
-    /// The caller's standard input, read by the caller when the command asks for it.
-    pub stdin: Option<String>,
-}
-
-/// What a command printed and how it ended.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-pub struct CommandReply {
-    /// Its standard output.
-    pub stdout: String,
-    /// Its standard error.
-    pub stderr: String,
-    /// Its exit code.
-    pub code: u8,
-}
-
 /// A running node's answer.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub enum Response {
-    /// A command ran.
-    Command(CommandReply),
+    /// A command ran, or failed (nothing changed then).
+    Executed(Result<crate::Reply, crate::Failure>),
     /// The status.
     Status(Status),
     /// The address book.

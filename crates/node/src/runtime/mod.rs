@@ -49,9 +49,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::{Error, Node};
 
-pub use control::{
-    CommandReply, CommandRequest, ControlError, JoinError, Joined, Request, Response, SOCKET_FILE,
-};
+pub use control::{ControlError, JoinError, Joined, Request, Response, SOCKET_FILE};
 pub use join::OfferedGroup;
 pub use mutual_net::Config as NetConfig;
 pub use mutual_net::multiaddr::{Multiaddr, Protocol};
@@ -74,9 +72,6 @@ pub struct Config {
     /// on disk unless the join succeeds).
     pub ephemeral_book: bool,
 }
-
-/// Runs one forwarded command line against the node (the CLI's own command code).
-pub type Exec = Box<dyn FnMut(&mut Node, CommandRequest) -> CommandReply + Send>;
 
 /// Why the runtime could not start or had to stop.
 #[derive(Debug, thiserror::Error)]
@@ -271,13 +266,8 @@ impl Runtime {
         }
     }
 
-    /// Runs until `shutdown` completes (or the store fails). Forwarded command lines run
-    /// through `exec`; then what they changed is performed.
-    pub async fn run(
-        mut self,
-        mut exec: Exec,
-        shutdown: impl Future<Output = ()>,
-    ) -> Result<(), RuntimeError> {
+    /// Runs until `shutdown` completes (or the store fails).
+    pub async fn run(mut self, shutdown: impl Future<Output = ()>) -> Result<(), RuntimeError> {
         self.emit(Event::Started {
             peer_id: self.me.to_string(),
         });
@@ -288,7 +278,7 @@ impl Runtime {
             let step = tokio::select! {
                 () = &mut shutdown => break Ok(()),
                 event = self.net.next_event() => self.on_net(event),
-                Some(msg) = self.inbox.recv() => self.on_msg(msg, &mut exec),
+                Some(msg) = self.inbox.recv() => self.on_msg(msg),
                 _ = tick.tick() => self.on_tick(),
             };
             if let Err(e) = step {
@@ -320,7 +310,7 @@ impl Runtime {
         let _ = self.events.try_send(event);
     }
 
-    fn on_msg(&mut self, msg: Msg, exec: &mut Exec) -> Result<(), RuntimeError> {
+    fn on_msg(&mut self, msg: Msg) -> Result<(), RuntimeError> {
         match msg {
             Msg::Opened { peer, result } => self.stream_opened(peer, result)?,
             Msg::Frame {
@@ -357,7 +347,7 @@ impl Runtime {
                 reply,
             } => self.start_join(&code, name.as_deref(), timeout_ms, reply),
             Msg::Control { request, reply } => {
-                let response = self.on_request(request, exec)?;
+                let response = self.on_request(request);
                 // The caller may have gone; the work is done either way.
                 let _ = reply.send(response);
             }
@@ -387,12 +377,12 @@ impl Runtime {
         Ok(())
     }
 
-    fn on_request(&mut self, request: Request, exec: &mut Exec) -> Result<Response, RuntimeError> {
-        Ok(match request {
-            Request::Command(command) => {
-                let reply = exec(&mut self.node, command);
+    fn on_request(&mut self, request: Request) -> Response {
+        match request {
+            Request::Execute(command) => {
+                let reply = self.node.execute(command);
                 self.perform_outbox();
-                Response::Command(reply)
+                Response::Executed(reply.map_err(|e| crate::Failure::from(&e)))
             }
             Request::Status => match self.status() {
                 Ok(status) => Response::Status(status),
@@ -405,7 +395,7 @@ impl Runtime {
             // Answered when the join ends (see `on_msg`); never reaches here.
             Request::Join { .. } => Response::Error("a join is answered on its own".into()),
             Request::Dial { address } => self.dial_request(&address),
-        })
+        }
     }
 }
 

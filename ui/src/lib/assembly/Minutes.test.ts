@@ -1,12 +1,13 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { fireEvent, render, screen } from "@testing-library/svelte";
 import { emit } from "@tauri-apps/api/event";
-import type { Assembly, DocView } from "../../bindings";
+import type { Assembly, AssemblyOp, DocView } from "../../bindings";
 import DocScreen from "../../screens/DocScreen.svelte";
 import { session } from "../session.svelte";
-import { ALICE, alice, backend, groupView, settle, type Call } from "../../test/fake";
+import { ALICE, alice, backend, edited, groupView, settle, type Call } from "../../test/fake";
 
 let assembly: Assembly;
+let heads: string[];
 let calls: Call[];
 
 beforeEach(() => {
@@ -27,38 +28,52 @@ beforeEach(() => {
     minutes: "Opened at 18:30.",
     actions: [],
   };
+  heads = ["h1"];
   calls = backend((cmd, args) => {
     switch (cmd) {
       case "doc":
-        return structuredClone({ id: "a1", group: "g1", heads: [], kind: "assembly", ...assembly } satisfies DocView);
+        return structuredClone({ id: "a1", group: "g1", heads, kind: "assembly", ...assembly } satisfies DocView);
       case "group":
         return groupView();
-      case "assembly_set_minutes":
-        // The node merges concurrent typing; here Bob's line, added meanwhile, is kept.
-        assembly.minutes = `${args.text as string}\nBob: the boiler is fixed.`;
-        return null;
+      case "edit_assembly": {
+        const op = args.op as AssemblyOp;
+        if (op.op !== "minutes") throw new Error(`unexpected ${op.op}`);
+        // The node merges what was written since `based_on`: here Bob's line is kept.
+        assembly.minutes = `${op.text}\nBob: the boiler is fixed.`;
+        heads = ["h3"];
+        return edited("a1");
+      }
     }
   });
 });
 
 describe("minutes", () => {
-  it("keeps what I type when someone else's change arrives, saves it, then shows the merged text", async () => {
+  it("keeps what I type when someone else's change arrives, saves it on the version I saw, then shows the merged text", async () => {
     render(DocScreen, { group: "g1", doc: "a1" });
     const minutes = (await screen.findByLabelText(/^Minutes \(everyone/)) as HTMLTextAreaElement;
     expect(minutes.value).toBe("Opened at 18:30.");
+    expect(minutes.dataset.testid).toBe("minutes");
 
     await fireEvent.input(minutes, { target: { value: "Opened at 18:30. Alice chairs." } });
     assembly.minutes = "Opened at 18:30.\nBob: the boiler is fixed.";
+    heads = ["h2"];
     await emit("node-event", { event: "doc_changed", group: "g1", doc: "a1" });
     await settle();
     expect(minutes.value).toBe("Opened at 18:30. Alice chairs.");
 
-    // After the pause, saved once with my text; then the field follows the document again.
+    // After the pause, saved once with my text, based on the version shown when I began
+    // typing; then the field follows the document again.
     await new Promise((r) => setTimeout(r, 2000));
     await settle();
-    expect(calls.filter((c) => c.cmd === "assembly_set_minutes").map((c) => c.args.text)).toEqual([
-      "Opened at 18:30. Alice chairs.",
+    expect(calls.filter((c) => c.cmd === "edit_assembly").map((c) => c.args)).toEqual([
+      { doc: "a1", op: { op: "minutes", text: "Opened at 18:30. Alice chairs.", based_on: ["h1"] } },
     ]);
     expect(minutes.value).toBe("Opened at 18:30. Alice chairs.\nBob: the boiler is fixed.");
+
+    // The next save is based on the version now shown.
+    await fireEvent.input(minutes, { target: { value: `${minutes.value}\nClosed at 20:00.` } });
+    await fireEvent.blur(minutes);
+    await settle();
+    expect(calls.filter((c) => c.cmd === "edit_assembly").at(-1)?.args.op).toMatchObject({ based_on: ["h3"] });
   });
 });

@@ -1,10 +1,10 @@
-import { beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import { fireEvent, render, screen, within } from "@testing-library/svelte";
 import { emit } from "@tauri-apps/api/event";
-import type { Card, Column, DocView } from "../../bindings";
+import type { BoardOp, Card, Column, DocView } from "../../bindings";
 import DocScreen from "../../screens/DocScreen.svelte";
 import { session } from "../session.svelte";
-import { ALICE, backend, groupView, settle, type Call } from "../../test/fake";
+import { ALICE, backend, edited, groupView, settle, type Call } from "../../test/fake";
 
 function card(id: string, title: string, column: string): Card {
   return {
@@ -25,9 +25,15 @@ function card(id: string, title: string, column: string): Card {
 
 let columns: Column[];
 let calls: Call[];
+let heads: string[];
 
 function boardView(): DocView {
-  return { id: "d1", group: "g1", heads: [], kind: "board", title: "Tasks", created_at: 0, created_by: ALICE.member_id, columns, deleted_cards: [] };
+  return { id: "d1", group: "g1", heads, kind: "board", title: "Tasks", created_at: 0, created_by: ALICE.member_id, columns, deleted_cards: [] };
+}
+
+/** The operations sent to the board, in order. */
+function ops(): BoardOp[] {
+  return calls.filter((c) => c.cmd === "edit_board").map((c) => c.args.op as BoardOp);
 }
 
 beforeEach(() => {
@@ -36,6 +42,7 @@ beforeEach(() => {
     { id: "c1", name: "To do", cards: [] },
     { id: "c2", name: "Doing", cards: [] },
   ];
+  heads = ["h1"];
   calls = backend((cmd, args) => {
     switch (cmd) {
       case "doc":
@@ -43,22 +50,33 @@ beforeEach(() => {
         return structuredClone(boardView());
       case "group":
         return groupView();
-      case "board_add_card": {
-        const column = columns.find((c) => c.id === args.column)!;
-        const id = `k${column.cards.length + 1}${column.id}`;
-        column.cards.push(card(id, args.title as string, column.id));
-        return id;
-      }
-      case "board_move_card": {
-        let moving: Card | undefined;
-        for (const c of columns) {
-          const i = c.cards.findIndex((x) => x.id === args.card);
-          if (i >= 0) moving = c.cards.splice(i, 1)[0];
+      case "edit_board": {
+        const op = args.op as BoardOp;
+        heads = [`h${Number(heads[0]!.slice(1)) + 1}`];
+        switch (op.op) {
+          case "add_card": {
+            const column = columns.find((c) => c.id === op.column)!;
+            const id = `k${column.cards.length + 1}${column.id}`;
+            column.cards.push(card(id, op.title, column.id));
+            return edited("d1", { applied: "created", value: id });
+          }
+          case "move_card": {
+            let moving: Card | undefined;
+            for (const c of columns) {
+              const i = c.cards.findIndex((x) => x.id === op.card);
+              if (i >= 0) moving = c.cards.splice(i, 1)[0];
+            }
+            const target = columns.find((c) => c.id === op.column)!;
+            target.cards.splice(op.position ?? target.cards.length, 0, { ...moving!, column: target.id });
+            return edited("d1");
+          }
+          case "describe": {
+            const found = columns.flatMap((c) => c.cards).find((c) => c.id === op.card)!;
+            found.description = op.text;
+            return edited("d1");
+          }
         }
-        const target = columns.find((c) => c.id === args.column)!;
-        const at = (args.position as number | null) ?? target.cards.length;
-        target.cards.splice(at, 0, { ...moving!, column: target.id });
-        return null;
+        throw new Error(`unexpected ${op.op}`);
       }
     }
   });
@@ -81,7 +99,12 @@ describe("board", () => {
 
     const added = await within(column("To do")).findByTestId("card");
     expect(added.textContent).toContain("Call the landlord");
-    expect(calls.find((c) => c.cmd === "board_add_card")?.args).toEqual({ doc: "d1", column: "c1", title: "Call the landlord" });
+    expect(calls.find((c) => c.cmd === "edit_board")?.args).toEqual({
+      doc: "d1",
+      op: { op: "add_card", column: "c1", title: "Call the landlord" },
+    });
+    // Shown from the reload that the node's doc_changed caused, not a reload of its own.
+    expect(calls.filter((c) => c.cmd === "doc")).toHaveLength(2);
     expect((within(column("To do")).getByTestId("add-card-title") as HTMLInputElement).value).toBe("");
   });
 
@@ -99,9 +122,15 @@ describe("board", () => {
     const moved = within(column("Doing")).getByTestId("card");
     expect(document.activeElement).toBe(moved);
     await fireEvent.keyDown(moved, { key: " " });
+    // The node reports the move (doc_changed) and the board is read again: the card stays
+    // where it was dropped meanwhile, and keeps focus across the reload.
+    await vi.waitFor(() => expect(calls.filter((c) => c.cmd === "doc")).toHaveLength(2));
     await settle();
 
-    expect(calls.find((c) => c.cmd === "board_move_card")?.args).toEqual({ doc: "d1", card: "k1", column: "c2", position: 0 });
+    expect(calls.find((c) => c.cmd === "edit_board")?.args).toEqual({
+      doc: "d1",
+      op: { op: "move_card", card: "k1", column: "c2", position: 0 },
+    });
     const inDoing = within(column("Doing")).getByTestId("card");
     expect(inDoing.textContent).toContain("Flyers");
     expect(within(column("To do")).queryByTestId("card")).toBeNull();
@@ -120,7 +149,7 @@ describe("board", () => {
     await settle();
 
     expect(within(column("To do")).getByTestId("card").textContent).toContain("Flyers");
-    expect(calls.some((c) => c.cmd === "board_move_card")).toBe(false);
+    expect(ops()).toEqual([]);
   });
 
   it("opens a card's details on a mouse click and keeps the card ready to move", async () => {
@@ -137,7 +166,7 @@ describe("board", () => {
     await settle();
     await fireEvent.keyDown(within(column("Doing")).getByTestId("card"), { key: " " });
     await settle();
-    expect(calls.find((c) => c.cmd === "board_move_card")?.args).toMatchObject({ card: "k1", column: "c2" });
+    expect(ops()[0]).toMatchObject({ op: "move_card", card: "k1", column: "c2" });
   });
 
   it("reloads when another member's change arrives", async () => {

@@ -133,7 +133,7 @@ impl Runtime {
                 .log(&group)
                 .is_some_and(|log| log.state().member_of_device(&device).is_some())
         {
-            return Err(JoinError::AlreadyMember);
+            return Err(JoinError::Refused(Refusal::AlreadyMember));
         }
         let my_name = self.node.identity().map_err(failed)?.name.clone();
         let name = name.map_or(my_name, |n| n.trim().to_owned());
@@ -207,17 +207,12 @@ impl Runtime {
                 }
             }
             Err(AttemptError::Refused(refusal)) => {
-                let error = match refusal {
-                    Refusal::Expired => JoinError::Expired,
-                    Refusal::UsedUp => JoinError::UsedUp,
-                    Refusal::Revoked => JoinError::Revoked,
-                    Refusal::AlreadyMember => JoinError::AlreadyMember,
-                    Refusal::UnknownInvite | Refusal::Invalid => {
-                        joining.tried.push(format!("{peer}: {refusal}"));
-                        return Ok(());
-                    }
-                };
-                self.finish_join(Err(error));
+                if matches!(refusal, Refusal::UnknownInvite | Refusal::Invalid) {
+                    // Another member may know the invite.
+                    joining.tried.push(format!("{peer}: {refusal}"));
+                    return Ok(());
+                }
+                self.finish_join(Err(JoinError::Refused(refusal)));
             }
             Err(AttemptError::Unhelpful(why)) => joining.tried.push(format!("{peer}: {why}")),
         }

@@ -39,7 +39,7 @@ use std::collections::HashSet;
 
 use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ObjType};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::document::{
     DELETED, Header, RANK, find, find_live, live_slots, place, put_opt_str, put_text,
@@ -108,7 +108,7 @@ words! {
 }
 
 /// A resource list as read from its document.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Resources {
     /// The list's title.
@@ -151,7 +151,7 @@ impl Resources {
 }
 
 /// Something the group owns, or needs.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Item {
     /// Its id.
@@ -183,7 +183,7 @@ pub struct Item {
 }
 
 /// A need or an offer posted by a member.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct NeedOffer {
     /// Its id.
@@ -201,7 +201,7 @@ pub struct NeedOffer {
 }
 
 /// An entry of the lending log.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Loan {
     /// Its id.
@@ -235,7 +235,8 @@ impl Loan {
 }
 
 /// A new item for [`add_item`]; only `name` is required.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct NewItem {
     /// What it is.
     pub name: String,
@@ -252,8 +253,10 @@ pub struct NewItem {
     /// Its state.
     pub condition: Option<String>,
     /// [`ItemStatus::Available`] or [`ItemStatus::Needed`].
+    #[serde(default)]
     pub status: ItemStatus,
     /// Notes.
+    #[serde(default)]
     pub notes: String,
 }
 
@@ -672,3 +675,7 @@ pub fn return_item(doc: &mut Document, stamp: &Stamp, item: &str) -> Result<(), 
         ))
     })
 }
+
+mod op;
+
+pub use op::{Op, Update};

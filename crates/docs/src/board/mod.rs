@@ -33,7 +33,7 @@ use std::collections::HashMap;
 
 use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ObjType};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::document::{
     DELETED, Header, RANK, Slot, find, find_live, live_slots_where, place, put_opt_str, put_text,
@@ -63,7 +63,7 @@ const CREATED_BY: &str = "created_by";
 const CREATED_AT: &str = "created_at";
 
 /// A board as read from its document.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Board {
     /// The board's title.
@@ -95,7 +95,7 @@ impl Board {
 }
 
 /// A column of a board.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Column {
     /// The column's id.
@@ -107,7 +107,7 @@ pub struct Column {
 }
 
 /// A card on a board.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Card {
     /// The card's id.
@@ -137,7 +137,7 @@ pub struct Card {
 }
 
 /// One entry of a card's checklist.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct CheckItem {
     /// The entry's id.
@@ -149,7 +149,7 @@ pub struct CheckItem {
 }
 
 /// A comment on a card.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Comment {
     /// The comment's id.
@@ -751,3 +751,7 @@ fn set_deleted(doc: &mut Document, stamp: &Stamp, card: &str, deleted: bool) -> 
         Ok(((), format!("{verb} card “{}”", short(&found_title))))
     })
 }
+
+mod op;
+
+pub use op::Op;
