@@ -4,7 +4,7 @@
 //!
 //! - [`Sim`]: seeded, on a virtual clock. Add peers (each with its own [`mutual_sync::Engine`],
 //!   keys drawn from the seed and a simulated persistent store fed by the engine's `Persist*`
-//!   outputs), found groups, add and remove members, make typed edits ([`Edit`]), connect,
+//!   outputs), found groups, add and remove members, make typed edits (`mutual_docs::board::Op`, as the command line and the app send them), connect,
 //!   partition, heal, crash and restart peers, then [`Sim::run_until_quiet`] and check
 //!   [`Sim::assert_converged`] and [`Sim::assert_members_only`].
 //! - [`LinkModel`]: latency, and the faults a real stream never shows but a broken connection
@@ -28,4 +28,4 @@
 pub mod pair;
 mod sim;
 
-pub use sim::{Edit, LinkModel, PeerIdx, Sim};
+pub use sim::{LinkModel, PeerIdx, Sim};

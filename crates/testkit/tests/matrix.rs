@@ -4,7 +4,8 @@
 //! Replay one case as a failure prints it (peers counted with the two strangers):
 //! `SIM_SEED=7 SIM_PEERS=12 cargo nextest run -p mutual-testkit`.
 
-use mutual_testkit::{Edit, LinkModel, Sim};
+use mutual_docs::board::Op;
+use mutual_testkit::{LinkModel, Sim};
 use rand::RngExt as _;
 
 const SEEDS: u64 = 20;
@@ -12,6 +13,14 @@ const SEEDS: u64 = 20;
 const STRANGERS: usize = 2;
 
 /// A random story over `n` members-to-be and two strangers.
+/// The operation that adds a card to the "To do" column.
+fn add_card(title: &str) -> Op {
+    Op::AddCard {
+        column: "To do".into(),
+        title: title.into(),
+    }
+}
+
 fn scenario(seed: u64, n: usize, model: LinkModel) -> Sim {
     let mut sim = Sim::with_model(seed, model);
     let strangers = STRANGERS;
@@ -46,13 +55,27 @@ fn scenario(seed: u64, n: usize, model: LinkModel) -> Sim {
         }
         match roll {
             0..45 => {
-                let edit = match sim.rng().random_range(0..4) {
-                    0 => Edit::AddCard(format!("card {step}")),
-                    1 => Edit::AddColumn(format!("column {step}")),
-                    2 => Edit::Rename(format!("board {step}")),
-                    _ => Edit::Describe(format!("text of step {step}")),
+                let done = match sim.rng().random_range(0..4) {
+                    0 => sim.edit(p, group, add_card(&format!("card {step}"))),
+                    1 => sim.edit(
+                        p,
+                        group,
+                        Op::AddColumn {
+                            name: format!("column {step}"),
+                        },
+                    ),
+                    2 => sim.rename(p, group, &format!("board {step}")),
+                    _ => sim.first_card(p, group).is_some_and(|card| {
+                        let text = format!("text of step {step}");
+                        let describe = Op::Describe {
+                            card,
+                            text,
+                            based_on: None,
+                        };
+                        sim.edit(p, group, describe)
+                    }),
                 };
-                if sim.edit(p, group, edit) {
+                if done {
                     edits += 1;
                 }
             }
@@ -194,7 +217,7 @@ fn a_seed_replays_byte_for_byte() {
         }
         for step in 0..20 {
             let p = step % 4;
-            sim.edit(p, g, Edit::AddCard(format!("card {step}")));
+            sim.edit(p, g, add_card(&format!("card {step}")));
             sim.run_for(30);
             if step == 10 {
                 sim.crash(2);
@@ -243,11 +266,11 @@ fn a_crashed_peer_restarts_from_its_store_and_catches_up() {
     sim.add_member(alice, g, carol);
     sim.connect(alice, bob);
     sim.connect(bob, carol);
-    sim.edit(alice, g, Edit::AddCard("before".into()));
+    sim.edit(alice, g, add_card("before"));
     sim.run_for(500);
     sim.crash(bob);
-    sim.edit(carol, g, Edit::AddCard("while bob is down".into()));
-    sim.edit(alice, g, Edit::AddCard("also".into()));
+    sim.edit(carol, g, add_card("while bob is down"));
+    sim.edit(alice, g, add_card("also"));
     sim.run_for(500);
     // 2. Bob restarts from what he persisted and, once quiet, all three agree.
     sim.restart(bob);
@@ -285,7 +308,7 @@ fn a_ring_of_members_relays_the_group_to_everyone() {
             "p{p} lacks the documents"
         );
     }
-    sim.edit(5, g, Edit::Rename("Relayed".into()));
+    sim.rename(5, g, "Relayed");
     sim.settle();
     sim.assert_converged();
 }
@@ -307,8 +330,8 @@ fn divergence_is_caught() {
     sim.connect(alice, bob);
     sim.run_for(500);
     sim.partition(&[alice], &[bob]);
-    sim.edit(alice, g, Edit::Rename("A".into()));
-    sim.edit(bob, g, Edit::Rename("B".into()));
+    sim.rename(alice, g, "A");
+    sim.rename(bob, g, "B");
     sim.run_for(500);
     sim.assert_converged();
 }
@@ -329,7 +352,7 @@ fn a_member_whose_log_is_behind_catches_up_from_members_added_since() {
     // p1 is cut off; meanwhile p0 adds p2, edits, and p2 gets it all.
     sim.partition(&[1], &[0, 2]);
     assert!(sim.add_member(0, g, 2));
-    assert!(sim.edit(0, g, Edit::AddCard("while p1 was away".into())));
+    assert!(sim.edit(0, g, add_card("while p1 was away")));
     sim.connect(0, 2);
     sim.run_for(3_000);
     // Now p0 is cut off (the partition stays): p1's only link is p2, whom its log does

@@ -48,46 +48,6 @@ impl Default for LinkModel {
     }
 }
 
-/// Applies a typed edit to a board.
-fn apply_edit(doc: &mut Document, stamp: &Stamp, edit: &Edit) -> Result<(), mutual_docs::Error> {
-    match edit {
-        Edit::AddCard(title) => board::add_card(doc, stamp, "To do", title).map(drop),
-        Edit::AddColumn(name) => board::add_column(doc, stamp, name).map(drop),
-        Edit::Rename(title) => doc.set_title(stamp, title),
-        Edit::Describe(text) => {
-            let first = match doc.view()? {
-                View::Board(b) => b
-                    .columns
-                    .iter()
-                    .flat_map(|c| c.cards.iter())
-                    .next()
-                    .map(|c| c.id.clone()),
-                _ => None,
-            };
-            match first {
-                Some(card) => board::set_description(doc, stamp, &card, text),
-                None => Err(mutual_docs::Error::NotFound {
-                    what: "card",
-                    id: "the first".into(),
-                }),
-            }
-        }
-    }
-}
-
-/// A typed edit of a group's board.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Edit {
-    /// Adds a card to the first column.
-    AddCard(String),
-    /// Adds a column.
-    AddColumn(String),
-    /// Renames the board.
-    Rename(String),
-    /// Rewrites the description of the first live card (if any).
-    Describe(String),
-}
-
 /// What a peer persisted: the only thing that survives a crash.
 #[derive(Debug, Default, Clone)]
 struct Store {
@@ -406,21 +366,56 @@ impl Sim {
         done
     }
 
-    /// `peer` edits the group's board on its engine (if it holds it and the edit applies);
-    /// the engine persists and pushes the change.
-    pub fn edit(&mut self, peer: PeerIdx, group: usize, edit: Edit) -> bool {
+    /// `peer` changes the group's board on its engine with `op` (the value the command
+    /// line and the app send), if it holds the board and the change applies; the engine
+    /// persists and pushes it.
+    pub fn edit(&mut self, peer: PeerIdx, group: usize, op: board::Op) -> bool {
         let board_id = self.groups[group].board;
+        self.change(peer, group, board_id, move |doc, stamp| {
+            op.apply(doc, stamp).map(drop)
+        })
+    }
+
+    /// `peer` renames the group's board.
+    pub fn rename(&mut self, peer: PeerIdx, group: usize, title: &str) -> bool {
+        let board_id = self.groups[group].board;
+        self.change(peer, group, board_id, |doc, stamp| {
+            doc.set_title(stamp, title)
+        })
+    }
+
+    /// The id of the first card on the group's board as `peer` holds it, if any.
+    pub fn first_card(&self, peer: PeerIdx, group: usize) -> Option<String> {
+        let am = self.engine(peer)?.doc(&self.groups[group].board)?;
+        match Document::view_of(am).ok()? {
+            View::Board(board) => board
+                .columns
+                .iter()
+                .flat_map(|c| c.cards.iter())
+                .next()
+                .map(|c| c.id.clone()),
+            _ => None,
+        }
+    }
+
+    fn change(
+        &mut self,
+        peer: PeerIdx,
+        group: usize,
+        doc: DocId,
+        change: impl FnOnce(&mut Document, &Stamp) -> Result<(), mutual_docs::Error>,
+    ) -> bool {
         let stamp = self.stamp(peer);
         let Some(engine) = self.peers[peer].engine.as_mut() else {
             return false;
         };
-        let edited = engine.edit(&board_id, |am| {
-            Document::edit_in_place(am, |doc| apply_edit(doc, &stamp, &edit))
+        let edited = engine.edit(&doc, |am| {
+            Document::edit_in_place(am, |document| change(document, &stamp))
         });
         let Ok(Ok(((), outs))) = edited else {
             return false;
         };
-        self.note(format!("p{peer} edits g{group}: {edit:?}"));
+        self.note(format!("p{peer} edits g{group}"));
         self.apply(peer, outs);
         true
     }
