@@ -131,6 +131,24 @@ pub(crate) fn copy_dir(from: &Path, to: &Path) -> Result<()> {
     Ok(())
 }
 
+/// The bytes a node's data directory holds, less the pages on SQLite's free list: the next
+/// write reuses those, so counting them would measure where the page allocator happened to
+/// stand (one 4 KiB page is 0.4 B per change over 10 000 changes), not what was stored.
+pub(crate) fn data_size(dir: &Path) -> Result<u64> {
+    let database = dir.join(mutual_node::DATABASE_FILE);
+    let connection = rusqlite::Connection::open_with_flags(
+        &database,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .with_context(|| format!("opening {}", database.display()))?;
+    let free: i64 = connection.query_row(
+        "SELECT freelist_count * page_size FROM pragma_freelist_count, pragma_page_size",
+        [],
+        |row| row.get(0),
+    )?;
+    Ok(dir_size(dir)? - u64::try_from(free)?)
+}
+
 /// The bytes of every file under `dir`.
 pub(crate) fn dir_size(dir: &Path) -> Result<u64> {
     let mut total = 0;

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use mutual_auth::{GroupId, PublicKey};
+use mutual_auth::GroupId;
 use mutual_docs::{DocId, Document, Kind, Stamp, View};
 use mutual_sync::Output;
 
@@ -219,12 +219,11 @@ impl Node {
                 .entry(former.member.to_string())
                 .or_insert_with(|| former.name.clone());
         }
+        let mut actors = mutual_sync::tips::Actors::default();
         let entries = changes
             .into_iter()
             .map(|change| {
-                let device = <[u8; 32]>::try_from(change.actor.to_bytes())
-                    .ok()
-                    .and_then(|bytes| PublicKey::from_bytes(&bytes).ok());
+                let device = actors.device(change.actor.to_bytes());
                 let current = device.and_then(|d| state.member_of_device(&d));
                 let former = device.and_then(|d| known.get(&d));
                 let (member_id, member) = match (current, former, device) {

@@ -12,7 +12,7 @@ pub(super) use crate::tips::{Meta, Vouched};
 
 use super::replicas::Doc;
 use super::{Engine, Refusal};
-use crate::tips::{self, Tip, device_of};
+use crate::tips::{self, Actors, Tip};
 use crate::wire::{self, ChangeSignature, Message};
 
 impl Engine {
@@ -81,8 +81,11 @@ pub(super) fn sign_batch(
         }
     }
     if !unvouched.is_empty() {
+        let mut actors = Actors::default();
         changes.retain(|c| {
-            device_of(c.actor_id().to_bytes()).is_some_and(|a| !unvouched.contains(&a))
+            actors
+                .device(c.actor_id().to_bytes())
+                .is_some_and(|a| !unvouched.contains(&a))
         });
         if changes.is_empty() {
             return None;
@@ -118,8 +121,9 @@ pub(super) fn whole_doc_frame(
 /// The newest change (highest sequence number) of each device among `changes`.
 fn newest_by_actor(changes: impl Iterator<Item = Meta>) -> BTreeMap<DeviceId, (u64, ChangeHash)> {
     let mut newest: BTreeMap<DeviceId, (u64, ChangeHash)> = BTreeMap::new();
+    let mut actors = Actors::default();
     for meta in changes {
-        let Some(actor) = device_of(&meta.actor) else {
+        let Some(actor) = actors.device(&meta.actor) else {
             continue;
         };
         let entry = newest.entry(actor).or_insert((meta.seq, meta.hash));
