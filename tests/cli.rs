@@ -4,7 +4,9 @@
 // Test helpers outside #[test] functions may unwrap too: a failure is the test failing.
 #![allow(clippy::unwrap_used)]
 
-use mutual_tests::{Device, mutual_bin};
+use std::process::Stdio;
+
+use mutual_tests::{Device, Stopped, mutual_bin};
 use serde_json::Value;
 
 fn group_with(alice: &Device, kind: &str, title: &str) -> (String, String) {
@@ -629,12 +631,88 @@ fn bad_arguments_are_refused_before_anything_changes() {
 }
 
 #[test]
-fn a_second_process_on_the_same_data_dir_gets_a_clear_error() {
+fn a_data_directory_that_stays_busy_gets_a_clear_error_after_the_wait() {
     let alice = Device::init("Alice");
     let _held = mutual_store::Store::open(alice.dir()).unwrap();
-    let err = alice.fails(&["whoami"]);
-    assert!(err.contains("another Mutual process"), "{err}");
+    let err = alice.fails(&["whoami", "--wait", "1"]);
+    assert!(
+        err.contains("another Mutual process") && err.contains("busy for 1 s"),
+        "{err}"
+    );
     assert_eq!(err.lines().count(), 1);
+    let err = alice.fails(&["whoami", "--wait", "0"]);
+    assert!(err.contains("is using the data directory"), "{err}");
+}
+
+#[test]
+fn commands_started_at_once_on_one_data_directory_all_succeed() {
+    let alice = Device::init("Alice");
+    let (_, board) = group_with(&alice, "board", "Repairs");
+    alice.ok(&["board", "add-column", &board, "To do"]);
+    let titles: Vec<String> = (0..20).map(|i| format!("Card {i}")).collect();
+    let adding: Vec<Stopped> = titles
+        .iter()
+        .map(|title| {
+            let args = [
+                "board", "add-card", &board, "--column", "To do", "--title", title,
+            ];
+            Stopped(
+                alice
+                    .command(&args)
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .unwrap(),
+            )
+        })
+        .collect();
+    let reading: Vec<Stopped> = (0..5)
+        .map(|_| {
+            let args = ["doc", "show", &board, "--wait", "300"];
+            Stopped(
+                alice
+                    .command(&args)
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .unwrap(),
+            )
+        })
+        .collect();
+    for child in adding.into_iter().chain(reading) {
+        let output = child.finish();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let shown = alice.json(&["doc", "show", &board]);
+    let mut cards: Vec<String> = shown["columns"][0]["cards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|card| card["title"].as_str().unwrap().to_owned())
+        .collect();
+    cards.sort();
+    let mut want = titles;
+    want.sort();
+    assert_eq!(cards, want);
+}
+
+#[test]
+fn reading_commands_share_the_data_directory_and_writing_ones_wait_for_them() {
+    let alice = Device::init("Alice");
+    let (_, board) = group_with(&alice, "board", "Repairs");
+    let reader = mutual_store::Store::open_for(alice.dir(), mutual_store::Access::Read).unwrap();
+    // Beside a reader, another reader runs at once...
+    alice.ok(&["doc", "show", &board, "--wait", "0"]);
+    alice.ok(&["whoami", "--wait", "0"]);
+    // ...and a writer waits for it.
+    let err = alice.fails(&["board", "add-column", &board, "To do", "--wait", "0"]);
+    assert!(err.contains("is using the data directory"), "{err}");
+    drop(reader);
+    alice.ok(&["board", "add-column", &board, "To do", "--wait", "0"]);
 }
 
 #[test]

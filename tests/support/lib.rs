@@ -188,6 +188,31 @@ impl Stopped {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
+
+    /// Waits for the process to end by itself; what it printed on the pipes it was given.
+    pub fn finish(mut self) -> std::process::Output {
+        use std::io::Read;
+        let stderr = self.0.stderr.take().map(|mut pipe| {
+            std::thread::spawn(move || {
+                let mut bytes = Vec::new();
+                let _ = pipe.read_to_end(&mut bytes);
+                bytes
+            })
+        });
+        let mut stdout = Vec::new();
+        if let Some(pipe) = self.0.stdout.as_mut() {
+            let _ = pipe.read_to_end(&mut stdout);
+        }
+        let status = self.0.wait().expect("the process can be waited for");
+        let stderr = stderr
+            .map(|reader| reader.join().unwrap_or_default())
+            .unwrap_or_default();
+        std::process::Output {
+            status,
+            stdout,
+            stderr,
+        }
+    }
 }
 
 impl std::ops::Deref for Stopped {

@@ -14,6 +14,15 @@ pub(crate) struct Cli {
     /// Print one JSON document on stdout
     #[arg(long, global = true)]
     pub(crate) json: bool,
+    /// How long to wait while another command uses the data directory, in seconds
+    #[arg(
+        long,
+        global = true,
+        value_name = "SECONDS",
+        default_value_t = 30,
+        value_parser = clap::value_parser!(u64).range(0..=3600)
+    )]
+    pub(crate) wait: u64,
     #[command(subcommand)]
     pub(crate) command: Command,
 }

@@ -25,11 +25,12 @@ mod target;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
 
-use mutual_node::Node;
+use mutual_node::{Access, Node};
 
 use crate::args::{Cli, Command};
 use crate::target::Target;
@@ -73,14 +74,15 @@ fn usage_error_line(rendered: &str) -> String {
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let dir = data_dir(cli.data_dir)?;
     let out = output::Output::terminal(cli.json);
+    let wait = Duration::from_secs(cli.wait);
     match cli.command {
-        Command::Serve(args) => commands::net::serve(&dir, &args).map(|()| ExitCode::SUCCESS),
-        Command::Status => commands::net::status(&dir, &out).map(|()| ExitCode::SUCCESS),
-        Command::Peers => commands::net::peers(&dir, &out).map(|()| ExitCode::SUCCESS),
+        Command::Serve(args) => commands::net::serve(&dir, wait, &args).map(|()| ExitCode::SUCCESS),
+        Command::Status => commands::net::status(&dir, wait, &out).map(|()| ExitCode::SUCCESS),
+        Command::Peers => commands::net::peers(&dir, wait, &out).map(|()| ExitCode::SUCCESS),
         Command::Dial { address } => {
-            commands::net::dial(&dir, &address, &out).map(|()| ExitCode::SUCCESS)
+            commands::net::dial(&dir, wait, &address, &out).map(|()| ExitCode::SUCCESS)
         }
-        Command::Join(args) => commands::net::join(&dir, &args, &out),
+        Command::Join(args) => commands::net::join(&dir, wait, &args, &out),
         Command::Restore { file } => {
             let me = Node::restore(&file, &dir)?;
             out.done(format!(
@@ -91,10 +93,30 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         command => {
-            let mut target = Target::open(&dir)?;
+            let mut target = Target::open(&dir, access(&command), wait)?;
             commands::run(&mut target, command, &out).map(|()| ExitCode::SUCCESS)
         }
     }
+}
+
+/// Commands that only read open the data directory shared, so that they run beside one
+/// another; every other command opens it alone (and waits for the readers).
+fn access(command: &Command) -> Access {
+    use args::{DebugCommand, DeviceCommand, DocCommand, GroupCommand, InviteCommand};
+    let reads = matches!(
+        command,
+        Command::Whoami
+            | Command::History { .. }
+            | Command::Backup { .. }
+            | Command::Group(
+                GroupCommand::List | GroupCommand::Show { .. } | GroupCommand::Export { .. }
+            )
+            | Command::Doc(DocCommand::List { .. } | DocCommand::Show { .. })
+            | Command::Invite(InviteCommand::List { .. })
+            | Command::Device(DeviceCommand::List)
+            | Command::Debug(DebugCommand::Integrity)
+    );
+    if reads { Access::Read } else { Access::Write }
 }
 
 /// `--data-dir`, else `MUTUAL_DIR` (clap reads both), else the platform's data directory.

@@ -8,11 +8,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use mutual_node::runtime::{self, ControlError, Request, Response};
-use mutual_node::{Command, Node, Reply};
-
-/// How long a command waits for a node that holds the data directory but has not bound its
-/// control socket yet (it is starting).
-const STARTING: Duration = Duration::from_secs(5);
+use mutual_node::{Access, Command, Node, Reply};
 
 /// Where commands run.
 #[derive(Debug)]
@@ -24,16 +20,37 @@ pub(crate) enum Target {
 }
 
 impl Target {
-    /// Opens the data directory, or finds the node that holds it.
-    pub(crate) fn open(dir: &Path) -> anyhow::Result<Target> {
-        match Node::open(dir) {
-            Ok(node) => Ok(Target::Local(Box::new(node))),
-            Err(busy) if busy.is_busy() => match reach(dir)? {
-                true => Ok(Target::Remote(dir.to_path_buf())),
-                // Another process holds the directory and it is not a node we can talk to.
-                false => Err(busy.into()),
-            },
-            Err(e) => Err(e.into()),
+    /// Opens the data directory for `access`, or finds the node that holds it. While
+    /// another command holds it (each does for a fraction of a second), or a node holds it
+    /// that has not bound its control socket yet (it is starting), waits up to `wait`.
+    pub(crate) fn open(dir: &Path, access: Access, wait: Duration) -> anyhow::Result<Target> {
+        let started = Instant::now();
+        let mut pause = Duration::from_millis(5);
+        loop {
+            let busy = match Node::open_for(dir, access) {
+                Ok(node) => return Ok(Target::Local(Box::new(node))),
+                Err(busy) if busy.is_busy() => busy,
+                Err(e) => return Err(e.into()),
+            };
+            match runtime::control::call(dir, &Request::Status) {
+                Ok(_) => return Ok(Target::Remote(dir.to_path_buf())),
+                Err(ControlError::NotRunning) => {}
+                Err(e) => return Err(e.into()),
+            }
+            if wait.is_zero() {
+                return Err(busy.into());
+            }
+            if started.elapsed() >= wait {
+                let pid = busy.busy_holder().flatten();
+                anyhow::bail!(
+                    "another Mutual process{} kept the data directory {} busy for {} s; stop it, or use another --data-dir",
+                    pid.map(|pid| format!(" (pid {pid})")).unwrap_or_default(),
+                    dir.display(),
+                    wait.as_secs()
+                );
+            }
+            std::thread::sleep(pause);
+            pause = (pause * 2).min(Duration::from_millis(100));
         }
     }
 
@@ -46,22 +63,6 @@ impl Target {
                 Response::Executed(Err(failure)) => Err(failure.into()),
                 other => unexpected(other),
             },
-        }
-    }
-}
-
-/// Whether a node answers on the data directory's socket, waiting a little for one that is
-/// starting.
-fn reach(dir: &Path) -> anyhow::Result<bool> {
-    let deadline = Instant::now() + STARTING;
-    loop {
-        match runtime::control::call(dir, &Request::Status) {
-            Ok(_) => return Ok(true),
-            Err(ControlError::NotRunning) if Instant::now() < deadline => {
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            Err(ControlError::NotRunning) => return Ok(false),
-            Err(e) => return Err(e.into()),
         }
     }
 }

@@ -142,7 +142,15 @@ impl Error {
     /// Whether another process holds the data directory (then a running `mutual serve`
     /// may take the request through its control socket).
     pub fn is_busy(&self) -> bool {
-        matches!(self, Error::Store(mutual_store::Error::Busy { .. }))
+        self.busy_holder().is_some()
+    }
+
+    /// When another process uses the data directory: that process's pid, if known.
+    pub fn busy_holder(&self) -> Option<Option<u32>> {
+        match self {
+            Error::Store(mutual_store::Error::Busy { pid, .. }) => Some(*pid),
+            _ => None,
+        }
     }
 }
 

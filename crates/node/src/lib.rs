@@ -43,6 +43,7 @@ pub use identity::Identity;
 pub use membership::{
     CreatedInvite, CreatedLink, JoinRequest, LINK_VALID_FOR, MAX_INVITE_USES, Refusal,
 };
-/// The file in a data directory that holds its database (for tools that measure it).
-pub use mutual_store::DATABASE_FILE;
+/// How a process opens a data directory ([`Access`]), and the file that holds its database
+/// (for tools that measure it).
+pub use mutual_store::{Access, DATABASE_FILE};
 pub use node::{Node, index_doc_id, parse_heads};

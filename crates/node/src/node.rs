@@ -7,7 +7,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use automerge::ChangeHash;
 use mutual_auth::{Action, GroupId, Log, PublicKey, SignedOp};
 use mutual_docs::DocId;
-use mutual_store::{Store, Write};
+use mutual_store::{Access, Store, Write};
 use mutual_sync::{Engine, Output};
 use sha2::{Digest, Sha256};
 
@@ -34,7 +34,13 @@ pub struct Node {
 impl Node {
     /// Opens the data directory `dir` (creating it if needed) and locks it.
     pub fn open(dir: &Path) -> Result<Node, Error> {
-        let store = Store::open(dir)?;
+        Node::open_for(dir, Access::Write)
+    }
+
+    /// Opens the data directory for `access`: a node opened to read shares the directory
+    /// with other readers, and any command of it that would write fails.
+    pub fn open_for(dir: &Path, access: Access) -> Result<Node, Error> {
+        let store = Store::open_for(dir, access)?;
         let identity = store
             .identity()?
             .map(|record| Identity::from_record(&record))

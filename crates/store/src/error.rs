@@ -15,6 +15,10 @@ pub enum Error {
         pid.map(|pid| format!(" (pid {pid})")).unwrap_or_default()
     )]
     Busy { dir: PathBuf, pid: Option<u32> },
+    /// A write through a store opened only to read: a bug of the caller, which chose the
+    /// wrong access for its command.
+    #[error("this command opened the data directory only to read, but it needs to write")]
+    ReadOnly,
     /// The lock file could not be opened or locked for a reason other than contention.
     #[error("cannot lock the data directory {dir}: {source}")]
     Lock {

@@ -38,6 +38,7 @@ pub use docs::{DocRecord, TipRecord};
 pub use error::Error;
 pub use groups::GroupRecord;
 pub use identity::IdentityRecord;
+pub use lock::Access;
 pub use peer_sync::{HeldRecord, SyncedRecord};
 pub use peers::PeerRecord;
 
@@ -113,28 +114,43 @@ pub enum Write {
 pub struct Store {
     conn: Connection,
     dir: PathBuf,
+    access: Access,
     // Held for the life of the store: dropping it releases the data directory.
     _lock: lock::DirLock,
 }
 
 impl Store {
-    /// Opens (creating if needed) the data directory `dir`, takes its lock and brings
-    /// the database schema up to date.
+    /// Opens (creating if needed) the data directory `dir` to read and write, takes its
+    /// lock and brings the database schema up to date. [`Error::Busy`] at once if another
+    /// process uses it.
     pub fn open(dir: &Path) -> Result<Store, Error> {
+        Store::open_for(dir, Access::Write)
+    }
+
+    /// Opens the data directory for `access`. A reader shares it with other readers; if the
+    /// schema is out of date it takes the lock alone for as long as the update lasts.
+    pub fn open_for(dir: &Path, access: Access) -> Result<Store, Error> {
         std::fs::create_dir_all(dir).map_err(|source| Error::CreateDir {
             dir: dir.to_path_buf(),
             source,
         })?;
-        let lock = lock::DirLock::acquire(dir)?;
+        let mut lock = lock::DirLock::try_acquire(dir, access)?;
         let path = dir.join(DATABASE_FILE);
         let mut conn = Connection::open(&path).map_err(|source| Error::Open {
             path: path.clone(),
             source,
         })?;
-        schema::prepare(&mut conn, &path)?;
+        if access == Access::Read && !schema::is_current(&conn) {
+            lock.take(Access::Write)?;
+            schema::prepare(&mut conn, &path)?;
+            lock.take(Access::Read)?;
+        } else {
+            schema::prepare(&mut conn, &path)?;
+        }
         Ok(Store {
             conn,
             dir: dir.to_path_buf(),
+            access,
             _lock: lock,
         })
     }
@@ -146,6 +162,9 @@ impl Store {
 
     /// Applies `writes` atomically and durably: all or none, on disk when this returns.
     pub fn commit(&mut self, writes: &[Write]) -> Result<(), Error> {
+        if self.access == Access::Read && !writes.is_empty() {
+            return Err(Error::ReadOnly);
+        }
         let tx = self.conn.transaction()?;
         for write in writes {
             match write {

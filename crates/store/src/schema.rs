@@ -17,6 +17,15 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../migrations/0005_peer_sync.sql")),
 ];
 
+/// Whether the schema is at the latest version (nothing to migrate).
+pub(crate) fn is_current(conn: &Connection) -> bool {
+    let latest = std::num::NonZeroUsize::new(MIGRATIONS.len());
+    matches!(
+        Migrations::from_slice(MIGRATIONS).current_version(conn),
+        Ok(rusqlite_migration::SchemaVersion::Inside(v)) if Some(v) == latest
+    )
+}
+
 /// Sets the connection up for durability and brings the schema to the latest version.
 pub(crate) fn prepare(conn: &mut Connection, path: &Path) -> Result<(), Error> {
     let open_error = |source| Error::Open {

@@ -4,24 +4,20 @@
 
 use std::path::Path;
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::Context;
 use mutual_node::runtime::{
     self, ControlError, Event, JoinError, Joined, Multiaddr, NetConfig, PeerView, Protocol,
     Request, Response, Runtime, Status,
 };
-use mutual_node::{Node, Refusal};
+use mutual_node::{Access, Node, Refusal};
 
 use super::format_time;
 use crate::args::{JoinArgs, ServeArgs};
 use crate::output::{self, Output};
 use crate::render::short;
-use crate::target::{self, unexpected};
-
-/// How long a command waits for a node that holds the data directory but has not bound its
-/// control socket yet (it is starting).
-const STARTING: Duration = Duration::from_secs(5);
+use crate::target::{self, Target, unexpected};
 
 /// A relay's address: a multiaddr that names the relay with a trailing `/p2p/ID`.
 fn parse_relay(text: &str) -> anyhow::Result<Multiaddr> {
@@ -36,23 +32,13 @@ fn parse_relay(text: &str) -> anyhow::Result<Multiaddr> {
 }
 
 /// `mutual serve`: runs the node until SIGINT or SIGTERM.
-pub(crate) fn serve(dir: &Path, args: &ServeArgs) -> anyhow::Result<()> {
+pub(crate) fn serve(dir: &Path, wait: Duration, args: &ServeArgs) -> anyhow::Result<()> {
     // Another command may hold the directory for a moment: wait for it, unless it is a
     // running `serve`.
-    let deadline = Instant::now() + STARTING;
-    let node = loop {
-        match Node::open(dir) {
-            Ok(node) => break node,
-            Err(busy) if busy.is_busy() => {
-                if runtime::control::call(dir, &Request::Status).is_ok() {
-                    anyhow::bail!("`mutual serve` is already running on this data directory")
-                }
-                if Instant::now() >= deadline {
-                    return Err(busy.into());
-                }
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            Err(e) => return Err(e.into()),
+    let node = match Target::open(dir, Access::Write, wait)? {
+        Target::Local(node) => *node,
+        Target::Remote(_) => {
+            anyhow::bail!("`mutual serve` is already running on this data directory")
         }
     };
     node.identity()?;
@@ -108,14 +94,19 @@ pub(crate) fn serve(dir: &Path, args: &ServeArgs) -> anyhow::Result<()> {
 
 /// `mutual join CODE`: through the running node, or a node started for the join alone.
 /// Each failure has its own exit code (listed in the README).
-pub(crate) fn join(dir: &Path, args: &JoinArgs, out: &Output) -> anyhow::Result<ExitCode> {
+pub(crate) fn join(
+    dir: &Path,
+    wait: Duration,
+    args: &JoinArgs,
+    out: &Output,
+) -> anyhow::Result<ExitCode> {
     let timeout = super::membership::duration(&args.timeout, "--timeout")?;
     let request = Request::Join {
         code: args.code.clone(),
         name: args.name.clone(),
         timeout_ms: u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
     };
-    let response = match ask(dir, &request)? {
+    let response = match ask(dir, wait, &request, Access::Write)? {
         Asked::Answer(response) => response,
         Asked::NotRunning(node) => join_here(*node, request)?,
     };
@@ -239,8 +230,8 @@ fn show_event(event: &Event, json: bool) {
 }
 
 /// `mutual status`: from the running node, or from the store when it is not running.
-pub(crate) fn status(dir: &Path, out: &Output) -> anyhow::Result<()> {
-    let status = match ask(dir, &Request::Status)? {
+pub(crate) fn status(dir: &Path, wait: Duration, out: &Output) -> anyhow::Result<()> {
+    let status = match ask(dir, wait, &Request::Status, Access::Read)? {
         Asked::Answer(Response::Status(status)) => status,
         Asked::Answer(other) => return unexpected(other),
         Asked::NotRunning(mut node) => node.offline_status()?,
@@ -249,8 +240,8 @@ pub(crate) fn status(dir: &Path, out: &Output) -> anyhow::Result<()> {
 }
 
 /// `mutual peers`: the address book of members' devices.
-pub(crate) fn peers(dir: &Path, out: &Output) -> anyhow::Result<()> {
-    let peers = match ask(dir, &Request::Peers)? {
+pub(crate) fn peers(dir: &Path, wait: Duration, out: &Output) -> anyhow::Result<()> {
+    let peers = match ask(dir, wait, &Request::Peers, Access::Read)? {
         Asked::Answer(Response::Peers(peers)) => peers,
         Asked::Answer(other) => return unexpected(other),
         Asked::NotRunning(mut node) => node.offline_peers()?,
@@ -259,11 +250,11 @@ pub(crate) fn peers(dir: &Path, out: &Output) -> anyhow::Result<()> {
 }
 
 /// `mutual dial MULTIADDR`: only the running node can dial.
-pub(crate) fn dial(dir: &Path, address: &str, out: &Output) -> anyhow::Result<()> {
+pub(crate) fn dial(dir: &Path, wait: Duration, address: &str, out: &Output) -> anyhow::Result<()> {
     let request = Request::Dial {
         address: address.to_owned(),
     };
-    match ask(dir, &request)? {
+    match ask(dir, wait, &request, Access::Read)? {
         Asked::Answer(Response::Dialing) => out.done(format!("Dialing {address}.")),
         Asked::Answer(other) => unexpected(other),
         Asked::NotRunning(_) => {
@@ -277,42 +268,17 @@ enum Asked {
     NotRunning(Box<Node>),
 }
 
-/// Asks the running node; if none runs, opens the store instead.
-fn ask(dir: &Path, request: &Request) -> anyhow::Result<Asked> {
+/// Asks the running node; if none runs, opens the store for `access` instead.
+fn ask(dir: &Path, wait: Duration, request: &Request, access: Access) -> anyhow::Result<Asked> {
     match target::request(dir, request) {
         Ok(response) => return Ok(Asked::Answer(response)),
         Err(e) if matches!(e.downcast_ref(), Some(ControlError::NotRunning)) => {}
         Err(e) => return Err(e),
     }
-    match Node::open(dir) {
-        Ok(node) => Ok(Asked::NotRunning(Box::new(node))),
-        Err(busy) if busy.is_busy() => match call_patiently(dir, request)? {
-            Some(response) => Ok(Asked::Answer(response)),
-            None => Err(busy.into()),
-        },
-        Err(e) => Err(e.into()),
-    }
-}
-
-/// Asks the running node, waiting a little for one that is starting; `None` if none runs.
-fn call_patiently(dir: &Path, request: &Request) -> anyhow::Result<Option<Response>> {
-    let deadline = Instant::now() + STARTING;
-    loop {
-        match runtime::control::call(dir, request) {
-            Ok(response) => return answer(response).map(Some),
-            Err(ControlError::NotRunning) if Instant::now() < deadline => {
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            Err(ControlError::NotRunning) => return Ok(None),
-            Err(e) => return Err(e.into()),
-        }
-    }
-}
-
-fn answer(response: Response) -> anyhow::Result<Response> {
-    match response {
-        Response::Error(error) => Err(anyhow::anyhow!(error)),
-        response => Ok(response),
+    match Target::open(dir, access, wait)? {
+        Target::Local(node) => Ok(Asked::NotRunning(node)),
+        // It started meanwhile.
+        Target::Remote(_) => Ok(Asked::Answer(target::request(dir, request)?)),
     }
 }
 
