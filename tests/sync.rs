@@ -227,6 +227,33 @@ fn commands_run_inside_the_running_node_with_their_input_output_and_errors() {
 }
 
 /// The minutes of an assembly, read with `doc show --json`, and the version shown.
+#[test]
+fn dial_says_whether_it_connected_and_fails_when_it_did_not() {
+    let alice = Device::init("Alice");
+    let bob = Device::init("Bob");
+    let _alice_node = Serving::start(&alice);
+    let bob_node = Serving::start(&bob);
+
+    // Nothing listens on TCP port 1: the dial fails, and the command says so.
+    let run = alice.run(&["dial", "/ip4/127.0.0.1/tcp/1"]);
+    assert_eq!(run.status.code(), Some(1), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("could not reach /ip4/127.0.0.1/tcp/1"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.stderr.trim().lines().count(), 1, "{}", run.stderr);
+
+    // Bob's node listens: the dial answers once connected, naming the peer reached.
+    let said = alice.ok(&["dial", &bob_node.address()]);
+    assert!(
+        said.starts_with("Connected to ") && said.contains(&bob.peer_id()),
+        "{said}"
+    );
+    let dialed = alice.json(&["dial", &bob_node.address()]);
+    assert_eq!(dialed["peer_id"], bob.peer_id(), "{dialed}");
+}
+
 fn minutes(device: &Device, doc: &str) -> (String, Vec<String>) {
     let view = device.json(&["doc", "show", doc]);
     let heads = view["heads"]

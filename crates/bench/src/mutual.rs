@@ -225,13 +225,13 @@ impl Peer {
         while self.events.try_recv().is_ok() {}
     }
 
-    /// Dials `address` now.
+    /// Dials `address` and waits until connected.
     pub(crate) async fn dial(&self, address: &Multiaddr) -> Result<()> {
         let request = Request::Dial {
             address: address.to_string(),
         };
         match self.handle.request(request).await {
-            Some(Response::Dialing) => Ok(()),
+            Some(Response::Dialed { .. }) => Ok(()),
             other => Err(anyhow!("dialing {address}: {other:?}")),
         }
     }

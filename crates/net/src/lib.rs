@@ -24,6 +24,7 @@ use libp2p::{
 };
 
 pub use libp2p::core::transport::ListenerId;
+pub use libp2p::swarm::ConnectionId;
 pub use libp2p::{Stream, multiaddr};
 pub use libp2p_stream::Control;
 
@@ -101,8 +102,17 @@ pub enum Event {
         peer: PeerId,
         addresses: Vec<Multiaddr>,
     },
+    /// A connection this node dialed is up (each one, not only a peer's first).
+    Dialed {
+        connection: ConnectionId,
+        peer: PeerId,
+    },
     /// A dial failed.
-    DialFailed { peer: Option<PeerId>, error: String },
+    DialFailed {
+        connection: ConnectionId,
+        peer: Option<PeerId>,
+        error: String,
+    },
     /// `peer` told, by identify, where it listens and whether it relays for others.
     Identified {
         peer: PeerId,
@@ -257,12 +267,16 @@ impl Net {
         self.swarm.behaviour().stream.new_control()
     }
 
-    /// Dials an address now (which may name the peer with a trailing `/p2p/PEER_ID`).
-    pub fn dial(&mut self, address: Multiaddr) -> Result<(), Error> {
-        self.swarm.dial(address.clone()).map_err(|e| Error::Dial {
+    /// Dials an address now (which may name the peer with a trailing `/p2p/PEER_ID`); the
+    /// outcome comes as [`Event::Dialed`] or [`Event::DialFailed`] with the id returned.
+    pub fn dial(&mut self, address: Multiaddr) -> Result<ConnectionId, Error> {
+        let opts = libp2p::swarm::dial_opts::DialOpts::from(address.clone());
+        let connection = opts.connection_id();
+        self.swarm.dial(opts).map_err(|e| Error::Dial {
             address: address.to_string(),
             reason: e.to_string(),
-        })
+        })?;
+        Ok(connection)
     }
 
     /// Dials a known peer at any of its known addresses.
@@ -313,7 +327,7 @@ impl Net {
         loop {
             tokio::select! {
                 event = self.swarm.select_next_some() => {
-                    if let Some(event) = self.translate(event) {
+                    if let Some(event) = self.translate(event).or_else(|| self.pending.pop_front()) {
                         return event;
                     }
                 }
@@ -340,22 +354,37 @@ impl Net {
             }
             SwarmEvent::ConnectionEstablished {
                 peer_id,
+                connection_id,
                 endpoint,
                 num_established,
                 ..
-            } if num_established.get() == 1 => Some(Event::Connected {
-                peer: peer_id,
-                address: endpoint.get_remote_address().clone(),
-                dialer: endpoint.is_dialer(),
-            }),
+            } => {
+                if endpoint.is_dialer() {
+                    self.pending.push_back(Event::Dialed {
+                        connection: connection_id,
+                        peer: peer_id,
+                    });
+                }
+                // Connected comes first: the dial's outcome is told once the peer is known.
+                (num_established.get() == 1).then(|| Event::Connected {
+                    peer: peer_id,
+                    address: endpoint.get_remote_address().clone(),
+                    dialer: endpoint.is_dialer(),
+                })
+            }
             SwarmEvent::ConnectionClosed {
                 peer_id,
                 num_established: 0,
                 ..
             } => Some(Event::Disconnected { peer: peer_id }),
-            SwarmEvent::OutgoingConnectionError { peer_id, error, .. } => Some(Event::DialFailed {
+            SwarmEvent::OutgoingConnectionError {
+                connection_id,
+                peer_id,
+                error,
+            } => Some(Event::DialFailed {
+                connection: connection_id,
                 peer: peer_id,
-                error: error.to_string(),
+                error: dial_failure(&error),
             }),
             SwarmEvent::Behaviour(BehaviourEvent::Mdns(mdns::Event::Discovered(found))) => {
                 // mDNS reports one (peer, address) pair at a time; the node wants them per peer.
@@ -424,4 +453,24 @@ fn is_shareable(address: &Multiaddr) -> bool {
             Some(Protocol::Dns(_) | Protocol::Dns4(_) | Protocol::Dns6(_)) => true,
             _ => false,
         }
+}
+
+/// Why a dial failed, in the words of the innermost error of each address tried: libp2p's
+/// own text nests each cause inside its wrapper's and repeats it.
+fn dial_failure(error: &libp2p::swarm::DialError) -> String {
+    fn innermost(error: &(dyn std::error::Error + 'static)) -> String {
+        let mut error = error;
+        while let Some(source) = error.source() {
+            error = source;
+        }
+        error.to_string()
+    }
+    match error {
+        libp2p::swarm::DialError::Transport(attempts) if !attempts.is_empty() => {
+            let mut reasons: Vec<String> = attempts.iter().map(|(_, e)| innermost(e)).collect();
+            reasons.dedup();
+            reasons.join("; ")
+        }
+        other => innermost(other),
+    }
 }

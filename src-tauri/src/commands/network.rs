@@ -16,12 +16,12 @@ pub async fn status(state: State<'_>) -> Reply<Status> {
     }
 }
 
-/// Connects to a peer at this multiaddr now.
+/// Connects to a peer at this multiaddr; returns once connected, or with why it could not.
 #[tauri::command]
 #[specta::specta]
 pub async fn dial(state: State<'_>, address: String) -> Reply<()> {
     match state.request(Request::Dial { address }).await? {
-        Response::Dialing => Ok(()),
+        Response::Dialed { .. } => Ok(()),
         Response::Error(message) => Err(AppError::Invalid(message)),
         _ => Err(AppError::Stopped),
     }

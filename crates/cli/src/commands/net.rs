@@ -249,13 +249,17 @@ pub(crate) fn peers(dir: &Path, wait: Duration, out: &Output) -> anyhow::Result<
     out.show(&peers, |peers| print_peers(peers))
 }
 
-/// `mutual dial MULTIADDR`: only the running node can dial.
+/// `mutual dial MULTIADDR`: only the running node can dial; it answers once connected, or
+/// with why it could not connect.
 pub(crate) fn dial(dir: &Path, wait: Duration, address: &str, out: &Output) -> anyhow::Result<()> {
     let request = Request::Dial {
         address: address.to_owned(),
     };
     match ask(dir, wait, &request, Access::Read)? {
-        Asked::Answer(Response::Dialing) => out.done(format!("Dialing {address}.")),
+        Asked::Answer(Response::Dialed { peer }) => out.show(
+            &serde_json::json!({ "peer_id": peer, "address": address }),
+            |_| format!("Connected to {peer} at {address}.\n"),
+        ),
         Asked::Answer(other) => unexpected(other),
         Asked::NotRunning(_) => {
             anyhow::bail!("`mutual serve` is not running on this data directory; start it first")

@@ -117,8 +117,11 @@ pub enum Response {
     Status(Status),
     /// The address book.
     Peers(Vec<PeerView>),
-    /// The dial started.
-    Dialing,
+    /// The dial asked for connected to this peer.
+    Dialed {
+        /// Its peer id.
+        peer: String,
+    },
     /// The join worked.
     Joined(Joined),
     /// The join failed.

@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use libp2p_identity::PeerId;
 use mutual_auth::PublicKey;
+use tokio::sync::oneshot;
 
 use super::{Event, Multiaddr, Protocol, Response, Runtime, RuntimeError, now_ms};
 
@@ -157,21 +158,86 @@ impl Runtime {
         Ok(())
     }
 
-    /// A dial a person asked for (`mutual dial`).
-    pub(super) fn dial_request(&mut self, address: &str) -> Response {
-        match address.parse::<Multiaddr>() {
-            Ok(address) => {
-                self.emit(Event::Dialing {
-                    target: address.to_string(),
-                });
-                match self.net.dial(address) {
-                    Ok(()) => Response::Dialing,
-                    Err(e) => Response::Error(e.to_string()),
-                }
+    /// A dial a person asked for (`mutual dial`): answered once the connection is up, or
+    /// the dial failed, or [`DIAL_WAIT`] passed.
+    pub(super) fn dial_request(&mut self, address: &str, reply: oneshot::Sender<Response>) {
+        let address = match address.parse::<Multiaddr>() {
+            Ok(address) => address,
+            Err(e) => {
+                let _ = reply.send(Response::Error(format!(
+                    "“{address}” is not a multiaddr: {e}"
+                )));
+                return;
             }
-            Err(e) => Response::Error(format!("“{address}” is not a multiaddr: {e}")),
+        };
+        self.emit(Event::Dialing {
+            target: address.to_string(),
+        });
+        match self.net.dial(address.clone()) {
+            Ok(connection) => {
+                self.dials.insert(
+                    connection,
+                    AskedDial {
+                        address,
+                        reply,
+                        until: Instant::now() + DIAL_WAIT,
+                    },
+                );
+            }
+            Err(e) => {
+                let _ = reply.send(Response::Error(e.to_string()));
+            }
         }
     }
+
+    /// A dial's outcome, for the person who asked for it (if one did).
+    pub(super) fn dial_ended(
+        &mut self,
+        connection: mutual_net::ConnectionId,
+        outcome: Result<PeerId, &str>,
+    ) {
+        let Some(asked) = self.dials.remove(&connection) else {
+            return;
+        };
+        let response = match outcome {
+            Ok(peer) => Response::Dialed {
+                peer: peer.to_string(),
+            },
+            Err(error) => Response::Error(format!("could not reach {}: {error}", asked.address)),
+        };
+        let _ = asked.reply.send(response);
+    }
+
+    /// Answers the asked dials that have waited [`DIAL_WAIT`] (the dial itself goes on).
+    pub(super) fn expire_dials(&mut self) {
+        let now = Instant::now();
+        let expired: Vec<_> = self
+            .dials
+            .iter()
+            .filter(|(_, asked)| asked.until <= now)
+            .map(|(connection, _)| *connection)
+            .collect();
+        for connection in expired {
+            if let Some(asked) = self.dials.remove(&connection) {
+                let _ = asked.reply.send(Response::Error(format!(
+                    "no answer from {} within {} s",
+                    asked.address,
+                    DIAL_WAIT.as_secs()
+                )));
+            }
+        }
+    }
+}
+
+/// How long `mutual dial` waits for its connection.
+const DIAL_WAIT: Duration = Duration::from_secs(10);
+
+/// A dial a person asked for, waiting for its outcome.
+#[derive(Debug)]
+pub(super) struct AskedDial {
+    address: Multiaddr,
+    reply: oneshot::Sender<Response>,
+    until: Instant,
 }
 
 /// Addresses as the address book keeps them: without the trailing `/p2p/ID` (the peer id

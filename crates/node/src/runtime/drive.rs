@@ -116,6 +116,7 @@ impl Runtime {
         }
         self.reserve_relays();
         self.redial_members();
+        self.expire_dials();
         Ok(())
     }
 

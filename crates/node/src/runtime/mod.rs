@@ -188,6 +188,8 @@ pub struct Runtime {
     /// members who cannot reach a device directly try through those that are connected.
     relay_peers: BTreeMap<PeerId, Multiaddr>,
     joining: Option<join::Joining>,
+    /// Dials a person asked for, by connection, until their outcome is told.
+    dials: HashMap<mutual_net::ConnectionId, dialing::AskedDial>,
     /// Join asks per peer in the current window (when it began, how many).
     join_asks: HashMap<PeerId, (Instant, u32)>,
     ephemeral_book: bool,
@@ -244,6 +246,7 @@ impl Runtime {
                 .collect(),
             relay_peers: BTreeMap::new(),
             joining: None,
+            dials: HashMap::new(),
             join_asks: HashMap::new(),
             ephemeral_book: config.ephemeral_book,
             socket,
@@ -346,6 +349,10 @@ impl Runtime {
                     },
                 reply,
             } => self.start_join(&code, name.as_deref(), timeout_ms, reply),
+            Msg::Control {
+                request: Request::Dial { address },
+                reply,
+            } => self.dial_request(&address, reply),
             Msg::Control { request, reply } => {
                 let response = self.on_request(request);
                 // The caller may have gone; the work is done either way.
@@ -394,7 +401,8 @@ impl Runtime {
             },
             // Answered when the join ends (see `on_msg`); never reaches here.
             Request::Join { .. } => Response::Error("a join is answered on its own".into()),
-            Request::Dial { address } => self.dial_request(&address),
+            // Answered when the dial ends (see `on_msg`); never reaches here.
+            Request::Dial { .. } => Response::Error("a dial is answered on its own".into()),
         }
     }
 }

@@ -89,7 +89,13 @@ impl Runtime {
                     }
                 }
             }
-            E::DialFailed { peer, error } => {
+            E::Dialed { connection, peer } => self.dial_ended(connection, Ok(peer)),
+            E::DialFailed {
+                connection,
+                peer,
+                error,
+            } => {
+                self.dial_ended(connection, Err(&error));
                 if let Some(joining) = &mut self.joining
                     && peer.is_some()
                     && peer == joining.inviter
