@@ -108,7 +108,7 @@ pub use keys::{
     DeviceCert, DeviceId, DeviceKey, InviteKey, KeyError, MemberId, MemberKey, PublicKey,
     Signature, invite_lookup, verify_ask,
 };
-pub use log::{Inserted, KnownDevice, Log, OpStatus};
+pub use log::{Ended, Ending, Inserted, KnownDevice, Log, OpStatus};
 pub use op::{
     Action, GroupId, InvitePolicy, InviteUse, Op, OpId, Role, SignError, SignedOp, UnknownRole,
     join_request_message,

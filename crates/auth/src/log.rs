@@ -12,8 +12,11 @@ use crate::resolve::{self, Resolution};
 use crate::rules::{self, Authority};
 use crate::state::GroupState;
 
+mod ending;
 #[cfg(test)]
 mod tests;
+
+pub use ending::{Ended, Ending};
 
 #[cfg(test)]
 mod histories;
