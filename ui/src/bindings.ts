@@ -83,7 +83,7 @@ export const commands = {
 	actionToCard: (doc: string, action: string, board: string, column: string) => typedError<string, ErrorReply>(__TAURI_INVOKE("action_to_card", { doc, action, board, column })),
 	/**  This device's addresses, connected peers, and per group who is in sync. */
 	status: () => typedError<Status, ErrorReply>(__TAURI_INVOKE("status")),
-	/**  Connects to a peer at this multiaddr now. */
+	/**  Connects to a peer at this multiaddr; returns once connected, or with why it could not. */
 	dial: (address: string) => typedError<null, ErrorReply>(__TAURI_INVOKE("dial", { address })),
 };
 
@@ -583,6 +583,21 @@ export type DocView = {
 	heads: string[],
 } & View;
 
+/**  How this device stopped being a member of a group. */
+export type EndedView = {
+	/**
+	 *  `left`, `removed`, `unlinked`, or `admitted_by_former` (its admission never took
+	 *  effect: the device that admitted it was no longer a member).
+	 */
+	how: string,
+	/**  Who did it (a member's name), or who admitted it, for `admitted_by_former`. */
+	by: string | null,
+	/**  When, as the op that ended it claims (unix ms). */
+	at: number,
+	/**  The same, in one sentence. */
+	message: string,
+};
+
 /**  One document of the group. */
 export type Entry = {
 	/**  The document's id. */
@@ -707,6 +722,15 @@ group: string } |
 { event: "group_joined"; 
 /**  The group. */
 group: string } | 
+/**
+ *  This device learned that it is no longer a member of a group (removed, unlinked,
+ *  or its member left from another device). What it had stays readable.
+ */
+{ event: "no_longer_member"; 
+/**  The group. */
+group: string; 
+/**  How it ended. */
+ended: EndedView } | 
 /**  This device admitted a joiner with an invite. */
 { event: "admitted"; 
 /**  The joiner's device. */
@@ -773,6 +797,8 @@ export type GroupSummary = {
 	members: number,
 	/**  How many documents it has (not archived). */
 	docs: number,
+	/**  How this device stopped being a member, if it did (the group stays readable). */
+	ended: EndedView | null,
 };
 
 /**  A group in full: members and documents. */
@@ -787,6 +813,8 @@ export type GroupView = {
 	invite_policy: string,
 	/**  Its documents, archived ones included. */
 	docs: DocSummary[],
+	/**  How this device stopped being a member, if it did (the group stays readable). */
+	ended: EndedView | null,
 };
 
 /**  One change in a document's history. */

@@ -281,7 +281,7 @@ impl Node {
     /// this identity's member key; for a device admitted by its key alone, the device's own
     /// key). Refuses if the group's log no longer lists this device.
     fn my_stamp(&mut self, group_id: &GroupId) -> Result<Stamp, Error> {
-        self.load_group(group_id)?;
+        self.require_member(group_id)?;
         let device = self.identity()?.device.id();
         let member = self
             .log(group_id)?

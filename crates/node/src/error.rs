@@ -31,6 +31,10 @@ pub enum Error {
     /// This device is not (or no longer) a member's device in the group.
     #[error("this device is not a member of group {group}")]
     NotAMember { group: String },
+    /// This device was a member's device in the group, and is no longer (removed, unlinked,
+    /// or its member left): the sentence says how.
+    #[error("{message}")]
+    NoLongerMember { message: String },
     /// A document of the wrong kind for the command.
     #[error("document {doc} is {}, not {}", with_article(*found), with_article(*expected))]
     WrongKind {
@@ -105,7 +109,7 @@ impl Error {
             Error::UnknownDoc(_) => ErrorKind::UnknownDoc,
             Error::Ambiguous { .. } => ErrorKind::Ambiguous,
             Error::UnknownMember(_) => ErrorKind::UnknownMember,
-            Error::NotAMember { .. } => ErrorKind::NotAMember,
+            Error::NotAMember { .. } | Error::NoLongerMember { .. } => ErrorKind::NotAMember,
             Error::WrongKind { .. } => ErrorKind::WrongKind,
             Error::OtherGroup { .. } => ErrorKind::OtherGroup,
             Error::BadPeerId(_) => ErrorKind::BadPeerId,

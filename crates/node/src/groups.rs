@@ -8,6 +8,7 @@ use mutual_docs::{Document, Kind, Stamp, View};
 
 use crate::node::{index_doc_id, names_of, non_empty, now_ms, parse_peer_id};
 use crate::replicas::parse_group_id;
+use crate::standing::ended_view;
 use crate::view::{DocSummary, GroupSummary, GroupView, MemberView};
 use crate::{Error, Node};
 
@@ -73,13 +74,17 @@ impl Node {
         let mut groups = Vec::new();
         for group_id in self.group_ids()? {
             let index = self.index_view(&group_id)?;
-            let state = self.log(&group_id)?.state();
+            let name = index.group_name.clone();
+            let docs = index.entries.iter().filter(|d| !d.archived).count();
+            let log = self.log(&group_id)?;
+            let state = log.state();
             groups.push(GroupSummary {
                 id: group_id.to_string(),
-                name: index.group_name.clone(),
                 role: state.member_of_device(&device).map(|m| m.role.to_string()),
                 members: state.members.len(),
-                docs: index.entries.iter().filter(|d| !d.archived).count(),
+                docs,
+                ended: ended_view(log, &device, &name),
+                name,
             });
         }
         Ok(groups)
@@ -107,8 +112,10 @@ impl Node {
             })
             .collect();
         members.sort_by_key(|m| m.name.to_lowercase());
+        let ended = ended_view(log, &my_device, &index.group_name);
         Ok(GroupView {
             id: group_id.to_string(),
+            ended,
             name: index.group_name.clone(),
             members,
             invite_policy: log.state().policy.to_string(),
@@ -200,7 +207,10 @@ impl Node {
 
     /// A group's index, read from its document; for a group joined through sync whose
     /// index has not arrived yet, an empty one named after the genesis op.
-    fn index_view(&mut self, group_id: &GroupId) -> Result<mutual_docs::index::Index, Error> {
+    pub(crate) fn index_view(
+        &mut self,
+        group_id: &GroupId,
+    ) -> Result<mutual_docs::index::Index, Error> {
         self.load_group(group_id)?;
         let index = index_doc_id(group_id);
         let arrived = match self.load_doc(&index) {

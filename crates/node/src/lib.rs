@@ -34,6 +34,7 @@ mod membership;
 mod node;
 mod replicas;
 pub mod runtime;
+mod standing;
 pub mod view;
 
 pub use command::{Command, Failure, Reply};

@@ -105,6 +105,12 @@ pub enum Refusal {
     /// The joining device or person is a member already.
     #[error("this device is already a member of the group")]
     AlreadyMember,
+    /// The device asked is no longer a member of the group the invite opens (removed,
+    /// unlinked, or its member left), so it admits no one.
+    #[error(
+        "the device that holds this invite is no longer a member of the group, so it cannot admit anyone; ask a current member for a new invite"
+    )]
+    NoLongerMember,
     /// The request does not hold together (wrong device, bad signature, wrong purpose).
     #[error("the member refused the join request as invalid")]
     Invalid,
@@ -395,10 +401,14 @@ impl Node {
         }
         self.load_group(&request.group)
             .map_err(|_| Refusal::UnknownInvite)?;
+        let me = self.identity().map_err(|_| Refusal::Invalid)?.device.id();
         let log = self
             .log(&request.group)
             .map_err(|_| Refusal::UnknownInvite)?;
         let state = log.state();
+        if state.member_of_device(&me).is_none() {
+            return Err(Refusal::NoLongerMember);
+        }
         let invite = state
             .invite(&request.via.invite)
             .ok_or(Refusal::UnknownInvite)?;

@@ -181,7 +181,7 @@ impl Node {
         group: &GroupId,
         action: Action,
     ) -> Result<(SignedOp, Vec<Output>), Error> {
-        self.load_group(group)?;
+        self.require_member(group)?;
         let now = now_ms().unsigned_abs();
         self.engine_mut()?
             .author(*group, action, now)

@@ -49,8 +49,14 @@ fn a_device_that_left_the_group_can_no_longer_edit_its_documents() {
             board::add_card(d, s, "To do", "x")
         })
         .unwrap_err();
-    assert!(matches!(err, Error::NotAMember { .. }), "{err}");
+    assert!(
+        matches!(&err, Error::NoLongerMember { message } if message.contains("it left")),
+        "{err}"
+    );
     assert_eq!(node.doc(&doc).unwrap().content, before);
+    // The group says so too, and stays readable.
+    let ended = node.group(&group).unwrap().ended.unwrap();
+    assert_eq!(ended.how, "left");
     // Her earlier edits are still hers in the history.
     let history = node.history(&doc).unwrap();
     assert!(

@@ -28,6 +28,23 @@ pub struct GroupSummary {
     pub members: usize,
     /// How many documents it has (not archived).
     pub docs: usize,
+    /// How this device stopped being a member, if it did (the group stays readable).
+    pub ended: Option<EndedView>,
+}
+
+/// How this device stopped being a member of a group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct EndedView {
+    /// `left`, `removed`, `unlinked`, or `admitted_by_former` (its admission never took
+    /// effect: the device that admitted it was no longer a member).
+    pub how: String,
+    /// Who did it (a member's name), or who admitted it, for `admitted_by_former`.
+    pub by: Option<String>,
+    /// When, as the op that ended it claims (unix ms).
+    pub at: i64,
+    /// The same, in one sentence.
+    pub message: String,
 }
 
 /// A group in full: members and documents.
@@ -44,6 +61,8 @@ pub struct GroupView {
     pub invite_policy: String,
     /// Its documents, archived ones included.
     pub docs: Vec<DocSummary>,
+    /// How this device stopped being a member, if it did (the group stays readable).
+    pub ended: Option<EndedView>,
 }
 
 /// A member of a group.

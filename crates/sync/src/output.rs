@@ -112,6 +112,16 @@ pub enum Event {
         /// The group.
         group: GroupId,
     },
+    /// This device is no longer a member's device of the group: its log now says so (its
+    /// member left or was removed, the device was unlinked, or it was admitted by a device
+    /// that was no longer a member). What it holds stays; nothing more is synced. `None`:
+    /// its admission did not take effect for another reason.
+    Ended {
+        /// The group.
+        group: GroupId,
+        /// How, and by which op.
+        ending: Option<mutual_auth::Ending>,
+    },
     /// This device received the log of a group it was added to.
     GroupJoined {
         /// The group.

@@ -201,6 +201,9 @@ impl Net {
                 Output::Disconnect { peer, reason } => {
                     self.devices[at].disconnects.push((peer, reason));
                     if let Some(to) = self.index_of(peer) {
+                        // As the runtime does: the writer sends what was queued before the
+                        // connection closes (a removed device is told why this way).
+                        self.flush(at, to);
                         self.cut(at, to);
                         let me = self.devices[at].id();
                         let outs = self.devices[to]
@@ -212,6 +215,18 @@ impl Net {
                 Output::Event(event) => self.devices[at].events.push(event),
                 persist => self.devices[at].persisted.push(persist),
             }
+        }
+    }
+
+    /// Delivers the frames in flight from `from` to `to`, in order, before anything else.
+    fn flush(&mut self, from: usize, to: usize) {
+        let (mine, rest): (VecDeque<Flight>, VecDeque<Flight>) = std::mem::take(&mut self.queue)
+            .into_iter()
+            .partition(|f| f.from == from && f.to == to);
+        self.queue = rest;
+        for flight in mine {
+            self.queue.push_front(flight);
+            self.deliver_one();
         }
     }
 

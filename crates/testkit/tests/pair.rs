@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used)] // setup helpers outside #[test] functions
 
 use automerge::sync::Message as SyncMessage;
-use mutual_auth::Action;
+use mutual_auth::{Action, Ended};
 use mutual_docs::{DocId, Kind, board};
 use mutual_sync::wire::Message;
 use mutual_sync::{Event, Input, Output, Reason};
@@ -212,10 +212,12 @@ fn a_stranger_gets_no_frame_carrying_anything_of_the_group() {
 }
 
 #[test]
-fn a_removed_member_is_disconnected_and_gets_nothing_written_later() {
-    // 1. Alice removes Bob while they are connected: Bob is disconnected at once.
+fn a_removed_member_is_told_then_disconnected_and_gets_nothing_written_later() {
+    // 1. Alice removes Bob while they are connected: she sends him the removal (and only
+    //    what leads to it) and disconnects him. He learns how his membership ended.
     let (mut net, group, board_id) = alice_and_bob();
     let bob_member = net.devices[BOB].member.id();
+    let alice_member = net.devices[ALICE].member.id();
     let outs = net.devices[ALICE].author(group, Action::RemoveMember { member: bob_member });
     assert!(outs.iter().any(|o| matches!(
         o,
@@ -224,14 +226,31 @@ fn a_removed_member_is_disconnected_and_gets_nothing_written_later() {
             ..
         }
     )));
-    assert!(
-        !outs.iter().any(|o| matches!(o, Output::Send { .. })),
-        "not even the removal"
-    );
+    net.delivered.clear();
     net.apply(ALICE, outs);
     net.drive();
+    let told: Vec<&Message> = net
+        .delivered
+        .iter()
+        .filter(|(from, to, _)| (*from, *to) == (ALICE, BOB))
+        .map(|(_, _, message)| message)
+        .collect();
+    assert!(
+        matches!(told.as_slice(), [Message::Ops { ops, .. }] if ops.len() == 1),
+        "the removal alone: {told:?}"
+    );
+    let ended = net.devices[BOB].events.iter().find_map(|e| match e {
+        Event::Ended { group: g, ending } if *g == group => Some(*ending),
+        _ => None,
+    });
+    assert!(
+        matches!(ended, Some(Some(e)) if e.how == Ended::Removed { by: alice_member }),
+        "{ended:?}"
+    );
+    assert!(!net.devices[BOB].engine.is_member(&group));
 
-    // 2. Alice edits, Bob reconnects: Alice says hello with no offer and sends nothing more.
+    // 2. Alice edits, Bob reconnects: neither offers the group, and Alice sends nothing
+    //    of it.
     let outs = net.devices[ALICE].edit(board_id, |doc, stamp| {
         board::add_card(doc, stamp, "To do", "Secret plan").unwrap();
     });
@@ -240,11 +259,56 @@ fn a_removed_member_is_disconnected_and_gets_nothing_written_later() {
     net.connect(BOB, ALICE);
     net.drive();
     for (from, _, message) in &net.delivered {
-        if *from == ALICE {
-            assert!(matches!(message, Message::Hello { offers, .. } if offers.is_empty()));
-        }
+        assert!(
+            matches!(message, Message::Hello { offers, .. } if offers.is_empty()),
+            "{from}: {message:?}"
+        );
     }
     assert!(net.devices[BOB].board(board_id).columns[0].cards.is_empty());
+}
+
+#[test]
+fn a_removed_member_that_was_away_learns_of_it_when_it_next_meets_a_member() {
+    // Alice removes Bob while they are apart; Bob edits meanwhile (it goes nowhere).
+    let (mut net, group, board_id) = alice_and_bob();
+    net.disconnect(ALICE, BOB);
+    let bob_member = net.devices[BOB].member.id();
+    let outs = net.devices[ALICE].author(group, Action::RemoveMember { member: bob_member });
+    net.apply(ALICE, outs);
+    let outs = net.devices[ALICE].edit(board_id, |doc, stamp| {
+        board::add_card(doc, stamp, "To do", "After the removal").unwrap();
+    });
+    net.apply(ALICE, outs);
+    let outs = net.devices[BOB].edit(board_id, |doc, stamp| {
+        board::add_card(doc, stamp, "To do", "Bob's, unaccepted").unwrap();
+    });
+    net.apply(BOB, outs);
+
+    // They meet again: Bob learns he was removed, gets nothing written after it, and Alice
+    // takes nothing of his; both end the session.
+    net.connect(BOB, ALICE);
+    net.drive();
+    assert!(!net.devices[BOB].engine.is_member(&group));
+    assert!(
+        net.devices[BOB]
+            .events
+            .iter()
+            .any(|e| matches!(e, Event::Ended { group: g, ending: Some(_) } if *g == group))
+    );
+    let bob_cards: Vec<String> = net.devices[BOB].board(board_id).columns[0]
+        .cards
+        .iter()
+        .map(|c| c.title.clone())
+        .collect();
+    assert_eq!(bob_cards, ["Bob's, unaccepted"]);
+    let alice_cards: Vec<String> = net.devices[ALICE].board(board_id).columns[0]
+        .cards
+        .iter()
+        .map(|c| c.title.clone())
+        .collect();
+    assert_eq!(alice_cards, ["After the removal"]);
+    assert!(net.devices[ALICE].engine.peers().is_empty());
+    assert!(net.devices[BOB].engine.peers().is_empty());
 }
 
 #[test]

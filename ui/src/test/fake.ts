@@ -43,7 +43,7 @@ export const alice: MemberView = { id: ALICE.member_id, name: "Alice", role: "ad
 export const bob: MemberView = { id: "b".repeat(64), name: "Bob", role: "member", devices: ["12D3KooWBob"], is_me: false };
 
 export function groupView(extra: Partial<GroupView> = {}): GroupView {
-  return { id: "g1", name: "Elm Street tenants", members: [alice, bob], invite_policy: "members", docs: [], ...extra };
+  return { id: "g1", name: "Elm Street tenants", members: [alice, bob], invite_policy: "members", docs: [], ended: null, ...extra };
 }
 
 /** Lets pending promises and Svelte's updates run. */

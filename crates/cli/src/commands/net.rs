@@ -133,6 +133,7 @@ fn join_exit_code(error: &JoinError) -> u8 {
         JoinError::Refused(Refusal::Revoked) => 7,
         JoinError::NoMemberReachable { .. } => 8,
         JoinError::Refused(Refusal::AlreadyMember) => 9,
+        JoinError::Refused(Refusal::NoLongerMember) => 10,
         JoinError::Refused(Refusal::UnknownInvite | Refusal::Invalid)
         | JoinError::NeedsFreshDevice
         | JoinError::Busy

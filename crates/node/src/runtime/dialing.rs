@@ -76,15 +76,7 @@ impl Runtime {
     /// may be reachable only that way.
     pub(super) fn redial_members(&mut self) {
         let now = Instant::now();
-        let engine = self.engine();
-        let mut devices = std::collections::BTreeSet::new();
-        for group in engine.groups() {
-            if let Some(log) = engine.log(&group) {
-                for member in log.state().members.values() {
-                    devices.extend(member.devices.iter().copied());
-                }
-            }
-        }
+        let devices = self.engine().devices_to_meet();
         for device in devices {
             let peer = device.peer_id();
             if peer == self.me || self.peers.contains_key(&peer) {
@@ -110,6 +102,15 @@ impl Runtime {
                 }
             }
         }
+    }
+
+    /// Whether to dial a peer found on the local network: a device this one shares a group
+    /// with, or any while a join is under way (a member of the group may be among them). A
+    /// removed or departed device, or a stranger, is not dialed.
+    pub(super) fn worth_meeting(&self, peer: PeerId) -> bool {
+        self.joining.is_some()
+            || PublicKey::from_peer_id(&peer)
+                .is_ok_and(|device| self.engine().shares_a_group_with(&device))
     }
 
     /// Records where a peer was reached in the address book (memory and store).

@@ -31,15 +31,27 @@ impl Runtime {
             Output::Send { peer, frame } => self.send(peer, frame),
             Output::Disconnect { peer, reason } => {
                 let peer_id = peer.peer_id();
-                if let Some(state) = self.peers.get_mut(&peer_id) {
-                    state.session = None;
+                match &reason {
+                    // It was told why (the ops that ended its membership are queued): its
+                    // connection closes once they are out.
+                    Reason::NotAMember => {
+                        self.emit(Event::Warning {
+                            message: format!("disconnecting {peer_id}: {reason}"),
+                        });
+                        self.let_go(peer_id);
+                    }
+                    // The event that ended this device's membership said it once.
+                    Reason::Ended => self.let_go(peer_id),
+                    Reason::Refused(_) => {
+                        if let Some(state) = self.peers.get_mut(&peer_id) {
+                            state.session = None;
+                        }
+                        self.emit(Event::Warning {
+                            message: format!("disconnecting {peer_id}, refused: {reason}"),
+                        });
+                        self.net.disconnect(peer_id);
+                    }
                 }
-                let message = match &reason {
-                    Reason::NotAMember => format!("disconnecting {peer_id}: {reason}"),
-                    Reason::Refused(_) => format!("disconnecting {peer_id}, refused: {reason}"),
-                };
-                self.emit(Event::Warning { message });
-                self.net.disconnect(peer_id);
             }
             Output::Event(event) => self.on_engine_event(event),
             // The node committed these before handing the outputs over.
@@ -73,6 +85,15 @@ impl Runtime {
             },
             E::GroupJoined { group } => Event::GroupJoined {
                 group: group.to_string(),
+            },
+            E::Ended { group, .. } => match self.node.ended(&group) {
+                Ok(Some(ended)) => Event::NoLongerMember {
+                    group: group.to_string(),
+                    ended,
+                },
+                _ => Event::MembershipChanged {
+                    group: group.to_string(),
+                },
             },
             E::PeerRefused { peer, reason } => Event::PeerRefused {
                 peer: peer.peer_id().to_string(),
@@ -108,7 +129,9 @@ impl Runtime {
         let waiting: Vec<_> = self
             .peers
             .iter()
-            .filter(|(_, state)| state.session.is_none() && !state.opening)
+            .filter(|(_, state)| {
+                state.session.is_none() && !state.opening && state.parting.is_none()
+            })
             .map(|(peer, _)| *peer)
             .collect();
         for peer in waiting {
@@ -117,6 +140,7 @@ impl Runtime {
         self.reserve_relays();
         self.redial_members();
         self.expire_dials();
+        self.parted(None);
         Ok(())
     }
 

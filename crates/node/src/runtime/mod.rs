@@ -111,6 +111,8 @@ enum Msg {
         session: u64,
         reason: String,
     },
+    /// A session's writer sent what was queued and closed its stream.
+    Written { peer: PeerId },
     /// A request on the control socket.
     Control {
         request: Request,
@@ -340,6 +342,7 @@ impl Runtime {
                     self.close_session(peer, device)?;
                 }
             }
+            Msg::Written { peer } => self.parted(Some(peer)),
             Msg::Control {
                 request:
                     Request::Join {

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use futures::{AsyncReadExt as _, AsyncWriteExt as _};
 use libp2p_identity::PeerId;
@@ -21,6 +21,8 @@ const WRITER_FRAMES: usize = 4096;
 const WRITER_BYTES: usize = 64 * 1024 * 1024;
 /// Opening a sync stream that takes longer than this is retried.
 const OPEN_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a peer being let go keeps its connection for its writer to finish.
+pub(super) const PARTING_GRACE: Duration = Duration::from_secs(5);
 /// Bytes read from a stream at a time.
 const READ_CHUNK: usize = 64 * 1024;
 
@@ -34,6 +36,10 @@ pub(super) struct Peer {
     pub(super) dialed: Option<Multiaddr>,
     pub(super) session: Option<Session>,
     pub(super) opening: bool,
+    /// Since when it is being let go (it shares no group with this device any more): its
+    /// connection closes once its writer has sent what was queued (the ops that tell it
+    /// why), or at the latest after [`PARTING_GRACE`].
+    pub(super) parting: Option<Instant>,
 }
 
 /// An open sync stream with a peer.
@@ -137,7 +143,12 @@ impl Runtime {
         let (frames, frames_rx) = mpsc::channel(WRITER_FRAMES);
         let queued = Arc::new(AtomicUsize::new(0));
         tokio::spawn(read_frames(peer, id, read, self.to_loop.clone()));
-        tokio::spawn(write_frames(write, frames_rx, Arc::clone(&queued)));
+        tokio::spawn(write_frames(
+            write,
+            frames_rx,
+            Arc::clone(&queued),
+            (peer, self.to_loop.clone()),
+        ));
         state.session = Some(Session {
             id,
             frames,
@@ -165,6 +176,46 @@ impl Runtime {
             self.drive(Input::Disconnected { peer: device })?;
         }
         Ok(())
+    }
+
+    /// Lets `peer` go: drops its session (its writer sends what is queued, then closes)
+    /// and disconnects it once the writer is done ([`Runtime::parted`]). Not while it is
+    /// asking this device to admit it, nor while this device is joining: a former member
+    /// may come back with a new invite.
+    pub(super) fn let_go(&mut self, peer: PeerId) {
+        let asking = self
+            .join_asks
+            .get(&peer)
+            .is_some_and(|(since, _)| since.elapsed() < super::join::ASK_WINDOW);
+        let Some(state) = self.peers.get_mut(&peer) else {
+            return;
+        };
+        state.session = None;
+        if !asking && self.joining.is_none() {
+            state.parting = Some(Instant::now());
+        }
+    }
+
+    /// A writer finished (`done`), or a tick passed: peers being let go whose writer is
+    /// done, or whose grace ran out, are disconnected.
+    pub(super) fn parted(&mut self, done: Option<PeerId>) {
+        let gone: Vec<PeerId> = self
+            .peers
+            .iter()
+            .filter(|(peer, state)| {
+                state.parting.is_some_and(|since| {
+                    (done == Some(**peer) && state.session.is_none())
+                        || since.elapsed() >= PARTING_GRACE
+                })
+            })
+            .map(|(peer, _)| *peer)
+            .collect();
+        for peer in gone {
+            if let Some(state) = self.peers.get_mut(&peer) {
+                state.parting = None;
+            }
+            self.net.disconnect(peer);
+        }
     }
 
     /// The device of `peer` if `session` is its current session.
@@ -251,11 +302,13 @@ async fn read_frames(
         .await;
 }
 
-/// Writes a session's frames in order; closes the stream when the loop drops the session.
+/// Writes a session's frames in order; closes the stream when the loop drops the session,
+/// and then says so (a peer being let go is disconnected once its frames are out).
 async fn write_frames(
     mut write: futures::io::WriteHalf<Stream>,
     mut frames: mpsc::Receiver<Vec<u8>>,
     queued: Arc<AtomicUsize>,
+    (peer, to_loop): (PeerId, mpsc::Sender<Msg>),
 ) {
     while let Some(frame) = frames.recv().await {
         let len = frame.len();
@@ -267,4 +320,5 @@ async fn write_frames(
         }
     }
     let _ = write.close().await;
+    let _ = to_loop.send(Msg::Written { peer }).await;
 }

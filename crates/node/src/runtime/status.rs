@@ -139,6 +139,14 @@ pub enum Event {
         /// The group.
         group: String,
     },
+    /// This device learned that it is no longer a member of a group (removed, unlinked,
+    /// or its member left from another device). What it had stays readable.
+    NoLongerMember {
+        /// The group.
+        group: String,
+        /// How it ended.
+        ended: crate::view::EndedView,
+    },
     /// This device admitted a joiner with an invite.
     Admitted {
         /// The joiner's device.
@@ -186,6 +194,7 @@ impl fmt::Display for Event {
             }
             Event::MembershipChanged { group } => write!(f, "the members of group {group} changed"),
             Event::GroupJoined { group } => write!(f, "joined group {group}"),
+            Event::NoLongerMember { ended, .. } => write!(f, "{}", ended.message),
             Event::Admitted { peer, groups } if groups.is_empty() => {
                 write!(f, "refused {peer}'s join request")
             }

@@ -42,6 +42,7 @@ impl Runtime {
                         dialed,
                         session: None,
                         opening: false,
+                        parting: None,
                     },
                 );
                 if device.is_none() {
@@ -78,7 +79,7 @@ impl Runtime {
             }
             E::Discovered { peer, addresses } => {
                 self.remember(peer, &addresses)?;
-                if peer != self.me && !self.peers.contains_key(&peer) {
+                if peer != self.me && !self.peers.contains_key(&peer) && self.worth_meeting(peer) {
                     self.emit(Event::Dialing {
                         target: peer.to_string(),
                     });

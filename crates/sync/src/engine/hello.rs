@@ -24,7 +24,7 @@ impl Engine {
         let mut session = Session::new(dialer, now);
         let mut offers = Vec::new();
         for (id, group) in &self.replicas.groups {
-            if group.has_member_device(&peer) {
+            if group.mine && group.has_member_device(&peer) {
                 let offer = self.replicas.offer(*id);
                 let sync = session.groups.entry(*id).or_default();
                 sync.offered = true;
@@ -119,20 +119,25 @@ impl Engine {
     fn on_offer(&mut self, peer: DeviceId, offer: Offer, out: &mut Vec<Output>) {
         let id = offer.group;
         let mine = self.replicas.offer(id);
-        let known = self.replicas.group(&id).map(|g| g.has_member_device(&peer));
+        let known = self
+            .replicas
+            .group(&id)
+            .map(|g| g.mine && g.has_member_device(&peer));
         let holds = |g: &GroupId| self.replicas.groups.contains_key(g);
         let Some(session) = self.sessions.get_mut(&peer) else {
             return;
         };
         match known {
-            Some(member) => {
+            Some(shared) => {
                 let sync = session.groups.entry(id).or_default();
                 sync.their_log.clone_from(&offer.log_heads);
                 sync.theirs = Some(offer);
-                if !member {
-                    // Not a member in my view: say nothing, reveal nothing. (If my log is
-                    // behind, the peer sends it to me: see `push_logs_to_the_stale`.)
-                    return;
+                if !shared {
+                    // Not both members in my view. A stranger gets nothing: not a word. A
+                    // former member (the peer, or this device) is told how it ended, once.
+                    // (If my log is behind, the peer sends it to me: see
+                    // `push_logs_to_the_stale`.)
+                    return self.settle(peer, out);
                 }
                 if !sync.offered {
                     sync.offered = true;
@@ -222,7 +227,7 @@ impl Engine {
         out: &mut Vec<Output>,
     ) {
         for (id, group) in &self.replicas.groups {
-            if !offered.contains(id) && group.has_member_device(&peer) {
+            if !offered.contains(id) && group.mine && group.has_member_device(&peer) {
                 log_sync::send_ops(
                     out,
                     peer,
@@ -241,7 +246,7 @@ impl Engine {
             .replicas
             .groups
             .iter()
-            .filter(|(_, group)| group.has_member_device(&peer))
+            .filter(|(_, group)| group.mine && group.has_member_device(&peer))
             .map(|(id, _)| *id)
             .filter(|id| {
                 self.sessions

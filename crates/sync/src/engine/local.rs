@@ -144,7 +144,7 @@ impl Engine {
         let ops: Vec<SignedOp> = log.ops().into_iter().cloned().collect();
         self.replicas
             .groups
-            .insert(id, Group::new(log, Some(index)));
+            .insert(id, Group::new(log, Some(index), &self.me));
         let mut out = vec![Output::PersistOps { group: id, ops }];
         out.extend(self.create_doc(id, index, automerge)?);
         Ok(out)

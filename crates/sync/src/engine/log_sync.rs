@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use mutual_auth::{DeviceId, GroupId, Inserted, Log, OpId, Rejected, SignedOp};
 
 use super::replicas::Group;
-use super::{Engine, LocalRefusal, MAX_JOIN_OPS, MAX_PARKED_OPS, Reason, Refusal, send};
+use super::{Engine, LocalRefusal, MAX_JOIN_OPS, MAX_PARKED_OPS, Refusal, send};
 use crate::output::{Event, Output};
 use crate::wire::Message;
 
@@ -31,7 +31,14 @@ impl Engine {
             // behind. Its ops are checked like any and the valid ones taken; the rest are
             // dropped without a word (not parked, not refused), so that a stranger who
             // knows a group's id cannot tell from my answer whether I hold it.
-            return self.take_unsolicited_ops(id, ops, peer, out);
+            if let Some(sync) = self.sessions.group_mut(&peer, &id) {
+                sync.their_log = heads;
+            }
+            self.take_unsolicited_ops(id, ops, peer, out);
+            if !self.replicas.shared_with(&id, &peer) {
+                self.settle(peer, out);
+            }
+            return;
         }
         if let Some(sync) = self.sessions.group_mut(&peer, &id) {
             sync.their_log = heads;
@@ -151,7 +158,13 @@ impl Engine {
             return;
         };
         group.refresh_known();
+        let was_mine = group.mine;
+        group.mine = group.has_member_device(&self.me);
         out.push(Output::Event(Event::MembershipChanged { group: id }));
+        if was_mine && !group.mine {
+            let ending = group.log.ending_of(&self.me);
+            out.push(Output::Event(Event::Ended { group: id, ending }));
+        }
         let mine = self.replicas.offer(id);
         let Some(group) = self.replicas.group(&id) else {
             return;
@@ -159,23 +172,15 @@ impl Engine {
         let heads = group.log.heads();
         let mut reconcile = Vec::new();
         let mut stale = Vec::new();
-        let mut gone = Vec::new();
+        let mut unshared = Vec::new();
         for (peer, session) in self.sessions.iter_mut() {
             if !session.hello {
                 // Its hello will be judged against the log as it is then.
                 continue;
             }
-            let member = group.has_member_device(peer);
+            let shared = group.mine && group.has_member_device(peer);
             let offered = session.groups.get(&id).is_some_and(|g| g.offered);
-            match (member, offered) {
-                (false, true) => {
-                    if let Some(sync) = session.groups.get_mut(&id) {
-                        sync.stop();
-                    }
-                    if !session.groups.values().any(|g| g.offered) {
-                        gone.push(*peer);
-                    }
-                }
+            match (shared, offered) {
                 (true, false) => {
                     let sync = session.groups.entry(id).or_default();
                     sync.offered = true;
@@ -197,7 +202,11 @@ impl Engine {
                         send_ops(out, *peer, id, new.to_vec(), heads.clone());
                     }
                 }
-                (false, false) => {}
+                (false, _) => {
+                    if session.groups.contains_key(&id) {
+                        unshared.push(*peer);
+                    }
+                }
             }
         }
         for peer in reconcile {
@@ -214,13 +223,8 @@ impl Engine {
                 );
             }
         }
-        for peer in gone {
-            if self.sessions.end(&peer).is_some() {
-                out.push(Output::Disconnect {
-                    peer,
-                    reason: Reason::NotAMember,
-                });
-            }
+        for peer in unshared {
+            self.settle(peer, out);
         }
     }
 
@@ -269,7 +273,9 @@ impl Engine {
         }
         sync.owes_summary = true;
         let ops: Vec<SignedOp> = log.ops().into_iter().cloned().collect();
-        self.replicas.groups.insert(id, Group::new(log, None));
+        self.replicas
+            .groups
+            .insert(id, Group::new(log, None, &self.me));
         out.push(Output::PersistOps { group: id, ops });
         out.push(Output::Event(Event::GroupJoined { group: id }));
         self.log_changed(id, &[], Some(peer), out);
@@ -306,20 +312,38 @@ fn unpark(group: &mut Group, new: &mut Vec<SignedOp>) {
 /// The ops of `log` that a replica with heads `theirs` lacks, parents first. Heads unknown
 /// here are skipped, so this may include ops the replica has (harmless duplicates).
 pub(super) fn missing_ops(log: &Log, theirs: &[OpId]) -> Vec<SignedOp> {
-    let mut have = BTreeSet::new();
-    let mut stack: Vec<OpId> = theirs.iter().filter(|h| log.contains(h)).copied().collect();
-    while let Some(id) = stack.pop() {
-        if have.insert(id)
-            && let Some(op) = log.get(&id)
-        {
-            stack.extend(op.op.parents.iter().copied());
-        }
-    }
+    let have = ancestors(log, theirs);
     log.ops()
         .into_iter()
         .filter(|op| !have.contains(&op.id()))
         .cloned()
         .collect()
+}
+
+/// The ops a peer at heads `theirs` lacks of `up_to` and their ancestors, parents first:
+/// what it needs to see `up_to`, and nothing after.
+pub(super) fn missing_ops_up_to(log: &Log, theirs: &[OpId], up_to: &[OpId]) -> Vec<SignedOp> {
+    let have = ancestors(log, theirs);
+    let wanted = ancestors(log, up_to);
+    log.ops()
+        .into_iter()
+        .filter(|op| wanted.contains(&op.id()) && !have.contains(&op.id()))
+        .cloned()
+        .collect()
+}
+
+/// `heads` (those held here) and all their ancestors.
+fn ancestors(log: &Log, heads: &[OpId]) -> BTreeSet<OpId> {
+    let mut found = BTreeSet::new();
+    let mut stack: Vec<OpId> = heads.iter().filter(|h| log.contains(h)).copied().collect();
+    while let Some(id) = stack.pop() {
+        if found.insert(id)
+            && let Some(op) = log.get(&id)
+        {
+            stack.extend(op.op.parents.iter().copied());
+        }
+    }
+    found
 }
 
 /// Sends ops in frames of at most about [`OPS_FRAME_BUDGET`] bytes, each with the sender's

@@ -15,6 +15,7 @@
 //! (documents), `vouch.rs` (tip signatures), `local.rs` (what this device does itself).
 
 mod doc_sync;
+mod ending;
 mod hello;
 mod knowledge;
 mod local;
@@ -23,6 +24,8 @@ mod refusal;
 mod replicas;
 mod sessions;
 mod vouch;
+
+use std::collections::BTreeSet;
 
 use automerge::{ActorId, AutoCommit, ChangeHash};
 use mutual_auth::{DeviceId, DeviceKey, GroupId, Log};
@@ -149,7 +152,7 @@ impl Engine {
             .remove(&id)
             .map(|group| group.docs)
             .unwrap_or_default();
-        let mut group = Group::new(log, index);
+        let mut group = Group::new(log, index, &self.me);
         group.docs = docs;
         self.replicas.groups.insert(id, group);
     }
@@ -185,6 +188,33 @@ impl Engine {
     /// A group's membership log.
     pub fn log(&self, group: &GroupId) -> Option<&Log> {
         self.replicas.group(group).map(|g| &g.log)
+    }
+
+    /// The other devices this one shares a group with (both members' devices there): the
+    /// ones to meet. A removed, unlinked or departed device is not among them, and a device
+    /// that is no longer a member shares nothing.
+    pub fn devices_to_meet(&self) -> BTreeSet<DeviceId> {
+        let me = self.me;
+        self.replicas
+            .groups
+            .values()
+            .filter(|g| g.mine)
+            .flat_map(|g| g.member_devices())
+            .filter(|d| *d != me)
+            .collect()
+    }
+
+    /// Whether this device and `peer` share a group (see [`Engine::devices_to_meet`]).
+    pub fn shares_a_group_with(&self, peer: &DeviceId) -> bool {
+        self.replicas
+            .groups
+            .keys()
+            .any(|g| self.replicas.shared_with(g, peer))
+    }
+
+    /// Whether this device is a member's device in `group`.
+    pub fn is_member(&self, group: &GroupId) -> bool {
+        self.replicas.group(group).is_some_and(|g| g.mine)
     }
 
     /// A group's index document, if known.
@@ -329,10 +359,10 @@ impl Engine {
         }));
     }
 
-    /// Whether data of `group` may flow with `peer`: both offers crossed and the peer is a
-    /// member's device in my current log.
+    /// Whether data of `group` may flow with `peer`: both offers crossed and the peer and
+    /// this device are members' devices in my current log.
     fn active(&self, peer: &DeviceId, group: &GroupId) -> bool {
-        self.replicas.is_member_device(group, peer)
+        self.replicas.shared_with(group, peer)
             && self
                 .sessions
                 .group(peer, group)

@@ -98,7 +98,12 @@ pub enum Reason {
     /// The peer broke the protocol or sent forged data.
     #[error(transparent)]
     Refused(#[from] Refusal),
-    /// The peer shares no group with this device any more.
+    /// The peer shares no group with this device any more: it is no longer a member's
+    /// device (it was told how, as this device's log says).
     #[error("no longer a member")]
     NotAMember,
+    /// The peer shares no group with this device any more: this device is no longer a
+    /// member's device (the peer was told, if it did not know).
+    #[error("this device is no longer a member")]
+    Ended,
 }

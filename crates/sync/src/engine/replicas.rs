@@ -33,16 +33,21 @@ pub(crate) struct Group {
     pub(crate) known: BTreeSet<DeviceId>,
     /// Ops refused for missing parents, retried after each insert.
     pub(crate) parked: Vec<mutual_auth::SignedOp>,
+    /// Whether this device is a member's device in `log` (as of its last change): a group
+    /// it is not is kept, read-only, and synced with nobody.
+    pub(crate) mine: bool,
 }
 
 impl Group {
-    pub(crate) fn new(log: Log, index: Option<DocId>) -> Group {
+    pub(crate) fn new(log: Log, index: Option<DocId>, me: &DeviceId) -> Group {
+        let mine = log.state().member_of_device(me).is_some();
         let mut group = Group {
             log,
             index,
             docs: BTreeSet::new(),
             known: BTreeSet::new(),
             parked: Vec::new(),
+            mine,
         };
         group.refresh_known();
         group
@@ -178,11 +183,12 @@ impl Replicas {
         self.docs.get_mut(id)
     }
 
-    /// Whether `peer` is a member's device in my current log of `group`.
-    pub(crate) fn is_member_device(&self, group: &GroupId, peer: &DeviceId) -> bool {
+    /// Whether `peer` is a member's device in my current log of `group`, and so is this
+    /// device: data of the group may flow between the two.
+    pub(crate) fn shared_with(&self, group: &GroupId, peer: &DeviceId) -> bool {
         self.groups
             .get(group)
-            .is_some_and(|g| g.has_member_device(peer))
+            .is_some_and(|g| g.mine && g.has_member_device(peer))
     }
 
     /// What this device offers for a group: its log heads and documents digest (empty

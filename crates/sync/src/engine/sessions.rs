@@ -140,6 +140,9 @@ pub(crate) struct GroupSync {
     /// The log of a group this device lacks, as received so far, until this device is a
     /// member in it.
     pub(crate) joining: Option<Log>,
+    /// The op that ended the peer's membership, or this device's, once the peer was sent
+    /// what it needs to see it (it is told once per session).
+    pub(crate) told_ending: Option<OpId>,
 }
 
 impl GroupSync {

@@ -71,11 +71,11 @@ impl Sim {
     /// Breaks the connection between `a` and `b` (they redial later).
     pub fn disconnect(&mut self, a: PeerIdx, b: PeerIdx) {
         if let Some(conn) = self.conn_between(a, b) {
-            self.break_conn(conn, "cut");
+            self.break_conn(conn, "cut", true);
         }
     }
 
-    pub(super) fn break_conn(&mut self, conn: u64, why: &str) {
+    pub(super) fn break_conn(&mut self, conn: u64, why: &str, redial: bool) {
         let Some(c) = self.conns.remove(&conn) else {
             return;
         };
@@ -85,7 +85,7 @@ impl Sim {
             self.input(me, Input::Disconnected { peer });
         }
         let (a, b) = (c.dialer.min(c.other), c.dialer.max(c.other));
-        if self.wanted.contains(&(a, b)) {
+        if redial && self.wanted.contains(&(a, b)) {
             let backoff = self.rng.random_range(50..500);
             let dialer = if self.rng.random_bool(0.5) { a } else { b };
             let other = if dialer == a { b } else { a };
@@ -115,7 +115,7 @@ impl Sim {
             .collect();
         self.note(format!("partition {a:?} | {b:?}"));
         for conn in cut {
-            self.break_conn(conn, "partition");
+            self.break_conn(conn, "partition", true);
         }
     }
 
@@ -143,7 +143,7 @@ impl Sim {
             .map(|(id, _)| *id)
             .collect();
         for conn in conns {
-            self.break_conn(conn, "crash");
+            self.break_conn(conn, "crash", true);
         }
         self.peers[peer].engine = None;
         self.note(format!("p{peer} crashes"));
@@ -255,8 +255,12 @@ impl Sim {
         let receiver = self.device(to);
         for group in groups {
             let log = self.engine(from).and_then(|e| e.log(&group));
+            let sender = self.device(from);
             let allowed = match log {
-                Some(log) => log.state().member_of_device(&receiver).is_some(),
+                Some(log) => {
+                    log.state().member_of_device(&receiver).is_some()
+                        || tells_an_ending_only(log, &message, &[sender, receiver])
+                }
                 None => matches!(&message, Message::Offer(o) if o.log_heads.is_empty()),
             };
             if !allowed {
@@ -294,7 +298,7 @@ impl Sim {
         self.tick_if_due();
         match ev {
             Ev::Deliver { conn, to, bytes } => self.deliver(conn, to, &bytes),
-            Ev::Break { conn } => self.break_conn(conn, "link fault"),
+            Ev::Break { conn } => self.break_conn(conn, "link fault", true),
             Ev::Dial { a, b } => {
                 if self.wanted.contains(&(a.min(b), a.max(b))) {
                     self.dial(a, b);
@@ -332,7 +336,7 @@ impl Sim {
             self.input(to, Input::Frame { peer, bytes: body });
         }
         if broken {
-            self.break_conn(conn_id, "bad framing");
+            self.break_conn(conn_id, "bad framing", true);
         }
     }
 
@@ -379,4 +383,26 @@ impl Sim {
             }
         }
     }
+}
+
+/// Whether `message` carries ops of `log` that lead up to how one of `devices` stopped
+/// being a member, and nothing later: what a former member is told of its ending.
+fn tells_an_ending_only(log: &mutual_auth::Log, message: &Message, devices: &[DeviceId]) -> bool {
+    let Message::Ops { ops, .. } = message else {
+        return false;
+    };
+    let mut before = std::collections::BTreeSet::new();
+    let mut stack: Vec<mutual_auth::OpId> = devices
+        .iter()
+        .filter_map(|d| log.ending_of(d))
+        .map(|e| e.op)
+        .collect();
+    while let Some(id) = stack.pop() {
+        if before.insert(id)
+            && let Some(op) = log.get(&id)
+        {
+            stack.extend(op.op.parents.iter().copied());
+        }
+    }
+    ops.iter().all(|op| before.contains(&op.id()))
 }

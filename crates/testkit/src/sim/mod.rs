@@ -475,7 +475,10 @@ impl Sim {
                     if let Some(to) = self.index_of(&peer)
                         && let Some(conn) = self.conn_between(at, to)
                     {
-                        self.break_conn(conn, "engine");
+                        // As the runtime does: a device it shares no group with any more
+                        // is not redialed (a later heal or restart may still dial it).
+                        let redial = matches!(reason, mutual_sync::Reason::Refused(_));
+                        self.break_conn(conn, "engine", redial);
                     }
                 }
                 Output::PersistOps { group, ops } => {

@@ -24,6 +24,9 @@ pub(in crate::runtime) struct Joining {
     asked: BTreeSet<PeerId>,
     /// What was tried and why it did not work, for the person.
     pub(in crate::runtime) tried: Vec<String>,
+    /// Whether a device that holds the invite said it is no longer a member: if no one
+    /// else admits this device, that is what the person is told.
+    only_former: bool,
     /// The groups a member admitted this device to.
     admitted: Vec<OfferedGroup>,
     /// Those of them in sync with someone since.
@@ -54,6 +57,7 @@ impl Runtime {
                     inviter: inviter.as_ref().map(|(peer, _)| *peer),
                     asked: BTreeSet::new(),
                     tried: Vec::new(),
+                    only_former: false,
                     admitted: Vec::new(),
                     synced: BTreeSet::new(),
                     deadline,
@@ -207,8 +211,12 @@ impl Runtime {
                 }
             }
             Err(AttemptError::Refused(refusal)) => {
-                if matches!(refusal, Refusal::UnknownInvite | Refusal::Invalid) {
+                if matches!(
+                    refusal,
+                    Refusal::UnknownInvite | Refusal::Invalid | Refusal::NoLongerMember
+                ) {
                     // Another member may know the invite.
+                    joining.only_former |= refusal == Refusal::NoLongerMember;
                     joining.tried.push(format!("{peer}: {refusal}"));
                     return Ok(());
                 }
@@ -246,6 +254,8 @@ impl Runtime {
             .is_some_and(|j| !j.admitted.is_empty());
         if admitted {
             self.finish_join(Ok(false));
+        } else if self.joining.as_ref().is_some_and(|j| j.only_former) {
+            self.finish_join(Err(JoinError::Refused(Refusal::NoLongerMember)));
         } else {
             let tried = self
                 .joining

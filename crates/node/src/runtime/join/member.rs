@@ -51,9 +51,19 @@ impl Runtime {
             let name = self.node.group(&group)?.name;
             named.push((group, name, invite));
         }
-        let found = named;
+        let mut found = named;
+        let any_found = !found.is_empty();
+        // A device that is no longer a member of the invite's group says so (the asker
+        // proved it holds the invite) instead of offering a group it cannot admit to.
+        found.retain(|(group, _, _)| self.engine().is_member(group));
         let Some((_, _, invite)) = found.first() else {
-            return Ok(refused);
+            return Ok(if any_found {
+                JoinMessage::Refused {
+                    refusal: Refusal::NoLongerMember,
+                }
+            } else {
+                refused
+            });
         };
         Ok(JoinMessage::Offer {
             invite: invite.key,
