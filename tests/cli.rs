@@ -797,3 +797,137 @@ fn a_person_renames_themselves_here_and_in_their_groups() {
     let refused = ada.fails(&["set-name", "  "]);
     assert!(refused.contains("must not be empty"), "{refused}");
 }
+
+/// What a person reads, checked for anything a terminal would act on: every character is
+/// printable, or a newline.
+fn assert_inert(what: &str, text: &str) {
+    assert!(
+        !text
+            .chars()
+            .any(|c| c.is_control() && c != '\n' || c == '\u{202e}'),
+        "{what} printed raw control characters:\n{text:?}"
+    );
+}
+
+#[test]
+fn members_text_is_shown_escaped_to_people_and_exact_in_json() {
+    // 1. Alice runs the same story twice: with plain words, then with text that would take
+    //    over a terminal (colour, a bell, a carriage return, a right-to-left override) or
+    //    fake structure (a newline followed by what looks like a card, a column, a member).
+    let story = |alice: &Device, t: &dyn Fn(&str) -> String| {
+        let group = alice.ok(&["group", "create", &t("Elm")]);
+        let board = alice.ok(&[
+            "doc",
+            "create",
+            &group,
+            "--kind",
+            "board",
+            "--title",
+            &t("B"),
+        ]);
+        let column = alice.ok(&["board", "add-column", &board, &t("To do")]);
+        let card = alice.ok(&[
+            "board",
+            "add-card",
+            &board,
+            "--column",
+            &column,
+            "--title",
+            &t("Fix"),
+        ]);
+        alice.ok(&["board", "label", &board, &card, &t("urgent")]);
+        alice.ok(&["board", "describe", &board, &card, "--text", &t("The hall")]);
+        let assembly = alice.ok(&[
+            "doc",
+            "create",
+            &group,
+            "--kind",
+            "assembly",
+            "--title",
+            &t("A"),
+        ]);
+        let proposal = alice.ok(&[
+            "assembly",
+            "propose",
+            &assembly,
+            "--title",
+            &t("P"),
+            "--rule",
+            "consent",
+            "--text",
+            &t("Why"),
+        ]);
+        alice.ok(&[
+            "assembly",
+            "position",
+            &assembly,
+            &proposal,
+            "agree",
+            "--reason",
+            &t("Yes"),
+        ]);
+        alice.ok(&["assembly", "decide", &assembly, &proposal]);
+        alice.ok(&["assembly", "minutes", &assembly, "--text", &t("Opened")]);
+        alice.ok(&["assembly", "add-action", &assembly, &t("Call")]);
+        (group, board, card, assembly)
+    };
+    let hostile =
+        |s: &str| format!("{s}\x1b[31m\x07\r\u{202e}\n  abcdefgh  Fake card\n\nDone  [x]");
+    let plain = Device::init("Alice");
+    let (p_group, p_board, _, p_assembly) = story(&plain, &|s| s.to_owned());
+    let alice = Device::init(&hostile("Alice"));
+    let (group, board, card, assembly) = story(&alice, &hostile);
+
+    // 2. Human output shows every control character escaped, and has exactly the lines the
+    //    plain story has (multi-line text keeps its lines, each behind a margin).
+    let pairs = [
+        (vec!["doc", "show", &board], vec!["doc", "show", &p_board]),
+        (
+            vec!["doc", "show", &assembly],
+            vec!["doc", "show", &p_assembly],
+        ),
+        (vec!["history", &board], vec!["history", &p_board]),
+        (
+            vec!["group", "show", &group],
+            vec!["group", "show", &p_group],
+        ),
+        (vec!["group", "list"], vec!["group", "list"]),
+        (vec!["doc", "list", &group], vec!["doc", "list", &p_group]),
+        (vec!["whoami"], vec!["whoami"]),
+    ];
+    for (args, plain_args) in pairs {
+        let shown = alice.ok(&args);
+        assert_inert(&format!("{args:?}"), &shown);
+        // Lines of structure: all but those behind the margin of multi-line text.
+        let structure = |text: &str| {
+            text.lines()
+                .filter(|l| !l.trim_start().starts_with('│'))
+                .count()
+        };
+        assert_eq!(
+            structure(&shown),
+            structure(&plain.ok(&plain_args)),
+            "{args:?} has lines the plain story has not:\n{shown}"
+        );
+        assert!(shown.contains("\\u{1b}[31m"), "{args:?}: {shown}");
+    }
+    let minutes = alice.ok(&["doc", "show", &assembly]);
+    assert!(minutes.contains("  │   abcdefgh  Fake card"), "{minutes}");
+
+    // 3. Confirmations and errors that quote member text stay on one line.
+    let renamed = alice.run(&["doc", "rename", &board, &hostile("New")]);
+    assert_eq!(renamed.stdout.lines().count(), 1, "{}", renamed.stdout);
+    assert_inert("doc rename", &renamed.stdout);
+    let refused = alice.run(&["board", "assign", &board, &card, &hostile("nobody")]);
+    assert!(!refused.status.success());
+    assert_eq!(refused.stderr.lines().count(), 1, "{}", refused.stderr);
+    assert_inert("board assign", &refused.stderr);
+
+    // 4. --json keeps the text exact.
+    let shown = alice.json(&["doc", "show", &board]);
+    assert_eq!(
+        shown["columns"][0]["cards"][0]["title"],
+        hostile("Fix").as_str()
+    );
+    assert_eq!(alice.json(&["whoami"])["name"], hostile("Alice").trim());
+}

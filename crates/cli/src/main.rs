@@ -53,7 +53,8 @@ fn main() -> ExitCode {
         // `mutual ... | head`: the reader has what it wanted, which is not a failure.
         Err(error) if error.is::<output::ReaderGone>() => ExitCode::SUCCESS,
         Err(error) => {
-            output::report(&format!("error: {error:#}"));
+            // One line, whatever member text the error quotes.
+            output::report(&render::line(&format!("error: {error:#}")));
             ExitCode::FAILURE
         }
     }

@@ -12,7 +12,7 @@ use serde::Serialize;
 use super::{count, format_time, unexpected};
 use crate::args::{DeviceCommand, InviteCommand, MemberRole};
 use crate::output::Output;
-use crate::render::short;
+use crate::render::{line, short};
 use crate::target::Target;
 
 pub(crate) fn role(role: MemberRole) -> Role {
@@ -218,7 +218,7 @@ fn print_invites(invites: &[InviteView]) -> String {
             "{}  {:<8}  {purpose} {}, {}/{} used, until {} UTC",
             short(&i.id),
             i.status,
-            i.created_by,
+            line(&i.created_by),
             i.uses,
             i.max_uses,
             format_time(i.expires_at / 1000)

@@ -16,7 +16,7 @@ use mutual_node::{Access, Node, Refusal};
 use super::format_time;
 use crate::args::{JoinArgs, ServeArgs};
 use crate::output::{self, Output};
-use crate::render::short;
+use crate::render::{line, short};
 use crate::target::{self, Target, unexpected};
 
 /// A relay's address: a multiaddr that names the relay with a trailing `/p2p/ID`.
@@ -116,7 +116,7 @@ pub(crate) fn join(
             Ok(ExitCode::SUCCESS)
         }
         Response::JoinFailed(error) => {
-            output::report(&format!("error: {error}"));
+            output::report(&line(&format!("error: {error}")));
             Ok(ExitCode::from(join_exit_code(&error)))
         }
         other => unexpected(other),
@@ -184,12 +184,16 @@ fn print_joined(joined: &Joined) -> String {
     let mut s = String::new();
     for group in &joined.groups {
         if joined.linked {
-            say!(s, "This device is now linked to you in “{}”.", group.name);
+            say!(
+                s,
+                "This device is now linked to you in “{}”.",
+                line(&group.name)
+            );
         } else {
             say!(
                 s,
                 "Joined “{}” ({}).",
-                group.name,
+                line(&group.name),
                 short(&group.group.to_string())
             );
         }
@@ -225,7 +229,7 @@ fn show_event(event: &Event, json: bool) {
             let _ = output::emit(&format!("{line}\n"));
         }
     } else {
-        output::report(&format!("mutual: {event}"));
+        output::report(&line(&format!("mutual: {event}")));
     }
 }
 
@@ -300,7 +304,7 @@ fn print_status(status: &Status) -> String {
     }
     say!(s, "connected: {} peer(s)", status.connected.len());
     for group in &status.groups {
-        say!(s, "\n{} ({})", group.name, crate::render::short(&group.id));
+        say!(s, "\n{} ({})", line(&group.name), short(&group.id));
         if group.unshared > 0 {
             say!(
                 s,
@@ -327,7 +331,12 @@ fn print_status(status: &Status) -> String {
                     }
                 }
             };
-            say!(s, "  {:<16}  {}  {state}", device.member, device.peer_id);
+            say!(
+                s,
+                "  {:<16}  {}  {state}",
+                line(&device.member),
+                device.peer_id
+            );
         }
     }
     s
@@ -379,7 +388,12 @@ fn print_peers(peers: &[PeerView]) -> String {
             (false, Some(ms)) => format!("last seen {} UTC", format_time(ms / 1000)),
             (false, None) => "never seen".to_owned(),
         };
-        say!(s, "{}  {}  ({seen})", peer.peer_id, peer.members.join(", "));
+        say!(
+            s,
+            "{}  {}  ({seen})",
+            peer.peer_id,
+            line(&peer.members.join(", "))
+        );
         for address in &peer.addresses {
             say!(s, "  {address}");
         }
