@@ -931,3 +931,43 @@ fn members_text_is_shown_escaped_to_people_and_exact_in_json() {
     );
     assert_eq!(alice.json(&["whoami"])["name"], hostile("Alice").trim());
 }
+
+#[test]
+fn deciding_a_proposal_prints_the_decisions_id() {
+    let alice = Device::init("Alice");
+    let (_, assembly) = group_with(&alice, "assembly", "December");
+    let propose = |title: &str| {
+        let p = alice.ok(&[
+            "assembly", "propose", &assembly, "--title", title, "--rule", "majority",
+        ]);
+        alice.ok(&["assembly", "position", &assembly, &p, "agree"]);
+        p
+    };
+    // 1. For people: the id alone on stdout, like every command that creates something.
+    let first = propose("Paint the hall");
+    let decided = alice.run(&["assembly", "decide", &assembly, &first[..6]]);
+    assert!(decided.status.success(), "{}", decided.stderr);
+    assert!(decided.stderr.contains("passed"), "{}", decided.stderr);
+    // 2. With --json: the id and the outcome.
+    let second = propose("Fix the roof");
+    let json = alice.json(&["assembly", "decide", &assembly, &second]);
+    assert_eq!(json["outcome"], "passed");
+    // 3. Both are the ids in the register.
+    let shown = alice.json(&["doc", "show", &assembly]);
+    let ids: Vec<&str> = shown["decisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        ids.contains(&decided.stdout.trim()),
+        "{ids:?} {}",
+        decided.stdout
+    );
+    assert!(
+        ids.contains(&json["id"].as_str().unwrap()),
+        "{ids:?} {json}"
+    );
+    assert_eq!(ids.len(), 2);
+}
