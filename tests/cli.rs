@@ -971,3 +971,118 @@ fn deciding_a_proposal_prints_the_decisions_id() {
     );
     assert_eq!(ids.len(), 2);
 }
+
+/// Runs `mutual ARGS`, which must be refused as a usage error: exit code 2, one line.
+fn usage_error(device: &Device, args: &[&str]) -> String {
+    let run = device.run(args);
+    assert_eq!(run.status.code(), Some(2), "{args:?}: {}", run.stderr);
+    assert_eq!(
+        run.stderr.trim().lines().count(),
+        1,
+        "{args:?}: {}",
+        run.stderr
+    );
+    run.stderr
+}
+
+#[test]
+fn values_out_of_range_and_missing_changes_are_usage_errors() {
+    let alice = Device::init("Alice");
+    let (group, assembly) = group_with(&alice, "assembly", "December");
+    let resources = alice.ok(&[
+        "doc",
+        "create",
+        &group,
+        "--kind",
+        "resources",
+        "--title",
+        "Tools",
+    ]);
+    let drill = alice.ok(&["resource", "add", &resources, "Drill"]);
+    let before = alice.json(&["doc", "show", &resources]);
+
+    // 1. Invites: uses from 1 to 1000, said as such.
+    usage_error(&alice, &["invite", "create", &group, "--expires", "0s"]);
+    let err = usage_error(&alice, &["invite", "create", &group, "--uses", "0"]);
+    assert!(err.contains("1..=1000"), "{err}");
+    let err = usage_error(
+        &alice,
+        &["invite", "create", &group, "--uses", "99999999999"],
+    );
+    assert!(
+        err.contains("1..=1000") && !err.contains("4294967295"),
+        "{err}"
+    );
+    // 2. Join's timeout, before anything is dialled.
+    usage_error(&alice, &["join", "ABCD", "--timeout", "0s"]);
+    usage_error(&alice, &["join", "ABCD", "--timeout", "abc"]);
+    // 3. A change that says nothing to change.
+    usage_error(&alice, &["assembly", "set", &assembly]);
+    usage_error(&alice, &["resource", "update", &resources, &drill]);
+    // 4. Empty names and titles.
+    usage_error(&alice, &["group", "create", " "]);
+    usage_error(
+        &alice,
+        &["doc", "create", &group, "--kind", "board", "--title", ""],
+    );
+    usage_error(&alice, &["doc", "rename", &resources, ""]);
+    usage_error(&alice, &["resource", "add", &resources, ""]);
+    usage_error(
+        &alice,
+        &["resource", "update", &resources, &drill, "--name", ""],
+    );
+    usage_error(&alice, &["assembly", "add-agenda", &assembly, " "]);
+    usage_error(&alice, &["set-name", ""]);
+
+    assert_eq!(alice.json(&["doc", "show", &resources]), before);
+    assert_eq!(
+        alice.json(&["invite", "list", &group]),
+        Value::Array(vec![])
+    );
+    assert_eq!(alice.json(&["group", "list"]).as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn invite_lifetimes_are_bounded_and_read_in_the_units_people_type() {
+    let alice = Device::init("Alice");
+    let group = alice.ok(&["group", "create", "Elm"]);
+    let now_ms = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as i64
+    };
+    // 1. Units a person types: s, m, h, d, w.
+    for (text, secs) in [
+        ("90s", 90),
+        ("45m", 2700),
+        ("12h", 43_200),
+        ("3d", 259_200),
+        ("2w", 1_209_600),
+        ("365d", 31_536_000),
+    ] {
+        let start = now_ms();
+        let created = alice.json(&["invite", "create", &group, "--expires", text]);
+        let lasts = created["expires_at"].as_i64().unwrap() - start;
+        assert!((lasts / 1000 - secs).abs() <= 5, "{text}: {created}");
+    }
+    // 2. Out of range, or a unit not accepted: the range and the units, in the error, and
+    //    none of a date library's words.
+    for text in ["1000000000h", "366d", "0s", "99999999999999999999999w"] {
+        let err = usage_error(&alice, &["invite", "create", &group, "--expires", text]);
+        assert!(err.contains("from 1s to 365d"), "{text}: {err}");
+    }
+    for text in ["1y", "soon", "5"] {
+        let err = usage_error(&alice, &["invite", "create", &group, "--expires", text]);
+        assert!(err.contains("s, m, h, d or w"), "{text}: {err}");
+        assert!(!err.to_lowercase().contains("span"), "{text}: {err}");
+    }
+    assert_eq!(
+        alice
+            .json(&["invite", "list", &group])
+            .as_array()
+            .unwrap()
+            .len(),
+        6
+    );
+}

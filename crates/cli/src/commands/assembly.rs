@@ -26,10 +26,6 @@ pub(crate) fn run(
             facilitator,
             note_taker,
         } => {
-            anyhow::ensure!(
-                when.is_some() || place.is_some() || facilitator.is_some() || note_taker.is_some(),
-                "say what to set: --when, --place, --facilitator or --note-taker"
-            );
             let op = assembly(Op::Set {
                 when,
                 place,

@@ -100,11 +100,10 @@ pub(crate) fn join(
     args: &JoinArgs,
     out: &Output,
 ) -> anyhow::Result<ExitCode> {
-    let timeout = super::membership::duration(&args.timeout, "--timeout")?;
     let request = Request::Join {
         code: args.code.clone(),
         name: args.name.clone(),
-        timeout_ms: u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
+        timeout_ms: u64::try_from(args.timeout.as_millis()).unwrap_or(u64::MAX),
     };
     let response = match ask(dir, wait, &request, Access::Write)? {
         Asked::Answer(response) => response,

@@ -66,7 +66,6 @@ pub(crate) fn run(
                 status: status.map(item_status),
                 notes,
             };
-            anyhow::ensure!(!update.is_empty(), "say what to change (see --help)");
             let op = resources(Op::Update {
                 item,
                 update,
