@@ -1086,3 +1086,60 @@ fn invite_lifetimes_are_bounded_and_read_in_the_units_people_type() {
         6
     );
 }
+
+#[test]
+fn errors_say_each_thing_once_and_name_members_by_name() {
+    let alice = Device::init("Alice");
+    let bob = Device::init("Bob");
+    let (group, resources) = group_with(&alice, "resources", "Tools");
+    alice.admit(&group, &bob, "Bob");
+
+    // 1. Admitting Bob's device again: Bob, by name, once.
+    let err = alice.fails(&[
+        "group",
+        "add-member",
+        &group,
+        "--device",
+        &bob.peer_id(),
+        "--name",
+        "Bobby",
+    ]);
+    assert!(err.contains("Bob's"), "{err}");
+    assert_eq!(err.matches("member of the group").count(), 1, "{err}");
+
+    // 2. A file in the way of an export: the system's words, once.
+    let in_the_way = alice.dir().join("in-the-way");
+    std::fs::write(&in_the_way, "").unwrap();
+    let err = alice.fails(&[
+        "group",
+        "export",
+        &group,
+        "--to",
+        in_the_way.to_str().unwrap(),
+    ]);
+    assert_eq!(err.matches("os error").count(), 1, "{err}");
+
+    // 3. Lending what Bob holds: "lent to Bob", not his member id.
+    let drill = alice.ok(&["resource", "add", &resources, "Drill"]);
+    alice.ok(&[
+        "resource",
+        "lend",
+        &resources,
+        &drill,
+        "--to",
+        "Bob",
+        "--due",
+        "2099-01-01",
+    ]);
+    let err = alice.fails(&[
+        "resource",
+        "lend",
+        &resources,
+        &drill,
+        "--to",
+        "me",
+        "--due",
+        "2099-01-01",
+    ]);
+    assert!(err.contains("already lent to Bob;"), "{err}");
+}
