@@ -1143,3 +1143,33 @@ fn errors_say_each_thing_once_and_name_members_by_name() {
     ]);
     assert!(err.contains("already lent to Bob;"), "{err}");
 }
+
+#[test]
+fn an_empty_due_date_is_refused_and_clear_clears_it_saying_so() {
+    let alice = Device::init("Alice");
+    let (_, board) = group_with(&alice, "board", "Repairs");
+    alice.ok(&["board", "add-column", &board, "To do"]);
+    let card = alice.ok(&[
+        "board",
+        "add-card",
+        &board,
+        "--column",
+        "To do",
+        "--title",
+        "Fix the light",
+    ]);
+    let due = |alice: &Device| {
+        alice.json(&["doc", "show", &board])["columns"][0]["cards"][0]["due"].clone()
+    };
+    // 1. A date is set, and the confirmation says which.
+    let set = alice.ok(&["board", "due", &board, &card, "2099-12-24"]);
+    assert_eq!(set, "Set the due date to 2099-12-24.");
+    // 2. The empty text is a usage error that offers --clear; the date stays.
+    let err = usage_error(&alice, &["board", "due", &board, &card, ""]);
+    assert!(err.contains("--clear"), "{err}");
+    assert_eq!(due(&alice), "2099-12-24");
+    // 3. --clear clears it and says so.
+    let cleared = alice.ok(&["board", "due", &board, &card, "--clear"]);
+    assert_eq!(cleared, "Cleared the due date.");
+    assert_eq!(due(&alice), Value::Null);
+}

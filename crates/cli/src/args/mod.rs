@@ -404,7 +404,7 @@ pub(crate) enum BoardCommand {
     Due {
         doc: String,
         card: String,
-        #[arg(required_unless_present = "clear")]
+        #[arg(required_unless_present = "clear", value_parser = value::card_due)]
         date: Option<String>,
         #[arg(long, conflicts_with = "date")]
         clear: bool,

@@ -23,6 +23,25 @@ pub(crate) fn text(value: &str) -> Result<String, String> {
     }
 }
 
+/// A card's due date: `YYYY-MM-DD`. The empty text is no date: clearing one is `--clear`.
+pub(crate) fn card_due(value: &str) -> Result<String, String> {
+    if value.trim().is_empty() {
+        return Err("give a date written YYYY-MM-DD, or --clear to remove the due date".to_owned());
+    }
+    date(value)
+}
+
+/// A date written `YYYY-MM-DD`.
+pub(crate) fn date(value: &str) -> Result<String, String> {
+    let v = value.trim();
+    let date: jiff::civil::Date = v
+        .parse()
+        .ok()
+        .filter(|_| v.len() == 10)
+        .ok_or_else(|| format!("“{v}” is not a date written YYYY-MM-DD"))?;
+    Ok(date.to_string())
+}
+
 /// `--expires` of an invite: a duration from 1s to 365d.
 pub(crate) fn invite_valid_for(value: &str) -> Result<Duration, String> {
     bounded(value, INVITE_VALID, "1s", "365d")

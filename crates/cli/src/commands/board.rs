@@ -87,13 +87,14 @@ pub(crate) fn run(target: &mut Target, command: BoardCommand, out: &Output) -> a
             card,
             date,
             clear: _,
-        } => change(
-            target,
-            out,
-            doc,
-            board(Op::Due { card, date }),
-            "Set the due date.",
-        ),
+        } => {
+            // clap gives a date or --clear, never both, never neither.
+            let done = match &date {
+                Some(date) => format!("Set the due date to {date}."),
+                None => "Cleared the due date.".to_owned(),
+            };
+            change(target, out, doc, board(Op::Due { card, date }), &done)
+        }
         C::Check { doc, card, text } => create(target, out, doc, board(Op::Check { card, text })),
         C::Tick {
             doc,
