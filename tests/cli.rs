@@ -1173,3 +1173,89 @@ fn an_empty_due_date_is_refused_and_clear_clears_it_saying_so() {
     assert_eq!(cleared, "Cleared the due date.");
     assert_eq!(due(&alice), Value::Null);
 }
+
+#[test]
+fn absurd_dates_and_empty_time_boxes_are_refused_and_past_dates_are_taken_with_a_warning() {
+    let alice = Device::init("Alice");
+    let (group, board) = group_with(&alice, "board", "Repairs");
+    alice.ok(&["board", "add-column", &board, "To do"]);
+    let card = alice.ok(&[
+        "board",
+        "add-card",
+        &board,
+        "--column",
+        "To do",
+        "--title",
+        "Fix the light",
+    ]);
+    let assembly = alice.ok(&[
+        "doc", "create", &group, "--kind", "assembly", "--title", "December",
+    ]);
+    let item = alice.ok(&["assembly", "add-agenda", &assembly, "Rent"]);
+    let tools = alice.ok(&[
+        "doc",
+        "create",
+        &group,
+        "--kind",
+        "resources",
+        "--title",
+        "Tools",
+    ]);
+    let drill = alice.ok(&["resource", "add", &tools, "Drill"]);
+
+    // 1. Year 0 and dates before 1970 are slips of the keyboard: usage errors.
+    for date in ["0000-01-01", "1969-12-31"] {
+        let err = usage_error(&alice, &["board", "due", &board, &card, date]);
+        assert!(err.contains("1970"), "{err}");
+        let err = usage_error(
+            &alice,
+            &[
+                "resource", "lend", &tools, &drill, "--to", "me", "--due", date,
+            ],
+        );
+        assert!(err.contains("1970"), "{err}");
+    }
+    // 2. A time box of 0 minutes, too.
+    usage_error(&alice, &["assembly", "time-box", &assembly, &item, "0"]);
+    usage_error(
+        &alice,
+        &[
+            "assembly",
+            "add-agenda",
+            &assembly,
+            "Dues",
+            "--minutes",
+            "0",
+        ],
+    );
+
+    // 3. A past but plausible date is recorded (a late item is worth recording), with one
+    //    line of warning on stderr.
+    let run = alice.run(&["board", "due", &board, &card, "2020-03-01"]);
+    assert!(run.status.success(), "{}", run.stderr);
+    assert_eq!(run.stderr.trim().lines().count(), 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("2020-03-01") && run.stderr.contains("past"),
+        "{}",
+        run.stderr
+    );
+    let run = alice.run(&[
+        "resource",
+        "lend",
+        &tools,
+        &drill,
+        "--to",
+        "me",
+        "--due",
+        "2020-03-01",
+    ]);
+    assert!(run.status.success(), "{}", run.stderr);
+    assert!(run.stderr.contains("past"), "{}", run.stderr);
+    // A future date says nothing more.
+    let run = alice.run(&["board", "due", &board, &card, "2099-03-01"]);
+    assert_eq!(run.stderr, "");
+
+    let shown = alice.json(&["doc", "show", &assembly]);
+    assert_eq!(shown["agenda"].as_array().unwrap().len(), 1, "{shown}");
+    assert_eq!(shown["agenda"][0]["time_box_minutes"], Value::Null);
+}

@@ -3,6 +3,8 @@
 
 mod value;
 
+pub(crate) use value::is_past;
+
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -169,6 +171,10 @@ pub(crate) struct JoinArgs {
     /// 2m)
     #[arg(long, default_value = "30s", value_parser = value::join_timeout)]
     pub(crate) timeout: Duration,
+    /// Do not look for members on the local network by mDNS: only a full code's addresses
+    /// are tried (a `mutual serve` running here keeps its own setting)
+    #[arg(long)]
+    pub(crate) no_mdns: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -400,7 +406,8 @@ pub(crate) enum BoardCommand {
         card: String,
         label: String,
     },
-    /// Set a card's due date (YYYY-MM-DD), or clear it with `--clear`
+    /// Set a card's due date (YYYY-MM-DD; a past date is recorded, with a warning), or clear
+    /// it with `--clear`
     Due {
         doc: String,
         card: String,
@@ -493,8 +500,8 @@ pub(crate) enum AssemblyCommand {
         doc: String,
         #[arg(value_parser = value::text)]
         title: String,
-        /// Its time box in minutes
-        #[arg(long)]
+        /// Its time box in minutes, from 1 to 1440
+        #[arg(long, value_parser = value::time_box)]
         minutes: Option<u32>,
     },
     /// Move an agenda item to a position (counted from 1)
@@ -511,11 +518,11 @@ pub(crate) enum AssemblyCommand {
         #[arg(value_parser = value::text)]
         title: String,
     },
-    /// Set an agenda item's time box in minutes, or clear it with `--clear`
+    /// Set an agenda item's time box in minutes (1 to 1440), or clear it with `--clear`
     TimeBox {
         doc: String,
         item: String,
-        #[arg(required_unless_present = "clear")]
+        #[arg(required_unless_present = "clear", value_parser = value::time_box)]
         minutes: Option<u32>,
         #[arg(long, conflicts_with = "minutes")]
         clear: bool,
@@ -675,8 +682,8 @@ pub(crate) enum ResourceCommand {
         /// The borrower (name, id prefix, or `me`)
         #[arg(long)]
         to: String,
-        /// Due back on (YYYY-MM-DD)
-        #[arg(long)]
+        /// Due back on (YYYY-MM-DD; a past date is recorded, with a warning)
+        #[arg(long, value_parser = value::date)]
         due: String,
     },
     /// Record that a lent item came back

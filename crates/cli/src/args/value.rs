@@ -31,7 +31,9 @@ pub(crate) fn card_due(value: &str) -> Result<String, String> {
     date(value)
 }
 
-/// A date written `YYYY-MM-DD`.
+/// A date written `YYYY-MM-DD`, from 1970 on: an earlier one (year 0, 1900) is a slip of
+/// the keyboard, not a date a collective's card or loan was due. A past but plausible one
+/// is taken (recording a late item is legitimate); the command warns of it ([`is_past`]).
 pub(crate) fn date(value: &str) -> Result<String, String> {
     let v = value.trim();
     let date: jiff::civil::Date = v
@@ -39,7 +41,29 @@ pub(crate) fn date(value: &str) -> Result<String, String> {
         .ok()
         .filter(|_| v.len() == 10)
         .ok_or_else(|| format!("“{v}” is not a date written YYYY-MM-DD"))?;
+    if date.year() < 1970 {
+        return Err(format!(
+            "“{v}” is before 1970; write the date as YYYY-MM-DD"
+        ));
+    }
     Ok(date.to_string())
+}
+
+/// Whether a date that [`date`] took is before today, the person's local date.
+pub(crate) fn is_past(date: &str) -> bool {
+    date < jiff::Zoned::now().date().to_string().as_str()
+}
+
+/// An agenda item's time box: from 1 minute to a day.
+pub(crate) fn time_box(value: &str) -> Result<u32, String> {
+    let minutes: u32 = value
+        .trim()
+        .parse()
+        .map_err(|_| format!("“{}” is not a number of minutes", value.trim()))?;
+    if !(1..=24 * 60).contains(&minutes) {
+        return Err("a time box is from 1 to 1440 minutes".to_owned());
+    }
+    Ok(minutes)
 }
 
 /// `--expires` of an invite: a duration from 1s to 365d.
@@ -146,5 +170,20 @@ mod tests {
                 .unwrap_err()
                 .contains("s, m, h, d or w")
         );
+    }
+
+    #[test]
+    fn dates_are_on_the_calendar_and_from_1970() {
+        assert_eq!(date(" 2024-02-29 "), Ok("2024-02-29".to_owned()));
+        assert!(date("2023-02-29").is_err());
+        assert!(date("0000-01-01").unwrap_err().contains("before 1970"));
+        assert!(date("1969-12-31").unwrap_err().contains("before 1970"));
+        assert!(date("1970-01-01").is_ok());
+        assert!(date("2024-2-1").is_err());
+        assert!(is_past("2000-01-01"));
+        assert!(!is_past("9999-12-31"));
+        assert!(time_box("0").is_err());
+        assert_eq!(time_box("90"), Ok(90));
+        assert!(time_box("1441").is_err());
     }
 }

@@ -106,8 +106,13 @@ pub(crate) fn join(
         timeout_ms: u64::try_from(args.timeout.as_millis()).unwrap_or(u64::MAX),
     };
     let response = match ask(dir, wait, &request, Access::Write)? {
-        Asked::Answer(response) => response,
-        Asked::NotRunning(node) => join_here(*node, request)?,
+        Asked::Answer(response) => {
+            if args.no_mdns {
+                out.note("`mutual serve` runs here and joins with its own mDNS setting.");
+            }
+            response
+        }
+        Asked::NotRunning(node) => join_here(*node, request, !args.no_mdns)?,
     };
     match response {
         Response::Joined(joined) => {
@@ -139,9 +144,9 @@ fn join_exit_code(error: &JoinError) -> u8 {
     }
 }
 
-/// Runs a node for the length of one join, when no `serve` runs. The address book is
-/// kept in memory: a failed join changes nothing here.
-fn join_here(node: Node, request: Request) -> anyhow::Result<Response> {
+/// Runs a node for the length of one join, when no `serve` runs, looking for members by
+/// mDNS if `mdns`. The address book is kept in memory: a failed join changes nothing here.
+fn join_here(node: Node, request: Request, mdns: bool) -> anyhow::Result<Response> {
     node.identity()?;
     let tokio = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -150,6 +155,10 @@ fn join_here(node: Node, request: Request) -> anyhow::Result<Response> {
         .context("cannot start the async runtime")?;
     tokio.block_on(async move {
         let config = runtime::Config {
+            net: NetConfig {
+                mdns,
+                ..NetConfig::default()
+            },
             ephemeral_book: true,
             ..runtime::Config::default()
         };
