@@ -83,7 +83,7 @@ export const commands = {
 	actionToCard: (doc: string, action: string, board: string, column: string) => typedError<string, ErrorReply>(__TAURI_INVOKE("action_to_card", { doc, action, board, column })),
 	/**  This device's addresses, connected peers, and per group who is in sync. */
 	status: () => typedError<Status, ErrorReply>(__TAURI_INVOKE("status")),
-	/**  Connects to a peer at this multiaddr now. */
+	/**  Connects to a peer at this multiaddr; returns once connected, or with why it could not. */
 	dial: (address: string) => typedError<null, ErrorReply>(__TAURI_INVOKE("dial", { address })),
 };
 
