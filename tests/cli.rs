@@ -797,3 +797,465 @@ fn a_person_renames_themselves_here_and_in_their_groups() {
     let refused = ada.fails(&["set-name", "  "]);
     assert!(refused.contains("must not be empty"), "{refused}");
 }
+
+/// What a person reads, checked for anything a terminal would act on: every character is
+/// printable, or a newline.
+fn assert_inert(what: &str, text: &str) {
+    assert!(
+        !text
+            .chars()
+            .any(|c| c.is_control() && c != '\n' || c == '\u{202e}'),
+        "{what} printed raw control characters:\n{text:?}"
+    );
+}
+
+#[test]
+fn members_text_is_shown_escaped_to_people_and_exact_in_json() {
+    // 1. Alice runs the same story twice: with plain words, then with text that would take
+    //    over a terminal (colour, a bell, a carriage return, a right-to-left override) or
+    //    fake structure (a newline followed by what looks like a card, a column, a member).
+    let story = |alice: &Device, t: &dyn Fn(&str) -> String| {
+        let group = alice.ok(&["group", "create", &t("Elm")]);
+        let board = alice.ok(&[
+            "doc",
+            "create",
+            &group,
+            "--kind",
+            "board",
+            "--title",
+            &t("B"),
+        ]);
+        let column = alice.ok(&["board", "add-column", &board, &t("To do")]);
+        let card = alice.ok(&[
+            "board",
+            "add-card",
+            &board,
+            "--column",
+            &column,
+            "--title",
+            &t("Fix"),
+        ]);
+        alice.ok(&["board", "label", &board, &card, &t("urgent")]);
+        alice.ok(&["board", "describe", &board, &card, "--text", &t("The hall")]);
+        let assembly = alice.ok(&[
+            "doc",
+            "create",
+            &group,
+            "--kind",
+            "assembly",
+            "--title",
+            &t("A"),
+        ]);
+        let proposal = alice.ok(&[
+            "assembly",
+            "propose",
+            &assembly,
+            "--title",
+            &t("P"),
+            "--rule",
+            "consent",
+            "--text",
+            &t("Why"),
+        ]);
+        alice.ok(&[
+            "assembly",
+            "position",
+            &assembly,
+            &proposal,
+            "agree",
+            "--reason",
+            &t("Yes"),
+        ]);
+        alice.ok(&["assembly", "decide", &assembly, &proposal]);
+        alice.ok(&["assembly", "minutes", &assembly, "--text", &t("Opened")]);
+        alice.ok(&["assembly", "add-action", &assembly, &t("Call")]);
+        (group, board, card, assembly)
+    };
+    let hostile =
+        |s: &str| format!("{s}\x1b[31m\x07\r\u{202e}\n  abcdefgh  Fake card\n\nDone  [x]");
+    let plain = Device::init("Alice");
+    let (p_group, p_board, _, p_assembly) = story(&plain, &|s| s.to_owned());
+    let alice = Device::init(&hostile("Alice"));
+    let (group, board, card, assembly) = story(&alice, &hostile);
+
+    // 2. Human output shows every control character escaped, and has exactly the lines the
+    //    plain story has (multi-line text keeps its lines, each behind a margin).
+    let pairs = [
+        (vec!["doc", "show", &board], vec!["doc", "show", &p_board]),
+        (
+            vec!["doc", "show", &assembly],
+            vec!["doc", "show", &p_assembly],
+        ),
+        (vec!["history", &board], vec!["history", &p_board]),
+        (
+            vec!["group", "show", &group],
+            vec!["group", "show", &p_group],
+        ),
+        (vec!["group", "list"], vec!["group", "list"]),
+        (vec!["doc", "list", &group], vec!["doc", "list", &p_group]),
+        (vec!["whoami"], vec!["whoami"]),
+    ];
+    for (args, plain_args) in pairs {
+        let shown = alice.ok(&args);
+        assert_inert(&format!("{args:?}"), &shown);
+        // Lines of structure: all but those behind the margin of multi-line text.
+        let structure = |text: &str| {
+            text.lines()
+                .filter(|l| !l.trim_start().starts_with('│'))
+                .count()
+        };
+        assert_eq!(
+            structure(&shown),
+            structure(&plain.ok(&plain_args)),
+            "{args:?} has lines the plain story has not:\n{shown}"
+        );
+        assert!(shown.contains("\\u{1b}[31m"), "{args:?}: {shown}");
+    }
+    let minutes = alice.ok(&["doc", "show", &assembly]);
+    assert!(minutes.contains("  │   abcdefgh  Fake card"), "{minutes}");
+
+    // 3. Confirmations and errors that quote member text stay on one line.
+    let renamed = alice.run(&["doc", "rename", &board, &hostile("New")]);
+    assert_eq!(renamed.stdout.lines().count(), 1, "{}", renamed.stdout);
+    assert_inert("doc rename", &renamed.stdout);
+    let refused = alice.run(&["board", "assign", &board, &card, &hostile("nobody")]);
+    assert!(!refused.status.success());
+    assert_eq!(refused.stderr.lines().count(), 1, "{}", refused.stderr);
+    assert_inert("board assign", &refused.stderr);
+
+    // 4. --json keeps the text exact.
+    let shown = alice.json(&["doc", "show", &board]);
+    assert_eq!(
+        shown["columns"][0]["cards"][0]["title"],
+        hostile("Fix").as_str()
+    );
+    assert_eq!(alice.json(&["whoami"])["name"], hostile("Alice").trim());
+}
+
+#[test]
+fn deciding_a_proposal_prints_the_decisions_id() {
+    let alice = Device::init("Alice");
+    let (_, assembly) = group_with(&alice, "assembly", "December");
+    let propose = |title: &str| {
+        let p = alice.ok(&[
+            "assembly", "propose", &assembly, "--title", title, "--rule", "majority",
+        ]);
+        alice.ok(&["assembly", "position", &assembly, &p, "agree"]);
+        p
+    };
+    // 1. For people: the id alone on stdout, like every command that creates something.
+    let first = propose("Paint the hall");
+    let decided = alice.run(&["assembly", "decide", &assembly, &first[..6]]);
+    assert!(decided.status.success(), "{}", decided.stderr);
+    assert!(decided.stderr.contains("passed"), "{}", decided.stderr);
+    // 2. With --json: the id and the outcome.
+    let second = propose("Fix the roof");
+    let json = alice.json(&["assembly", "decide", &assembly, &second]);
+    assert_eq!(json["outcome"], "passed");
+    // 3. Both are the ids in the register.
+    let shown = alice.json(&["doc", "show", &assembly]);
+    let ids: Vec<&str> = shown["decisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        ids.contains(&decided.stdout.trim()),
+        "{ids:?} {}",
+        decided.stdout
+    );
+    assert!(
+        ids.contains(&json["id"].as_str().unwrap()),
+        "{ids:?} {json}"
+    );
+    assert_eq!(ids.len(), 2);
+}
+
+/// Runs `mutual ARGS`, which must be refused as a usage error: exit code 2, one line.
+fn usage_error(device: &Device, args: &[&str]) -> String {
+    let run = device.run(args);
+    assert_eq!(run.status.code(), Some(2), "{args:?}: {}", run.stderr);
+    assert_eq!(
+        run.stderr.trim().lines().count(),
+        1,
+        "{args:?}: {}",
+        run.stderr
+    );
+    run.stderr
+}
+
+#[test]
+fn values_out_of_range_and_missing_changes_are_usage_errors() {
+    let alice = Device::init("Alice");
+    let (group, assembly) = group_with(&alice, "assembly", "December");
+    let resources = alice.ok(&[
+        "doc",
+        "create",
+        &group,
+        "--kind",
+        "resources",
+        "--title",
+        "Tools",
+    ]);
+    let drill = alice.ok(&["resource", "add", &resources, "Drill"]);
+    let before = alice.json(&["doc", "show", &resources]);
+
+    // 1. Invites: uses from 1 to 1000, said as such.
+    usage_error(&alice, &["invite", "create", &group, "--expires", "0s"]);
+    let err = usage_error(&alice, &["invite", "create", &group, "--uses", "0"]);
+    assert!(err.contains("1..=1000"), "{err}");
+    let err = usage_error(
+        &alice,
+        &["invite", "create", &group, "--uses", "99999999999"],
+    );
+    assert!(
+        err.contains("1..=1000") && !err.contains("4294967295"),
+        "{err}"
+    );
+    // 2. Join's timeout, before anything is dialled.
+    usage_error(&alice, &["join", "ABCD", "--timeout", "0s"]);
+    usage_error(&alice, &["join", "ABCD", "--timeout", "abc"]);
+    // 3. A change that says nothing to change.
+    usage_error(&alice, &["assembly", "set", &assembly]);
+    usage_error(&alice, &["resource", "update", &resources, &drill]);
+    // 4. Empty names and titles.
+    usage_error(&alice, &["group", "create", " "]);
+    usage_error(
+        &alice,
+        &["doc", "create", &group, "--kind", "board", "--title", ""],
+    );
+    usage_error(&alice, &["doc", "rename", &resources, ""]);
+    usage_error(&alice, &["resource", "add", &resources, ""]);
+    usage_error(
+        &alice,
+        &["resource", "update", &resources, &drill, "--name", ""],
+    );
+    usage_error(&alice, &["assembly", "add-agenda", &assembly, " "]);
+    usage_error(&alice, &["set-name", ""]);
+
+    assert_eq!(alice.json(&["doc", "show", &resources]), before);
+    assert_eq!(
+        alice.json(&["invite", "list", &group]),
+        Value::Array(vec![])
+    );
+    assert_eq!(alice.json(&["group", "list"]).as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn invite_lifetimes_are_bounded_and_read_in_the_units_people_type() {
+    let alice = Device::init("Alice");
+    let group = alice.ok(&["group", "create", "Elm"]);
+    let now_ms = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as i64
+    };
+    // 1. Units a person types: s, m, h, d, w.
+    for (text, secs) in [
+        ("90s", 90),
+        ("45m", 2700),
+        ("12h", 43_200),
+        ("3d", 259_200),
+        ("2w", 1_209_600),
+        ("365d", 31_536_000),
+    ] {
+        let start = now_ms();
+        let created = alice.json(&["invite", "create", &group, "--expires", text]);
+        let lasts = created["expires_at"].as_i64().unwrap() - start;
+        assert!((lasts / 1000 - secs).abs() <= 5, "{text}: {created}");
+    }
+    // 2. Out of range, or a unit not accepted: the range and the units, in the error, and
+    //    none of a date library's words.
+    for text in ["1000000000h", "366d", "0s", "99999999999999999999999w"] {
+        let err = usage_error(&alice, &["invite", "create", &group, "--expires", text]);
+        assert!(err.contains("from 1s to 365d"), "{text}: {err}");
+    }
+    for text in ["1y", "soon", "5"] {
+        let err = usage_error(&alice, &["invite", "create", &group, "--expires", text]);
+        assert!(err.contains("s, m, h, d or w"), "{text}: {err}");
+        assert!(!err.to_lowercase().contains("span"), "{text}: {err}");
+    }
+    assert_eq!(
+        alice
+            .json(&["invite", "list", &group])
+            .as_array()
+            .unwrap()
+            .len(),
+        6
+    );
+}
+
+#[test]
+fn errors_say_each_thing_once_and_name_members_by_name() {
+    let alice = Device::init("Alice");
+    let bob = Device::init("Bob");
+    let (group, resources) = group_with(&alice, "resources", "Tools");
+    alice.admit(&group, &bob, "Bob");
+
+    // 1. Admitting Bob's device again: Bob, by name, once.
+    let err = alice.fails(&[
+        "group",
+        "add-member",
+        &group,
+        "--device",
+        &bob.peer_id(),
+        "--name",
+        "Bobby",
+    ]);
+    assert!(err.contains("Bob's"), "{err}");
+    assert_eq!(err.matches("member of the group").count(), 1, "{err}");
+
+    // 2. A file in the way of an export: the system's words, once.
+    let in_the_way = alice.dir().join("in-the-way");
+    std::fs::write(&in_the_way, "").unwrap();
+    let err = alice.fails(&[
+        "group",
+        "export",
+        &group,
+        "--to",
+        in_the_way.to_str().unwrap(),
+    ]);
+    assert_eq!(err.matches("os error").count(), 1, "{err}");
+
+    // 3. Lending what Bob holds: "lent to Bob", not his member id.
+    let drill = alice.ok(&["resource", "add", &resources, "Drill"]);
+    alice.ok(&[
+        "resource",
+        "lend",
+        &resources,
+        &drill,
+        "--to",
+        "Bob",
+        "--due",
+        "2099-01-01",
+    ]);
+    let err = alice.fails(&[
+        "resource",
+        "lend",
+        &resources,
+        &drill,
+        "--to",
+        "me",
+        "--due",
+        "2099-01-01",
+    ]);
+    assert!(err.contains("already lent to Bob;"), "{err}");
+}
+
+#[test]
+fn an_empty_due_date_is_refused_and_clear_clears_it_saying_so() {
+    let alice = Device::init("Alice");
+    let (_, board) = group_with(&alice, "board", "Repairs");
+    alice.ok(&["board", "add-column", &board, "To do"]);
+    let card = alice.ok(&[
+        "board",
+        "add-card",
+        &board,
+        "--column",
+        "To do",
+        "--title",
+        "Fix the light",
+    ]);
+    let due = |alice: &Device| {
+        alice.json(&["doc", "show", &board])["columns"][0]["cards"][0]["due"].clone()
+    };
+    // 1. A date is set, and the confirmation says which.
+    let set = alice.ok(&["board", "due", &board, &card, "2099-12-24"]);
+    assert_eq!(set, "Set the due date to 2099-12-24.");
+    // 2. The empty text is a usage error that offers --clear; the date stays.
+    let err = usage_error(&alice, &["board", "due", &board, &card, ""]);
+    assert!(err.contains("--clear"), "{err}");
+    assert_eq!(due(&alice), "2099-12-24");
+    // 3. --clear clears it and says so.
+    let cleared = alice.ok(&["board", "due", &board, &card, "--clear"]);
+    assert_eq!(cleared, "Cleared the due date.");
+    assert_eq!(due(&alice), Value::Null);
+}
+
+#[test]
+fn absurd_dates_and_empty_time_boxes_are_refused_and_past_dates_are_taken_with_a_warning() {
+    let alice = Device::init("Alice");
+    let (group, board) = group_with(&alice, "board", "Repairs");
+    alice.ok(&["board", "add-column", &board, "To do"]);
+    let card = alice.ok(&[
+        "board",
+        "add-card",
+        &board,
+        "--column",
+        "To do",
+        "--title",
+        "Fix the light",
+    ]);
+    let assembly = alice.ok(&[
+        "doc", "create", &group, "--kind", "assembly", "--title", "December",
+    ]);
+    let item = alice.ok(&["assembly", "add-agenda", &assembly, "Rent"]);
+    let tools = alice.ok(&[
+        "doc",
+        "create",
+        &group,
+        "--kind",
+        "resources",
+        "--title",
+        "Tools",
+    ]);
+    let drill = alice.ok(&["resource", "add", &tools, "Drill"]);
+
+    // 1. Year 0 and dates before 1970 are slips of the keyboard: usage errors.
+    for date in ["0000-01-01", "1969-12-31"] {
+        let err = usage_error(&alice, &["board", "due", &board, &card, date]);
+        assert!(err.contains("1970"), "{err}");
+        let err = usage_error(
+            &alice,
+            &[
+                "resource", "lend", &tools, &drill, "--to", "me", "--due", date,
+            ],
+        );
+        assert!(err.contains("1970"), "{err}");
+    }
+    // 2. A time box of 0 minutes, too.
+    usage_error(&alice, &["assembly", "time-box", &assembly, &item, "0"]);
+    usage_error(
+        &alice,
+        &[
+            "assembly",
+            "add-agenda",
+            &assembly,
+            "Dues",
+            "--minutes",
+            "0",
+        ],
+    );
+
+    // 3. A past but plausible date is recorded (a late item is worth recording), with one
+    //    line of warning on stderr.
+    let run = alice.run(&["board", "due", &board, &card, "2020-03-01"]);
+    assert!(run.status.success(), "{}", run.stderr);
+    assert_eq!(run.stderr.trim().lines().count(), 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("2020-03-01") && run.stderr.contains("past"),
+        "{}",
+        run.stderr
+    );
+    let run = alice.run(&[
+        "resource",
+        "lend",
+        &tools,
+        &drill,
+        "--to",
+        "me",
+        "--due",
+        "2020-03-01",
+    ]);
+    assert!(run.status.success(), "{}", run.stderr);
+    assert!(run.stderr.contains("past"), "{}", run.stderr);
+    // A future date says nothing more.
+    let run = alice.run(&["board", "due", &board, &card, "2099-03-01"]);
+    assert_eq!(run.stderr, "");
+
+    let shown = alice.json(&["doc", "show", &assembly]);
+    assert_eq!(shown["agenda"].as_array().unwrap().len(), 1, "{shown}");
+    assert_eq!(shown["agenda"][0]["time_box_minutes"], Value::Null);
+}

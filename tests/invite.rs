@@ -303,3 +303,28 @@ fn a_linked_device_acts_as_its_member_until_unlinked() {
     );
     drop((node, laptop_node));
 }
+
+#[test]
+fn a_linked_laptop_goes_by_its_members_name_and_can_join_without_mdns() {
+    let alice = Device::init("Alice");
+    let laptop = Device::init("Old Thinkpad");
+    alice.ok(&["group", "create", "Food co-op"]);
+    let node = Serving::start(&alice);
+    let link = alice.json(&["device", "link"]);
+    let code = link["code"].as_str().unwrap();
+
+    // 1. The full code carries Alice's addresses: no need to look for her by mDNS.
+    let joined = laptop.json(&["join", code, "--no-mdns"]);
+    assert_eq!(joined["linked"], true, "{joined}");
+
+    // 2. The laptop acts for Alice, and says so: her name, not the one it was given at init.
+    let me = laptop.json(&["whoami"]);
+    assert_eq!(me["name"], "Alice", "{me}");
+    assert_eq!(me["member_id"], alice.json(&["whoami"])["member_id"]);
+    let text = laptop.ok(&["whoami"]);
+    assert!(
+        text.contains("Alice") && !text.contains("Thinkpad"),
+        "{text}"
+    );
+    drop(node);
+}

@@ -511,6 +511,8 @@ export type DataLocation = {
 
 /**  An entry of the decision register. */
 export type Decision = {
+	/**  Its id: [`decision_id`] of its proposal. */
+	id: string,
 	/**  The id of the proposal decided. */
 	proposal: string,
 	/**  The proposal's title when decided. */

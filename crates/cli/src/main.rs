@@ -53,7 +53,8 @@ fn main() -> ExitCode {
         // `mutual ... | head`: the reader has what it wanted, which is not a failure.
         Err(error) if error.is::<output::ReaderGone>() => ExitCode::SUCCESS,
         Err(error) => {
-            output::report(&format!("error: {error:#}"));
+            // One line, whatever member text the error quotes.
+            output::report(&render::line(&format!("error: {}", sentence(&error))));
             ExitCode::FAILURE
         }
     }
@@ -69,6 +70,25 @@ fn usage_error_line(rendered: &str) -> String {
         .filter(|line| !line.is_empty())
         .collect();
     format!("{} (see --help)", what.join(" "))
+}
+
+/// An error and its causes as one sentence, each cause said once. A library error may
+/// both print its source in its own message (thiserror's `{source}`, or `{0}` with
+/// `#[from]`) and return it as its `source()`, and `{:#}` would then say it twice; so a
+/// cause whose words are already in the sentence adds nothing.
+fn sentence(error: &anyhow::Error) -> String {
+    let mut sentence = String::new();
+    for cause in error.chain() {
+        let words = cause.to_string();
+        if sentence.contains(&words) {
+            continue;
+        }
+        if !sentence.is_empty() {
+            sentence.push_str(": ");
+        }
+        sentence.push_str(&words);
+    }
+    sentence
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -127,4 +147,44 @@ fn data_dir(explicit: Option<PathBuf>) -> anyhow::Result<PathBuf> {
     let dirs = directories::ProjectDirs::from("org", "Mutual", "mutual")
         .context("cannot find a home directory for Mutual's data; pass --data-dir DIR")?;
     Ok(dirs.data_dir().to_path_buf())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    enum Outer {
+        #[error("cannot write the file: {source}")]
+        Write { source: std::io::Error },
+        #[error("the rules refuse this: {0}")]
+        Refused(#[from] Inner),
+        #[error("cannot read the file")]
+        Read(#[source] std::io::Error),
+    }
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("Bob is already a member")]
+    struct Inner;
+
+    #[test]
+    fn a_cause_that_its_error_already_says_is_said_once() {
+        let exists = || std::io::Error::from(std::io::ErrorKind::AlreadyExists);
+        let error = anyhow::Error::from(Outer::Write { source: exists() });
+        assert_eq!(
+            sentence(&error),
+            format!("cannot write the file: {}", exists())
+        );
+        let error = anyhow::Error::from(Outer::Refused(Inner)).context("adding Bob");
+        assert_eq!(
+            sentence(&error),
+            "adding Bob: the rules refuse this: Bob is already a member"
+        );
+        // A cause the message does not say is still said.
+        let error = anyhow::Error::from(Outer::Read(exists()));
+        assert_eq!(
+            sentence(&error),
+            format!("cannot read the file: {}", exists())
+        );
+    }
 }

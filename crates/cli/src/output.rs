@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use serde::Serialize;
 
+use crate::render;
+
 /// Where a command's results go: this process's standard output and error.
 #[derive(Debug)]
 pub(crate) struct Output {
@@ -56,18 +58,24 @@ impl Output {
         }
     }
 
-    /// Confirms a change that created nothing: a sentence, or `{"ok": true}`.
+    /// Confirms a change that created nothing: a sentence (on one line, whatever member
+    /// text it quotes), or `{"ok": true}`.
     pub(crate) fn done(&self, sentence: impl std::fmt::Display) -> anyhow::Result<()> {
         if self.json {
             self.write(&format!("{}\n", serde_json::json!({ "ok": true })))
         } else {
-            self.write(&format!("{sentence}\n"))
+            self.write(&format!("{}\n", render::line(&sentence.to_string())))
         }
     }
 
-    /// Writes `text` to standard output (flushed, so that it is out before the next edit).
+    /// Writes `text` to standard output (flushed, so that it is out before the next edit);
+    /// for people, with control characters escaped (see [`render`]).
     pub(crate) fn write(&self, text: &str) -> anyhow::Result<()> {
-        emit(text)
+        if self.json {
+            emit(text)
+        } else {
+            emit(&render::terminal(text))
+        }
     }
 }
 
@@ -88,8 +96,9 @@ pub(crate) fn absolute(path: &Path) -> anyhow::Result<PathBuf> {
 
 /// Writes one line to standard error. If nobody is listening there either, there is no one
 /// left to tell, so a failure is ignored (unlike `eprintln!`, which would panic).
+/// Control characters but the newline are escaped (see [`render`]).
 pub(crate) fn report(line: &str) {
-    let _ = writeln!(std::io::stderr().lock(), "{line}");
+    let _ = writeln!(std::io::stderr().lock(), "{}", render::terminal(line));
 }
 
 /// The reader of standard output went away (`mutual history DOC | head`).

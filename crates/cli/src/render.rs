@@ -1,5 +1,19 @@
-//! Documents as text for people (`mutual doc show` without `--json`).
+//! Text for people: documents (`mutual doc show` without `--json`), and the one place that
+//! makes members' text safe to print on a terminal.
+//!
+//! Members' text (titles, names, comments, minutes, history messages, errors that quote
+//! them) comes from other people's devices, so it may hold anything. Printed raw, an escape
+//! sequence would colour or retitle the reader's terminal, a bell would ring it, a carriage
+//! return would overwrite a line, and a newline in a title would fake a card or a column.
+//! So every such string goes through [`line`] (one line: every control character shown as
+//! an escape, `\n`, `\u{1b}`...) or, where the text is meant to be several lines (minutes,
+//! descriptions, a proposal's text), [`block`]: its lines kept, each behind a margin (`│ `)
+//! that the structure around it never uses, so that no line of it can pass for a card, a
+//! heading or a member. Behind both, [`output`](crate::output) escapes any control character
+//! but the newline in everything printed for people, so that a string a printer forgot can at
+//! worst add a line, never take over the terminal. `--json` keeps every text exact.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use mutual_docs::View;
@@ -17,8 +31,8 @@ pub(crate) fn doc(view: &DocView, names: &Names, today: &str) -> String {
     let name = |id: &str| {
         names
             .get(id)
-            .cloned()
-            .unwrap_or_else(|| short(id).to_owned())
+            .map(|n| line(n).into_owned())
+            .unwrap_or_else(|| line(short(id)).into_owned())
     };
     match &view.content {
         View::Board(board) => render_board(board, &name),
@@ -30,7 +44,7 @@ pub(crate) fn doc(view: &DocView, names: &Names, today: &str) -> String {
 
 fn render_board(board: &Board, name: &dyn Fn(&str) -> String) -> String {
     let mut s = String::new();
-    say!(s, "{}  (board)", board.title);
+    say!(s, "{}  (board)", line(&board.title));
     if board.columns.is_empty() {
         say!(
             s,
@@ -38,7 +52,7 @@ fn render_board(board: &Board, name: &dyn Fn(&str) -> String) -> String {
         );
     }
     for column in &board.columns {
-        say!(s, "\n{}  [{}]", column.name, short(&column.id));
+        say!(s, "\n{}  [{}]", line(&column.name), short(&column.id));
         if column.cards.is_empty() {
             say!(s, "  (empty)");
         }
@@ -49,10 +63,11 @@ fn render_board(board: &Board, name: &dyn Fn(&str) -> String) -> String {
                 extras.push(format!("@{}", who.join(", @")));
             }
             if let Some(due) = &card.due {
-                extras.push(format!("due {due}"));
+                extras.push(format!("due {}", line(due)));
             }
             if !card.labels.is_empty() {
-                extras.push(format!("#{}", card.labels.join(" #")));
+                let labels: Vec<_> = card.labels.iter().map(|l| line(l)).collect();
+                extras.push(format!("#{}", labels.join(" #")));
             }
             if !card.checklist.is_empty() {
                 let done = card.checklist.iter().filter(|c| c.done).count();
@@ -66,9 +81,9 @@ fn render_board(board: &Board, name: &dyn Fn(&str) -> String) -> String {
             } else {
                 format!("  ({})", extras.join(", "))
             };
-            say!(s, "  {}  {}{extras}", short(&card.id), card.title);
+            say!(s, "  {}  {}{extras}", short(&card.id), line(&card.title));
             if let Some(first) = card.description.lines().find(|l| !l.trim().is_empty()) {
-                say!(s, "            {}", first.trim());
+                say!(s, "{}", block(first.trim(), "            "));
             }
         }
     }
@@ -80,10 +95,19 @@ fn render_board(board: &Board, name: &dyn Fn(&str) -> String) -> String {
 
 fn render_assembly(assembly: &Assembly, name: &dyn Fn(&str) -> String) -> String {
     let mut s = String::new();
-    say!(s, "{}  (assembly)", assembly.title);
+    say!(s, "{}  (assembly)", line(&assembly.title));
     let details = [
-        ("When:", assembly.scheduled_at.clone()),
-        ("Where:", assembly.place.clone()),
+        (
+            "When:",
+            assembly
+                .scheduled_at
+                .as_deref()
+                .map(|t| line(t).into_owned()),
+        ),
+        (
+            "Where:",
+            assembly.place.as_deref().map(|t| line(t).into_owned()),
+        ),
         ("Facilitator:", assembly.facilitator.as_deref().map(name)),
         ("Note-taker:", assembly.note_taker.as_deref().map(name)),
     ];
@@ -109,7 +133,7 @@ fn render_assembly(assembly: &Assembly, name: &dyn Fn(&str) -> String) -> String
             s,
             "  {}. {}  [{}{time}, {}]",
             n + 1,
-            item.title,
+            line(&item.title),
             short(&item.id),
             item.status
         );
@@ -124,7 +148,7 @@ fn render_assembly(assembly: &Assembly, name: &dyn Fn(&str) -> String) -> String
             s,
             "  {}  {}  [{}: {}; agree {}, abstain {}, disagree {}, block {}]{}",
             short(&p.id),
-            p.title,
+            line(&p.title),
             p.rule,
             p.outcome,
             t.agree,
@@ -134,13 +158,13 @@ fn render_assembly(assembly: &Assembly, name: &dyn Fn(&str) -> String) -> String
             if p.decided { " decided" } else { "" }
         );
         if !p.text.is_empty() {
-            say!(s, "      {}", p.text);
+            say!(s, "{}", block(&p.text, "      "));
         }
         for position in &p.positions {
             let reason = if position.reason.is_empty() {
                 String::new()
             } else {
-                format!(": {}", position.reason)
+                format!(": {}", line(&position.reason))
             };
             say!(
                 s,
@@ -153,7 +177,7 @@ fn render_assembly(assembly: &Assembly, name: &dyn Fn(&str) -> String) -> String
     if !assembly.decisions.is_empty() {
         say!(s, "\nDecisions");
         for d in &assembly.decisions {
-            say!(s, "  {}  {}", d.title, d.outcome);
+            say!(s, "  {}  {}  {}", short(&d.id), line(&d.title), d.outcome);
         }
     }
     if !assembly.actions.is_empty() {
@@ -170,18 +194,23 @@ fn render_assembly(assembly: &Assembly, name: &dyn Fn(&str) -> String) -> String
                 ""
             };
             let done = if a.done { "x" } else { " " };
-            say!(s, "  [{done}] {}  {}{who}{card}", short(&a.id), a.text);
+            say!(
+                s,
+                "  [{done}] {}  {}{who}{card}",
+                short(&a.id),
+                line(&a.text)
+            );
         }
     }
     if !assembly.minutes.is_empty() {
-        say!(s, "\nMinutes\n{}", assembly.minutes);
+        say!(s, "\nMinutes\n{}", block(&assembly.minutes, "  "));
     }
     s
 }
 
 fn render_resources(resources: &Resources, name: &dyn Fn(&str) -> String, today: &str) -> String {
     let mut s = String::new();
-    say!(s, "{}  (resources)", resources.title);
+    say!(s, "{}  (resources)", line(&resources.title));
     let overdue = resources.overdue(today).len();
     if overdue > 0 {
         say!(s, "{overdue} overdue: see the items marked OVERDUE below");
@@ -192,13 +221,13 @@ fn render_resources(resources: &Resources, name: &dyn Fn(&str) -> String, today:
     }
     for item in &resources.items {
         let quantity = match (item.quantity, &item.unit) {
-            (Some(q), Some(u)) => format!("{q} {u} "),
+            (Some(q), Some(u)) => format!("{q} {} ", line(u)),
             (Some(q), None) => format!("{q} × "),
             _ => String::new(),
         };
         let mut extras = vec![item.status.to_string()];
-        extras.extend(item.category.clone());
-        extras.extend(item.location.as_ref().map(|l| format!("at {l}")));
+        extras.extend(item.category.as_deref().map(|c| line(c).into_owned()));
+        extras.extend(item.location.as_deref().map(|l| format!("at {}", line(l))));
         extras.extend(
             item.custodian
                 .as_deref()
@@ -213,14 +242,14 @@ fn render_resources(resources: &Resources, name: &dyn Fn(&str) -> String, today:
             extras.push(format!(
                 "lent to {} until {}{overdue}",
                 name(&loan.to),
-                loan.due
+                line(&loan.due)
             ));
         }
         say!(
             s,
             "  {}  {quantity}{}  ({})",
             short(&item.id),
-            item.name,
+            line(&item.name),
             extras.join(", ")
         );
     }
@@ -237,7 +266,7 @@ fn render_resources(resources: &Resources, name: &dyn Fn(&str) -> String, today:
                 "  {}  {}: {}  ({})",
                 short(&n.id),
                 n.kind,
-                n.text,
+                line(&n.text),
                 name(&n.by)
             );
         }
@@ -247,17 +276,68 @@ fn render_resources(resources: &Resources, name: &dyn Fn(&str) -> String, today:
 
 fn render_index(index: &Index) -> String {
     let mut s = String::new();
-    say!(s, "{}  (group index)", index.group_name);
+    say!(s, "{}  (group index)", line(&index.group_name));
     for entry in &index.entries {
         say!(
             s,
             "  {}  {:<9}  {}",
             short(&entry.doc.to_string()),
             entry.kind,
-            entry.title
+            line(&entry.title)
         );
     }
     s
+}
+
+/// Whether `c` must not reach a terminal as it is: a control character (C0, DEL, C1), or
+/// one that changes how the text around it is laid out (bidirectional overrides and
+/// isolates, the line and paragraph separators).
+fn is_unsafe(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+                | '\u{2028}' | '\u{2029}'
+        )
+}
+
+/// `text` with every unsafe character but those `keep` lets through written as an escape.
+fn escaped(text: &str, keep: impl Fn(char) -> bool) -> Cow<'_, str> {
+    if !text.chars().any(|c| is_unsafe(c) && !keep(c)) {
+        return Cow::Borrowed(text);
+    }
+    let mut s = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            c if !is_unsafe(c) || keep(c) => s.push(c),
+            '\n' => s.push_str("\\n"),
+            '\r' => s.push_str("\\r"),
+            '\t' => s.push_str("\\t"),
+            c => s.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
+        }
+    }
+    Cow::Owned(s)
+}
+
+/// Member text on one line: every control character, the newline too, shown as an escape.
+pub(crate) fn line(text: &str) -> Cow<'_, str> {
+    escaped(text, |_| false)
+}
+
+/// Member text meant to be several lines (minutes, a description): each line escaped as
+/// [`line`] does and put behind `indent` and a margin, so that none can pass for the
+/// structure around it. Ends without a newline.
+pub(crate) fn block(text: &str, indent: &str) -> String {
+    text.trim_end()
+        .lines()
+        .map(|l| format!("{indent}│ {}", line(l)))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Everything printed for people, last: any control character but the newline escaped.
+pub(crate) fn terminal(text: &str) -> Cow<'_, str> {
+    escaped(text, |c| c == '\n')
 }
 
 /// The first 8 characters of an id: enough to type it back, short enough to read.

@@ -318,6 +318,8 @@ fn deciding_one_proposal_on_two_devices_leaves_one_register_entry() {
     };
     assert_eq!(a.decisions.len(), 1);
     assert_eq!(a.decisions[0].outcome, Outcome::Passed);
+    // Both devices named the decision by the id that stays.
+    assert_eq!(a.decisions[0].id, assembly::decision_id(&p));
 }
 
 #[test]

@@ -347,6 +347,23 @@ fn an_item_stored_as_lent_without_an_open_loan_reads_available() {
 }
 
 #[test]
+fn a_decision_stored_without_an_id_reads_with_the_id_derived_from_its_proposal() {
+    // Decisions written before they had ids: the register entry has no `id`.
+    let (mut doc, p) = sample_assembly();
+    let entry = map_at(doc.automerge(), &["decisions", &p]);
+    doc.automerge_mut().delete(&entry, "id").unwrap();
+    doc.automerge_mut().commit();
+    let doc = Document::load(&doc.automerge_mut().save(), actor(1)).unwrap();
+    let a = assembly(&doc);
+    assert_eq!(a.decisions[0].id, assembly::decision_id(&p));
+    assert_ne!(
+        a.decisions[0].id, p,
+        "a decision's id is not its proposal's"
+    );
+    assert_eq!(a.decision_on(&p[..4]).unwrap().id, a.decisions[0].id);
+}
+
+#[test]
 fn a_peer_change_that_breaks_the_schema_is_reported_by_view_and_operations() {
     let (mut alice_doc, card, _) = sample_board();
     let mut bob_doc = fork(&mut alice_doc, 2);

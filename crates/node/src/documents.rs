@@ -156,7 +156,16 @@ impl Node {
                 Document::edit_in_place(am, |doc| edit(doc, &stamp))
             })
             .map_err(Error::from_local)?;
-        Ok(edited?)
+        match edited {
+            Ok(result) => Ok(result),
+            // The document knows the borrower by member id; a person knows them by name.
+            Err(mutual_docs::Error::AlreadyLent { item, to }) => {
+                let names = self.member_names(&group)?;
+                let to = names.get(&to).cloned().unwrap_or(to);
+                Err(mutual_docs::Error::AlreadyLent { item, to }.into())
+            }
+            Err(error) => Err(error.into()),
+        }
     }
 
     /// Turns an assembly's action item into a card on a board of the same group, and links
@@ -229,7 +238,8 @@ impl Node {
                 let (member_id, member) = match (current, former, device) {
                     (Some(m), _, _) => (Some(m.id), m.name.clone()),
                     (None, Some(f), _) => (Some(f.member), format!("{} (former member)", f.name)),
-                    (None, None, Some(d)) => (None, format!("unknown device {}", d.fmt_short())),
+                    // Named by its peer id, which is how `status` and `peers` show devices.
+                    (None, None, Some(d)) => (None, format!("unknown device {}", d.peer_id())),
                     (None, None, None) => (None, format!("unknown actor {}", change.actor)),
                 };
                 HistoryEntry {

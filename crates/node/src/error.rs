@@ -51,6 +51,9 @@ pub enum Error {
     /// The group's rules refused a membership change.
     #[error("the group's rules refuse this: {0}")]
     Membership(#[from] mutual_auth::Rejected),
+    /// The device to admit is already a member's device in the group.
+    #[error("this device is already {name}'s, who is a member of the group")]
+    AlreadyMember { name: String },
     /// An invite's number of uses out of range.
     #[error("an invite allows from 1 to {max} uses")]
     BadUses { max: u32 },
@@ -113,7 +116,7 @@ impl Error {
             Error::WrongKind { .. } => ErrorKind::WrongKind,
             Error::OtherGroup { .. } => ErrorKind::OtherGroup,
             Error::BadPeerId(_) => ErrorKind::BadPeerId,
-            Error::Membership(_) => ErrorKind::Membership,
+            Error::Membership(_) | Error::AlreadyMember { .. } => ErrorKind::Membership,
             Error::BadUses { .. } => ErrorKind::BadUses,
             Error::UnknownInvite(_) => ErrorKind::UnknownInvite,
             Error::UnknownDevice(_) => ErrorKind::UnknownDevice,

@@ -152,6 +152,13 @@ impl Node {
     ) -> Result<MemberId, Error> {
         let name = non_empty(name, "the new member's name")?;
         let device = parse_peer_id(peer_id)?;
+        // Said here with the member's name: the log's own refusal knows only ids.
+        self.load_group(group_id)?;
+        if let Some(member) = self.log(group_id)?.state().member_of_device(&device) {
+            return Err(Error::AlreadyMember {
+                name: member.name.clone(),
+            });
+        }
         let action = Action::AddDevice {
             device,
             name: name.to_owned(),

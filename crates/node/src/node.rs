@@ -86,14 +86,25 @@ impl Node {
         self.identity.as_mut()
     }
 
-    /// Name, member id and peer id of this device.
-    pub fn whoami(&self) -> Result<WhoAmI, Error> {
+    /// Name, member id and peer id of this device. The name is the one this person's member
+    /// has in their groups: a linked device was given a name of its own at `init`, which
+    /// the member it now acts for does not go by.
+    pub fn whoami(&mut self) -> Result<WhoAmI, Error> {
         let identity = self.identity()?;
-        Ok(WhoAmI {
+        let device = identity.device.id();
+        let mut me = WhoAmI {
             name: identity.name.clone(),
             member_id: identity.member.id().to_string(),
             peer_id: identity.device.peer_id().to_string(),
-        })
+        };
+        for group_id in self.group_ids()? {
+            self.load_group(&group_id)?;
+            if let Some(member) = self.log(&group_id)?.state().member_of_device(&device) {
+                me.name.clone_from(&member.name);
+                break;
+            }
+        }
+        Ok(me)
     }
 
     // ---- the engine ----

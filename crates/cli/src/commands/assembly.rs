@@ -1,11 +1,12 @@
 //! `mutual assembly ...`: agenda, proposals, positions, decisions, minutes, actions.
 
+use mutual_docs::View;
 use mutual_docs::assembly::{AgendaStatus, Op, Rule, Stance};
 use mutual_docs::{Applied, DocOp};
-use mutual_node::Command as Ask;
+use mutual_node::{Command as Ask, Reply};
 
 use super::board::from_one;
-use super::{applied, based_on, change, create, created, read_text};
+use super::{applied, based_on, change, create, created, read_text, unexpected};
 use crate::args::{self, AssemblyCommand};
 use crate::output::Output;
 use crate::target::Target;
@@ -25,10 +26,6 @@ pub(crate) fn run(
             facilitator,
             note_taker,
         } => {
-            anyhow::ensure!(
-                when.is_some() || place.is_some() || facilitator.is_some() || note_taker.is_some(),
-                "say what to set: --when, --place, --facilitator or --note-taker"
-            );
             let op = assembly(Op::Set {
                 when,
                 place,
@@ -149,14 +146,31 @@ pub(crate) fn run(
             change(target, out, doc, op, "Recorded your position.")
         }
         C::Decide { doc, proposal } => {
-            let outcome = match applied(target, doc, assembly(Op::Decide { proposal }))? {
+            let op = assembly(Op::Decide {
+                proposal: proposal.clone(),
+            });
+            let outcome = match applied(target, doc.clone(), op)? {
                 Applied::Decided(outcome) => outcome,
                 other => anyhow::bail!("the node decided nothing: {other:?}"),
             };
-            let outcome = serde_json::json!({ "outcome": outcome });
-            out.show(&outcome, |o| {
-                format!("{}\n", o["outcome"].as_str().unwrap_or_default())
-            })
+            // The decision's id is derived from its proposal's, so the register has it now.
+            let id = match target.execute(Ask::Doc { doc })? {
+                Reply::Doc { view, .. } => match view.content {
+                    View::Assembly(assembly) => assembly.decision_on(&proposal)?.id.clone(),
+                    _ => anyhow::bail!("the document is no longer an assembly"),
+                },
+                other => return unexpected(other),
+            };
+            // Like every command that creates something, the id alone on standard output.
+            out.show(&serde_json::json!({ "id": id, "outcome": outcome }), |_| {
+                format!("{id}\n")
+            })?;
+            if !out.is_json() {
+                out.note(&format!(
+                    "Decided: {outcome}. The decision is in the register."
+                ));
+            }
+            Ok(())
         }
         C::Minutes {
             doc,

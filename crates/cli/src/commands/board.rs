@@ -4,7 +4,7 @@ use mutual_docs::DocOp;
 use mutual_docs::board::Op;
 
 use super::{based_on, change, create, read_text};
-use crate::args::BoardCommand;
+use crate::args::{BoardCommand, is_past};
 use crate::output::Output;
 use crate::target::Target;
 
@@ -87,13 +87,19 @@ pub(crate) fn run(target: &mut Target, command: BoardCommand, out: &Output) -> a
             card,
             date,
             clear: _,
-        } => change(
-            target,
-            out,
-            doc,
-            board(Op::Due { card, date }),
-            "Set the due date.",
-        ),
+        } => {
+            // clap gives a date or --clear, never both, never neither.
+            let done = match &date {
+                Some(date) => format!("Set the due date to {date}."),
+                None => "Cleared the due date.".to_owned(),
+            };
+            if let Some(date) = date.as_deref().filter(|d| is_past(d)) {
+                out.note(&format!(
+                    "Warning: {date} is in the past; recorded all the same."
+                ));
+            }
+            change(target, out, doc, board(Op::Due { card, date }), &done)
+        }
         C::Check { doc, card, text } => create(target, out, doc, board(Op::Check { card, text })),
         C::Tick {
             doc,

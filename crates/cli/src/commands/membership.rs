@@ -1,9 +1,6 @@
 //! Membership commands: invites, removing members, roles, leaving, and this person's
 //! devices. (`join` talks to the network: it is in `net.rs`.)
 
-use std::time::Duration;
-
-use anyhow::Context;
 use mutual_auth::Role;
 use mutual_node::view::{DeviceView, InviteView};
 use mutual_node::{Command as Ask, Reply};
@@ -12,7 +9,7 @@ use serde::Serialize;
 use super::{count, format_time, unexpected};
 use crate::args::{DeviceCommand, InviteCommand, MemberRole};
 use crate::output::Output;
-use crate::render::short;
+use crate::render::{line, short};
 use crate::target::Target;
 
 pub(crate) fn role(role: MemberRole) -> Role {
@@ -20,17 +17,6 @@ pub(crate) fn role(role: MemberRole) -> Role {
         MemberRole::Member => Role::Member,
         MemberRole::Admin => Role::Admin,
     }
-}
-
-/// A duration as people write it: `30s`, `30m`, `12h`, `7d`, `2w` (jiff's friendly format).
-pub(crate) fn duration(text: &str, what: &str) -> anyhow::Result<Duration> {
-    let bad = || format!("“{text}” is not a duration for {what} (write 30m, 12h, 7d or 2w)");
-    let span: jiff::Span = text.trim().parse().with_context(bad)?;
-    let signed = span
-        .to_duration(jiff::SpanRelativeTo::days_are_24_hours())
-        .with_context(bad)?;
-    let duration = Duration::try_from(signed).ok().filter(|d| !d.is_zero());
-    duration.with_context(bad)
 }
 
 /// What `invite create --json` prints.
@@ -55,12 +41,11 @@ pub(crate) fn invite(
             expires,
             qr,
         } => {
-            let valid_for = duration(&expires, "--expires")?;
             let ask = Ask::CreateInvite {
                 group,
                 role: role(granted),
                 uses,
-                valid_for_secs: valid_for.as_secs(),
+                valid_for_secs: expires.as_secs(),
             };
             let (group, created) = match target.execute(ask)? {
                 Reply::Invite {
@@ -218,7 +203,7 @@ fn print_invites(invites: &[InviteView]) -> String {
             "{}  {:<8}  {purpose} {}, {}/{} used, until {} UTC",
             short(&i.id),
             i.status,
-            i.created_by,
+            line(&i.created_by),
             i.uses,
             i.max_uses,
             format_time(i.expires_at / 1000)

@@ -15,7 +15,7 @@ use mutual_node::{Command as Ask, Reply};
 
 use crate::args::{Command, DebugCommand, DocCommand, DocKind, GroupCommand, InviteWho, TextArg};
 use crate::output::{self, Output};
-use crate::render::{self, short};
+use crate::render::{self, line, short};
 use crate::target::Target;
 
 /// Runs one command on the node: this process's, or the one that holds the data directory.
@@ -296,7 +296,7 @@ pub(crate) fn unexpected<T>(reply: Reply) -> anyhow::Result<T> {
 
 fn print_whoami(me: &WhoAmI) -> String {
     let mut s = String::new();
-    say!(s, "name:      {}", me.name);
+    say!(s, "name:      {}", line(&me.name));
     say!(s, "member id: {}", me.member_id);
     say!(s, "peer id:   {}", me.peer_id);
     s
@@ -316,7 +316,7 @@ fn print_groups(groups: &[GroupSummary]) -> String {
             s,
             "{}  {}  ({role}, {}, {})",
             short(&g.id),
-            g.name,
+            line(&g.name),
             count(g.members, "member"),
             count(g.docs, "document")
         );
@@ -335,13 +335,13 @@ pub(crate) fn count(n: usize, noun: &str) -> String {
 
 fn print_group(group: &GroupView) -> String {
     let mut s = String::new();
-    say!(s, "{}", group.name);
+    say!(s, "{}", line(&group.name));
     say!(s, "id: {}", group.id);
     say!(s, "invites by: {}", group.invite_policy);
     say!(s, "\nMembers:");
     for m in &group.members {
         let me = if m.is_me { " (you)" } else { "" };
-        say!(s, "  {}  {}{me}  {}", short(&m.id), m.name, m.role);
+        say!(s, "  {}  {}{me}  {}", short(&m.id), line(&m.name), m.role);
     }
     say!(s, "\nDocuments:");
     if group.docs.is_empty() {
@@ -360,7 +360,7 @@ fn print_docs(docs: &[DocSummary]) -> String {
             "  {}  {:<9}  {}{archived}",
             short(&d.id),
             d.kind,
-            d.title
+            line(&d.title)
         );
     }
     s
@@ -373,8 +373,8 @@ fn print_history(entries: &[HistoryEntry]) -> String {
             s,
             "{}  {:<16}  {}",
             format_time(e.time),
-            e.member,
-            e.message
+            line(&e.member),
+            line(&e.message)
         );
     }
     s

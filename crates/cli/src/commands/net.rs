@@ -16,7 +16,7 @@ use mutual_node::{Access, Node, Refusal};
 use super::format_time;
 use crate::args::{JoinArgs, ServeArgs};
 use crate::output::{self, Output};
-use crate::render::short;
+use crate::render::{line, short};
 use crate::target::{self, Target, unexpected};
 
 /// A relay's address: a multiaddr that names the relay with a trailing `/p2p/ID`.
@@ -100,15 +100,19 @@ pub(crate) fn join(
     args: &JoinArgs,
     out: &Output,
 ) -> anyhow::Result<ExitCode> {
-    let timeout = super::membership::duration(&args.timeout, "--timeout")?;
     let request = Request::Join {
         code: args.code.clone(),
         name: args.name.clone(),
-        timeout_ms: u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
+        timeout_ms: u64::try_from(args.timeout.as_millis()).unwrap_or(u64::MAX),
     };
     let response = match ask(dir, wait, &request, Access::Write)? {
-        Asked::Answer(response) => response,
-        Asked::NotRunning(node) => join_here(*node, request)?,
+        Asked::Answer(response) => {
+            if args.no_mdns {
+                out.note("`mutual serve` runs here and joins with its own mDNS setting.");
+            }
+            response
+        }
+        Asked::NotRunning(node) => join_here(*node, request, !args.no_mdns)?,
     };
     match response {
         Response::Joined(joined) => {
@@ -116,7 +120,7 @@ pub(crate) fn join(
             Ok(ExitCode::SUCCESS)
         }
         Response::JoinFailed(error) => {
-            output::report(&format!("error: {error}"));
+            output::report(&line(&format!("error: {error}")));
             Ok(ExitCode::from(join_exit_code(&error)))
         }
         other => unexpected(other),
@@ -141,9 +145,9 @@ fn join_exit_code(error: &JoinError) -> u8 {
     }
 }
 
-/// Runs a node for the length of one join, when no `serve` runs. The address book is
-/// kept in memory: a failed join changes nothing here.
-fn join_here(node: Node, request: Request) -> anyhow::Result<Response> {
+/// Runs a node for the length of one join, when no `serve` runs, looking for members by
+/// mDNS if `mdns`. The address book is kept in memory: a failed join changes nothing here.
+fn join_here(node: Node, request: Request, mdns: bool) -> anyhow::Result<Response> {
     node.identity()?;
     let tokio = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -152,6 +156,10 @@ fn join_here(node: Node, request: Request) -> anyhow::Result<Response> {
         .context("cannot start the async runtime")?;
     tokio.block_on(async move {
         let config = runtime::Config {
+            net: NetConfig {
+                mdns,
+                ..NetConfig::default()
+            },
             ephemeral_book: true,
             ..runtime::Config::default()
         };
@@ -185,12 +193,16 @@ fn print_joined(joined: &Joined) -> String {
     let mut s = String::new();
     for group in &joined.groups {
         if joined.linked {
-            say!(s, "This device is now linked to you in “{}”.", group.name);
+            say!(
+                s,
+                "This device is now linked to you in “{}”.",
+                line(&group.name)
+            );
         } else {
             say!(
                 s,
                 "Joined “{}” ({}).",
-                group.name,
+                line(&group.name),
                 short(&group.group.to_string())
             );
         }
@@ -226,7 +238,7 @@ fn show_event(event: &Event, json: bool) {
             let _ = output::emit(&format!("{line}\n"));
         }
     } else {
-        output::report(&format!("mutual: {event}"));
+        output::report(&line(&format!("mutual: {event}")));
     }
 }
 
@@ -301,7 +313,7 @@ fn print_status(status: &Status) -> String {
     }
     say!(s, "connected: {} peer(s)", status.connected.len());
     for group in &status.groups {
-        say!(s, "\n{} ({})", group.name, crate::render::short(&group.id));
+        say!(s, "\n{} ({})", line(&group.name), short(&group.id));
         if group.unshared > 0 {
             say!(
                 s,
@@ -328,7 +340,12 @@ fn print_status(status: &Status) -> String {
                     }
                 }
             };
-            say!(s, "  {:<16}  {}  {state}", device.member, device.peer_id);
+            say!(
+                s,
+                "  {:<16}  {}  {state}",
+                line(&device.member),
+                device.peer_id
+            );
         }
     }
     s
@@ -380,7 +397,12 @@ fn print_peers(peers: &[PeerView]) -> String {
             (false, Some(ms)) => format!("last seen {} UTC", format_time(ms / 1000)),
             (false, None) => "never seen".to_owned(),
         };
-        say!(s, "{}  {}  ({seen})", peer.peer_id, peer.members.join(", "));
+        say!(
+            s,
+            "{}  {}  ({seen})",
+            peer.peer_id,
+            line(&peer.members.join(", "))
+        );
         for address in &peer.addresses {
             say!(s, "  {address}");
         }

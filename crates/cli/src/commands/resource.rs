@@ -5,7 +5,7 @@ use mutual_docs::resources::{ItemStatus, NewItem, Op, Update};
 
 use super::board::from_one;
 use super::{based_on, change, create};
-use crate::args::{self, ResourceCommand};
+use crate::args::{self, ResourceCommand, is_past};
 use crate::output::Output;
 use crate::target::Target;
 
@@ -66,7 +66,6 @@ pub(crate) fn run(
                 status: status.map(item_status),
                 notes,
             };
-            anyhow::ensure!(!update.is_empty(), "say what to change (see --help)");
             let op = resources(Op::Update {
                 item,
                 update,
@@ -103,6 +102,11 @@ pub(crate) fn run(
             "Restored the item.",
         ),
         C::Lend { doc, item, to, due } => {
+            if is_past(&due) {
+                out.note(&format!(
+                    "Warning: {due} is in the past; recorded all the same."
+                ));
+            }
             create(target, out, doc, resources(Op::Lend { item, to, due }))
         }
         C::Return { doc, item } => change(

@@ -333,6 +333,7 @@ pub fn decide(doc: &mut Document, stamp: &Stamp, proposal: &str) -> Result<Outco
         }
         let decisions = decisions.id;
         let d = tx.put_object(&decisions, &id, ObjType::Map)?;
+        tx.put(&d, ID, decision_id(&id))?;
         tx.put(&d, TITLE, title.as_str())?;
         tx.put(&d, OUTCOME, result.as_str())?;
         tx.put(&d, TIME, stamp.time)?;

@@ -11,7 +11,7 @@
 //!                      positions: { <member>: { stance: "agree"|"abstain"|"disagree"|"block",
 //!                                               reason: str, time: int, recorded_by: str } },
 //!                      created_by: str, created_at: int } }
-//! decisions: { <proposal id>: { title: str, outcome: str, time: int, by: str,
+//! decisions: { <proposal id>: { id?: str, title: str, outcome: str, time: int, by: str,
 //!                               tally: { agree: int, abstain: int, disagree: int, block: int } } }
 //! minutes: text
 //! actions:   { <id>: { text: str, assignee?: str, card?: { doc: str, card: str }, done: bool,
@@ -27,7 +27,9 @@
 //!   pure function [`outcome`], so they are the same on every replica holding the same
 //!   changes.
 //! - A decision is keyed by its proposal: deciding the same proposal on two devices at once
-//!   leaves one register entry, not two.
+//!   leaves one register entry, not two. Its id is derived from the proposal's
+//!   ([`decision_id`]) rather than drawn at random, so both devices print the id that stays;
+//!   entries written before decisions had ids read with the same derived id (no migration).
 //! - Agenda items are ordered by (rank, id); deletion is a `deleted` flag, so notes written
 //!   concurrently with a deletion are kept and come back on restore.
 //! - Notes and minutes are Automerge text edited with `update_text`.
@@ -73,6 +75,7 @@ const RECORDED_BY: &str = "recorded_by";
 const OUTCOME: &str = "outcome";
 const TALLY: &str = "tally";
 const BY: &str = "by";
+const ID: &str = "id";
 const ASSIGNEE: &str = "assignee";
 const CARD: &str = "card";
 const DOC: &str = "doc";
@@ -243,6 +246,19 @@ impl Assembly {
             .find(|i| i.id == id)
     }
 
+    /// The decision on the proposal named by its id or a unique prefix of it.
+    pub fn decision_on(&self, proposal: &str) -> Result<&Decision, Error> {
+        let decided = self.decisions.iter().map(|d| d.proposal.as_str());
+        let id = resolve("decision", decided, proposal)?;
+        self.decisions
+            .iter()
+            .find(|d| d.proposal == id)
+            .ok_or(Error::NotFound {
+                what: "decision",
+                id,
+            })
+    }
+
     /// The action item named by its id or a unique prefix of it.
     pub fn find_action(&self, action: &str) -> Result<&ActionItem, Error> {
         let id = resolve("action", self.actions.iter().map(|a| a.id.as_str()), action)?;
@@ -321,6 +337,8 @@ pub struct Position {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Decision {
+    /// Its id: [`decision_id`] of its proposal.
+    pub id: String,
     /// The id of the proposal decided.
     pub proposal: String,
     /// The proposal's title when decided.
@@ -401,6 +419,9 @@ pub(crate) fn read(root: &Node<'_>, header: Header) -> Result<Assembly, SchemaEr
     for (proposal, node) in decisions_node.children()? {
         let tally = node.map(TALLY)?;
         decisions.push(Decision {
+            id: node
+                .opt_string(ID)?
+                .unwrap_or_else(|| decision_id(&proposal)),
             title: node.string(TITLE)?,
             outcome: node.word(OUTCOME, "outcome")?,
             tally: Tally {
@@ -491,6 +512,20 @@ pub(crate) fn read(root: &Node<'_>, header: Header) -> Result<Assembly, SchemaEr
         minutes: root.text(MINUTES)?,
         actions,
     })
+}
+
+/// The id of the decision on `proposal`: 13 base32 characters like every id in a document,
+/// derived from the proposal's id (SHA-256 with a domain tag), so that it is the same on
+/// every device that decides the proposal, and for entries stored before decisions had ids.
+pub fn decision_id(proposal: &str) -> String {
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::new()
+        .chain_update(b"mutual decision id\0")
+        .chain_update(proposal.as_bytes())
+        .finalize();
+    data_encoding::BASE32_NOPAD
+        .encode(&digest[..8])
+        .to_ascii_lowercase()
 }
 
 fn count(node: &Node<'_>, key: &str) -> Result<u32, SchemaError> {

@@ -46,7 +46,7 @@ beforeEach(() => {
         if (op.op === "decide") {
           const p = assembly.proposals.find((x) => x.id === op.proposal)!;
           p.decided = true;
-          assembly.decisions.push({ proposal: p.id, title: p.title, outcome: p.outcome, tally: p.tally, time: 0, by: alice.id });
+          assembly.decisions.push({ id: `d-${p.id}`, proposal: p.id, title: p.title, outcome: p.outcome, tally: p.tally, time: 0, by: alice.id });
           return edited("a1", { applied: "decided", value: p.outcome });
         }
         throw new Error(`unexpected ${op.op}`);

@@ -1,6 +1,12 @@
-//! The command line, declared with clap.
+//! The command line, declared with clap. Values are checked as they are parsed
+//! ([`value`]), so that a wrong one is a usage error (exit code 2).
+
+mod value;
+
+pub(crate) use value::is_past;
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -32,7 +38,7 @@ pub(crate) enum Command {
     /// Create this device's identity (refuses to overwrite one)
     Init {
         /// Your name, as the group will see it
-        #[arg(long)]
+        #[arg(long, value_parser = value::text)]
         name: String,
     },
     /// Show your name, member id and this device's peer id
@@ -71,6 +77,7 @@ pub(crate) enum Command {
     /// Change your name, on this device and in every group you are in
     SetName {
         /// The name members will see
+        #[arg(value_parser = value::text)]
         name: String,
     },
     /// Write a backup of everything on this device (keys, groups, documents) to a new file
@@ -127,12 +134,18 @@ pub(crate) enum InviteCommand {
         /// The role it grants (only admins invite admins)
         #[arg(long, value_enum, default_value = "member")]
         role: MemberRole,
-        /// How many people may join with it
-        #[arg(long, default_value_t = 1)]
+        /// How many people may join with it, from 1 to 1000
+        #[arg(
+            long,
+            default_value_t = 1,
+            value_parser = clap::value_parser!(u32)
+                .range(1..=i64::from(mutual_node::MAX_INVITE_USES))
+        )]
         uses: u32,
-        /// How long it is valid: 30m, 12h, 7d, 2w...
-        #[arg(long, default_value = "7d")]
-        expires: String,
+        /// How long it is valid, from 1s to 365d: a number and a unit, s, m, h, d or w (30m,
+        /// 12h, 7d, 2w)
+        #[arg(long, default_value = "7d", value_parser = value::invite_valid_for)]
+        expires: Duration,
         /// Also print the code as a QR code for a phone or laptop camera
         #[arg(long)]
         qr: bool,
@@ -152,11 +165,16 @@ pub(crate) struct JoinArgs {
     /// The code: a meetup code (on the same network as a member) or a full code
     pub(crate) code: String,
     /// The name the group will know you by [default: your name]
-    #[arg(long)]
+    #[arg(long, value_parser = value::text)]
     pub(crate) name: Option<String>,
-    /// Give up after this long: 30s, 2m...
-    #[arg(long, default_value = "30s")]
-    pub(crate) timeout: String,
+    /// Give up after this long, from 1s to 24h: a number and a unit, s, m, h, d or w (30s,
+    /// 2m)
+    #[arg(long, default_value = "30s", value_parser = value::join_timeout)]
+    pub(crate) timeout: Duration,
+    /// Do not look for members on the local network by mDNS: only a full code's addresses
+    /// are tried (a `mutual serve` running here keeps its own setting)
+    #[arg(long)]
+    pub(crate) no_mdns: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -182,6 +200,7 @@ pub(crate) enum GroupCommand {
     /// Create a group with you as its first admin; prints its id
     Create {
         /// The group's name
+        #[arg(value_parser = value::text)]
         name: String,
     },
     /// List your groups
@@ -192,7 +211,11 @@ pub(crate) enum GroupCommand {
         group: String,
     },
     /// Rename a group
-    Rename { group: String, name: String },
+    Rename {
+        group: String,
+        #[arg(value_parser = value::text)]
+        name: String,
+    },
     /// Remove a member and all their devices (admins)
     RemoveMember {
         group: String,
@@ -231,7 +254,7 @@ pub(crate) enum GroupCommand {
         #[arg(long, value_enum, default_value = "member")]
         role: MemberRole,
         /// The name the group will see [default: "new member" and the peer id's end]
-        #[arg(long)]
+        #[arg(long, value_parser = value::text)]
         name: Option<String>,
     },
 }
@@ -265,7 +288,7 @@ pub(crate) enum DocCommand {
         #[arg(long)]
         kind: DocKind,
         /// Its title
-        #[arg(long)]
+        #[arg(long, value_parser = value::text)]
         title: String,
     },
     /// List a group's documents
@@ -278,7 +301,11 @@ pub(crate) enum DocCommand {
     /// Show a whole document
     Show { doc: String },
     /// Rename a document
-    Rename { doc: String, title: String },
+    Rename {
+        doc: String,
+        #[arg(value_parser = value::text)]
+        title: String,
+    },
     /// Archive a document (it stays readable and can be unarchived)
     Archive { doc: String },
     /// Bring an archived document back
@@ -300,11 +327,16 @@ pub(crate) struct TextArg {
 #[derive(Debug, Subcommand)]
 pub(crate) enum BoardCommand {
     /// Add a column; prints its id
-    AddColumn { doc: String, name: String },
+    AddColumn {
+        doc: String,
+        #[arg(value_parser = value::text)]
+        name: String,
+    },
     /// Rename a column
     RenameColumn {
         doc: String,
         column: String,
+        #[arg(value_parser = value::text)]
         name: String,
     },
     /// Move a column to a position (counted from 1)
@@ -319,7 +351,7 @@ pub(crate) enum BoardCommand {
         doc: String,
         #[arg(long)]
         column: String,
-        #[arg(long)]
+        #[arg(long, value_parser = value::text)]
         title: String,
     },
     /// Move a card to a column (at the end, or at a position counted from 1)
@@ -335,6 +367,7 @@ pub(crate) enum BoardCommand {
     RenameCard {
         doc: String,
         card: String,
+        #[arg(value_parser = value::text)]
         title: String,
     },
     /// Replace a card's description (concurrent edits by others are kept)
@@ -364,6 +397,7 @@ pub(crate) enum BoardCommand {
     Label {
         doc: String,
         card: String,
+        #[arg(value_parser = value::text)]
         label: String,
     },
     /// Remove a label from a card
@@ -372,11 +406,12 @@ pub(crate) enum BoardCommand {
         card: String,
         label: String,
     },
-    /// Set a card's due date (YYYY-MM-DD), or clear it with `--clear`
+    /// Set a card's due date (YYYY-MM-DD; a past date is recorded, with a warning), or clear
+    /// it with `--clear`
     Due {
         doc: String,
         card: String,
-        #[arg(required_unless_present = "clear")]
+        #[arg(required_unless_present = "clear", value_parser = value::card_due)]
         date: Option<String>,
         #[arg(long, conflicts_with = "date")]
         clear: bool,
@@ -385,6 +420,7 @@ pub(crate) enum BoardCommand {
     Check {
         doc: String,
         card: String,
+        #[arg(value_parser = value::text)]
         text: String,
     },
     /// Mark a checklist item done (or not done with `--undo`)
@@ -399,6 +435,7 @@ pub(crate) enum BoardCommand {
     Comment {
         doc: String,
         card: String,
+        #[arg(value_parser = value::text)]
         text: String,
     },
     /// Delete a card (it can be restored)
@@ -432,19 +469,21 @@ pub(crate) enum AgendaStatus {
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum AssemblyCommand {
-    /// Set when and where the assembly meets, and who facilitates and takes notes
+    /// Set when and where the assembly meets, and who facilitates and takes notes (at
+    /// least one of them)
+    #[command(group(clap::ArgGroup::new("what").required(true).multiple(true)))]
     Set {
         doc: String,
         /// When, e.g. "2026-12-01 18:30"
-        #[arg(long)]
+        #[arg(long, group = "what")]
         when: Option<String>,
-        #[arg(long)]
+        #[arg(long, group = "what")]
         place: Option<String>,
         /// A member (name, id prefix, or `me`)
-        #[arg(long)]
+        #[arg(long, group = "what")]
         facilitator: Option<String>,
         /// A member (name, id prefix, or `me`)
-        #[arg(long)]
+        #[arg(long, group = "what")]
         note_taker: Option<String>,
     },
     /// Mark a member present (or absent with `--absent`)
@@ -459,9 +498,10 @@ pub(crate) enum AssemblyCommand {
     /// Add an agenda item; prints its id
     AddAgenda {
         doc: String,
+        #[arg(value_parser = value::text)]
         title: String,
-        /// Its time box in minutes
-        #[arg(long)]
+        /// Its time box in minutes, from 1 to 1440
+        #[arg(long, value_parser = value::time_box)]
         minutes: Option<u32>,
     },
     /// Move an agenda item to a position (counted from 1)
@@ -475,13 +515,14 @@ pub(crate) enum AssemblyCommand {
     RenameAgenda {
         doc: String,
         item: String,
+        #[arg(value_parser = value::text)]
         title: String,
     },
-    /// Set an agenda item's time box in minutes, or clear it with `--clear`
+    /// Set an agenda item's time box in minutes (1 to 1440), or clear it with `--clear`
     TimeBox {
         doc: String,
         item: String,
-        #[arg(required_unless_present = "clear")]
+        #[arg(required_unless_present = "clear", value_parser = value::time_box)]
         minutes: Option<u32>,
         #[arg(long, conflicts_with = "minutes")]
         clear: bool,
@@ -510,7 +551,7 @@ pub(crate) enum AssemblyCommand {
     /// Put a proposal; prints its id
     Propose {
         doc: String,
-        #[arg(long)]
+        #[arg(long, value_parser = value::text)]
         title: String,
         #[arg(long)]
         rule: Rule,
@@ -541,6 +582,7 @@ pub(crate) enum AssemblyCommand {
     /// Add an action item; prints its id
     AddAction {
         doc: String,
+        #[arg(value_parser = value::text)]
         text: String,
         /// A member (name, id prefix, or `me`)
         #[arg(long)]
@@ -577,6 +619,7 @@ pub(crate) enum ResourceCommand {
     /// Add an item; prints its id
     Add {
         doc: String,
+        #[arg(value_parser = value::text)]
         name: String,
         #[arg(long)]
         quantity: Option<u32>,
@@ -594,27 +637,28 @@ pub(crate) enum ResourceCommand {
         #[arg(long)]
         status: Option<ItemStatus>,
     },
-    /// Change an item's details
+    /// Change an item's details (at least one; an empty value clears an optional one)
+    #[command(group(clap::ArgGroup::new("what").required(true).multiple(true)))]
     Update {
         doc: String,
         item: String,
-        #[arg(long)]
+        #[arg(long, group = "what", value_parser = value::text)]
         name: Option<String>,
-        #[arg(long)]
+        #[arg(long, group = "what")]
         quantity: Option<u32>,
-        #[arg(long)]
+        #[arg(long, group = "what")]
         unit: Option<String>,
-        #[arg(long)]
+        #[arg(long, group = "what")]
         category: Option<String>,
-        #[arg(long)]
+        #[arg(long, group = "what")]
         location: Option<String>,
-        #[arg(long)]
+        #[arg(long, group = "what")]
         custodian: Option<String>,
-        #[arg(long)]
+        #[arg(long, group = "what")]
         condition: Option<String>,
-        #[arg(long)]
+        #[arg(long, group = "what")]
         status: Option<ItemStatus>,
-        #[arg(long)]
+        #[arg(long, group = "what")]
         notes: Option<String>,
         /// The version the notes were written on (see `board describe --based-on`)
         #[arg(long, value_name = "HASH[,HASH...]")]
@@ -638,16 +682,24 @@ pub(crate) enum ResourceCommand {
         /// The borrower (name, id prefix, or `me`)
         #[arg(long)]
         to: String,
-        /// Due back on (YYYY-MM-DD)
-        #[arg(long)]
+        /// Due back on (YYYY-MM-DD; a past date is recorded, with a warning)
+        #[arg(long, value_parser = value::date)]
         due: String,
     },
     /// Record that a lent item came back
     Return { doc: String, item: String },
     /// Post something the group needs; prints its id
-    Need { doc: String, text: String },
+    Need {
+        doc: String,
+        #[arg(value_parser = value::text)]
+        text: String,
+    },
     /// Post something you offer; prints its id
-    Offer { doc: String, text: String },
+    Offer {
+        doc: String,
+        #[arg(value_parser = value::text)]
+        text: String,
+    },
     /// Mark a need or offer as resolved
     Resolve { doc: String, entry: String },
 }
