@@ -174,12 +174,29 @@ fn every_failed_join_says_why_with_its_own_exit_code_and_changes_nothing() {
     drop(node);
 }
 
+/// The events `node` emitted so far that match `want`.
+fn events_like(node: &Serving, want: impl Fn(&Value) -> bool) -> usize {
+    node.said().0.iter().filter(|e| want(e)).count()
+}
+
+/// The peer ids `device`'s node counts as connected.
+fn connected(device: &Device) -> Vec<String> {
+    let status = device.json(&["status"]);
+    status["connected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap().to_owned())
+        .collect()
+}
+
 #[test]
-fn a_removed_member_receives_nothing_written_after_and_a_member_can_leave() {
-    let (alice, bob, carol) = (
+fn a_removed_member_is_told_once_keeps_what_it_had_and_can_no_longer_act() {
+    let (alice, bob, carol, dave) = (
         Device::init("Alice"),
         Device::init("Bob"),
         Device::init("Carol"),
+        Device::init("Dave"),
     );
     let (group, board) = group_with_board(&alice);
     let alice_node = Serving::start(&alice);
@@ -200,6 +217,8 @@ fn a_removed_member_receives_nothing_written_after_and_a_member_can_leave() {
         &["vegetables", "while all are in"],
         &bob_node,
     );
+    // Bob invites Dave, while he still may; Dave will try the code later.
+    let (_, bobs_code, _) = invite(&bob, &group, &[]);
 
     // Only admins may invite from now on; Bob, a member, learns it and is refused.
     alice.ok(&["group", "invite-policy", &group, "admins"]);
@@ -210,32 +229,76 @@ fn a_removed_member_receives_nothing_written_after_and_a_member_can_leave() {
     let refused = bob.fails(&["invite", "create", &group]);
     assert!(refused.contains("admin"), "{refused}");
 
-    // Alice makes Carol an admin, then removes Bob.
+    // Alice makes Carol an admin, then removes Bob: Bob's node is told, says so once, and
+    // the two are disconnected.
     alice.ok(&["group", "set-role", &group, "Carol", "admin"]);
     alice.ok(&["group", "remove-member", &group, "Bob"]);
     let bob_id = bob.peer_id();
+    let told = bob_node.wait_for("bob told of his removal", |e| {
+        e["event"] == "no_longer_member" && e["group"] == group.as_str()
+    });
+    assert_eq!(told["ended"]["how"], "removed", "{told}");
+    assert_eq!(told["ended"]["by"], "Alice", "{told}");
     alice_node.wait_for("bob disconnected", |e| {
         e["event"] == "disconnected" && e["peer"] == bob_id.as_str()
     });
     add_card(&alice, &board, "after bob left");
     let want = ["vegetables", "while all are in", "after bob left"];
     wait_for_cards(&carol, "carol", &board, &want, &carol_node);
-    // Carol has it; Bob, still running and redialing, does not get it.
-    std::thread::sleep(Duration::from_secs(3));
+
+    // A few seconds on: Bob has nothing written after, nobody redialed anybody, and the
+    // news was said once.
+    std::thread::sleep(Duration::from_secs(4));
     assert_eq!(
         card_titles(&bob, &board),
         Some(vec!["vegetables".into(), "while all are in".into()])
     );
-    let roles = alice.json(&["group", "show", &group]);
-    let carol_role = roles["members"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["name"] == "Carol")
-        .map(|m| m["role"].clone());
-    assert_eq!(carol_role, Some(Value::from("admin")));
+    assert!(
+        !connected(&alice).contains(&bob_id),
+        "{:?}",
+        connected(&alice)
+    );
+    assert!(connected(&bob).is_empty(), "{:?}", connected(&bob));
+    let tellings = events_like(&bob_node, |e| e["event"] == "no_longer_member");
+    assert_eq!(tellings, 1, "{:#?}", bob_node.said());
 
-    // Carol leaves; Alice learns it.
+    // Bob's laptop knows: the group shows how it ended, `status` no longer lists it, what
+    // he had stays readable, and he can neither invite nor edit.
+    let view = bob.json(&["group", "show", &group]);
+    assert_eq!(view["ended"]["how"], "removed", "{view}");
+    assert!(!member_names(&bob, &group).contains(&"Bob".to_owned()));
+    let text = bob.ok(&["group", "show", &group]);
+    assert!(
+        text.contains("no longer a member of “Food co-op”: Alice removed it"),
+        "{text}"
+    );
+    let listed = bob.ok(&["group", "list"]);
+    assert!(listed.contains("(removed,"), "{listed}");
+    let status = bob.json(&["status"]);
+    assert_eq!(status["groups"], Value::Array(Vec::new()), "{status}");
+    for args in [
+        vec!["invite", "create", group.as_str()],
+        vec![
+            "board", "add-card", &board, "--column", "To do", "--title", "sneaky",
+        ],
+    ] {
+        let refused = bob.fails(&args);
+        assert!(
+            refused.contains("no longer a member of “Food co-op”: Alice removed it"),
+            "{args:?}: {refused}"
+        );
+    }
+
+    // Dave tries the code Bob made before: Bob, the only device it reaches, says it can no
+    // longer admit anyone, and Dave's join fails with its own message and code.
+    let (code, stderr) = join(&dave, &bobs_code, "8s");
+    assert_eq!(code, 10, "{stderr}");
+    assert!(stderr.contains("no longer a member"), "{stderr}");
+    assert_untouched(&dave, "a join through a removed member");
+
+    // Carol leaves; Alice learns it, Carol's laptop says so and lists the group as left, and
+    // the two are let go.
+    let carol_id = carol.peer_id();
     carol.ok(&["group", "leave", &group]);
     let left = eventually("carol's leaving reaching alice", || {
         (!member_names(&alice, &group).contains(&"Carol".to_owned())).then_some(())
@@ -245,6 +308,12 @@ fn a_removed_member_receives_nothing_written_after_and_a_member_can_leave() {
         "alice still lists carol: {:?}",
         member_names(&alice, &group)
     );
+    assert_eq!(carol.json(&["status"])["groups"], Value::Array(Vec::new()));
+    assert!(carol.ok(&["group", "list"]).contains("(left,"));
+    let gone = eventually("carol let go", || {
+        (!connected(&alice).contains(&carol_id)).then_some(())
+    });
+    assert!(gone.is_some(), "{:?}", connected(&alice));
     drop((alice_node, bob_node, carol_node));
 }
 
@@ -301,6 +370,30 @@ fn a_linked_device_acts_as_its_member_until_unlinked() {
         card_titles(&laptop, &board),
         Some(vec!["from the laptop".into(), "vegetables".into()])
     );
+    // The laptop was told, and no longer believes it is an admin.
+    let told = laptop_node.wait_for("the laptop told", |e| {
+        e["event"] == "no_longer_member" && e["group"] == group.as_str()
+    });
+    assert_eq!(told["ended"]["how"], "unlinked", "{told}");
+    let stranger = Device::init("Mallory");
+    for args in [
+        vec![
+            "group",
+            "add-member",
+            group.as_str(),
+            "--device",
+            &stranger.peer_id(),
+            "--name",
+            "Mallory",
+        ],
+        vec!["group", "set-role", group.as_str(), "Alice", "member"],
+    ] {
+        let refused = laptop.fails(&args);
+        assert!(
+            refused.contains("no longer a member of “Food co-op”: Alice unlinked it"),
+            "{args:?}: {refused}"
+        );
+    }
     drop((node, laptop_node));
 }
 

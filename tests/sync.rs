@@ -169,6 +169,10 @@ fn a_strangers_node_that_dials_alice_gets_nothing() {
             .any(|e| e["event"] == "group_joined" || e["event"] == "doc_changed"),
         "{events:#?}"
     );
+    // 4. Alice's status counts members' devices only: Mallory is not one.
+    let status = alice.json(&["status"]);
+    assert_eq!(status["connected"], serde_json::json!([]), "{status:#}");
+    assert!(alice.ok(&["status"]).contains("connected: 0 peer(s)"));
 }
 
 #[test]
@@ -340,6 +344,42 @@ fn a_text_saved_on_the_version_its_writer_saw_keeps_what_arrived_meanwhile() {
     assert!(error.contains("no version"), "{error}");
 }
 
+fn now_ms() -> i64 {
+    let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
+    i64::try_from(since.unwrap().as_millis()).unwrap()
+}
+
+#[test]
+fn a_new_member_of_a_group_without_documents_is_shown_in_sync() {
+    // Alice's group has no documents yet; she admits Bob and their nodes meet.
+    let alice = Device::init("Alice");
+    let bob = Device::init("Bob");
+    let group = alice.ok(&["group", "create", "Night shift"]);
+    alice.admit(&group, &bob, "Bob");
+    let alice_node = Serving::start(&alice);
+    let bob_node = Serving::start(&bob);
+    alice.ok(&["dial", &bob_node.address()]);
+    // Each says the other is in sync, without anyone editing anything.
+    for (device, node, other) in [(&alice, &alice_node, "Bob"), (&bob, &bob_node, "Alice")] {
+        let in_sync = eventually("in sync", || {
+            let status = group_status(device);
+            let there =
+                status["devices"].as_array().unwrap().iter().any(|d| {
+                    d["member"] == other && d["connected"] == true && d["in_sync"] == true
+                });
+            there.then_some(())
+        });
+        assert!(
+            in_sync.is_some(),
+            "{:#} {:#?}",
+            group_status(device),
+            node.said()
+        );
+        let text = device.ok(&["status"]);
+        assert!(text.contains("connected, in sync"), "{text}");
+    }
+}
+
 /// Alice's status of the group, as JSON.
 fn group_status(device: &Device) -> Value {
     device.json(&["status"])["groups"][0].clone()
@@ -362,7 +402,12 @@ fn status_counts_the_changes_no_other_device_holds_and_survives_a_restart() {
     assert!(synced.is_some(), "{:#?}", alice_node.said());
 
     // 2. Bob's laptop goes away; Alice adds two cards: two changes are on her laptop alone,
-    //    and Bob's is known to lack them.
+    //    and Bob's is known to lack them. He was last seen when he went, not when he came.
+    let connected_since = group_status(&alice)["devices"][0]["connected_since"]
+        .as_i64()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    let before_going = now_ms();
     drop(bob_node);
     let gone = eventually("Bob gone", || {
         (group_status(&alice)["devices"][0]["connected"] == false).then_some(())
@@ -373,7 +418,11 @@ fn status_counts_the_changes_no_other_device_holds_and_survives_a_restart() {
     let status = group_status(&alice);
     assert_eq!(status["unshared"], 2, "{status:#}");
     assert_eq!(status["devices"][0]["missing"], 2, "{status:#}");
-    assert!(status["devices"][0]["last_seen"].is_i64(), "{status:#}");
+    let last_seen = status["devices"][0]["last_seen"].as_i64().unwrap();
+    assert!(
+        last_seen >= before_going && last_seen > connected_since,
+        "last seen {last_seen}, connected since {connected_since}, gone after {before_going}"
+    );
     let text = alice.ok(&["status"]);
     assert!(
         text.contains("2 changes not yet on any other device"),
@@ -392,7 +441,12 @@ fn status_counts_the_changes_no_other_device_holds_and_survives_a_restart() {
         "{offline:#}"
     );
     alice_node = Serving::start(&alice);
-    assert_eq!(group_status(&alice)["unshared"], 2);
+    let restarted = group_status(&alice);
+    assert_eq!(restarted["unshared"], 2);
+    assert_eq!(
+        restarted["devices"][0]["last_synced"], offline["groups"][0]["devices"][0]["last_synced"],
+        "{restarted:#}"
+    );
 
     // 4. Bob comes back: once he holds the cards, nothing is only on Alice's laptop.
     let bob_node = Serving::start(&bob);

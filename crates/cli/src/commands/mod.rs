@@ -311,7 +311,11 @@ fn print_groups(groups: &[GroupSummary]) -> String {
         );
     }
     for g in groups {
-        let role = g.role.as_deref().unwrap_or("not a member");
+        let role = match (&g.role, &g.ended) {
+            (Some(role), _) => role.as_str(),
+            (None, Some(ended)) => ended_word(&ended.how),
+            (None, None) => "not a member",
+        };
         say!(
             s,
             "{}  {}  ({role}, {}, {})",
@@ -322,6 +326,16 @@ fn print_groups(groups: &[GroupSummary]) -> String {
         );
     }
     s
+}
+
+/// How this device's membership ended, in `group list`'s few words.
+fn ended_word(how: &str) -> &'static str {
+    match how {
+        "left" => "left",
+        "removed" => "removed",
+        "unlinked" => "unlinked",
+        _ => "not a member",
+    }
 }
 
 /// "1 member", "3 members".
@@ -336,6 +350,14 @@ pub(crate) fn count(n: usize, noun: &str) -> String {
 fn print_group(group: &GroupView) -> String {
     let mut s = String::new();
     say!(s, "{}", line(&group.name));
+    if let Some(ended) = &group.ended {
+        say!(
+            s,
+            "{} ({})",
+            line(&ended.message),
+            format_time(ended.at / 1000)
+        );
+    }
     say!(s, "id: {}", group.id);
     say!(s, "invites by: {}", group.invite_policy);
     say!(s, "\nMembers:");

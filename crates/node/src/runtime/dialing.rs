@@ -39,17 +39,10 @@ impl Relay {
 }
 
 impl Runtime {
-    /// Whether `peer` is a device of a member of any group this device is in.
+    /// Whether `peer` is a device this one shares a group with (both are members' devices
+    /// there).
     pub(super) fn is_member_device(&self, peer: &PeerId) -> bool {
-        let Ok(device) = PublicKey::from_peer_id(peer) else {
-            return false;
-        };
-        let engine = self.engine();
-        engine.groups().into_iter().any(|group| {
-            engine
-                .log(&group)
-                .is_some_and(|log| log.state().member_of_device(&device).is_some())
-        })
+        PublicKey::from_peer_id(peer).is_ok_and(|device| self.engine().shares_a_group_with(&device))
     }
 
     /// Asks each configured relay whose reservation is not held (and is due) for one.
@@ -108,9 +101,7 @@ impl Runtime {
     /// with, or any while a join is under way (a member of the group may be among them). A
     /// removed or departed device, or a stranger, is not dialed.
     pub(super) fn worth_meeting(&self, peer: PeerId) -> bool {
-        self.joining.is_some()
-            || PublicKey::from_peer_id(&peer)
-                .is_ok_and(|device| self.engine().shares_a_group_with(&device))
+        self.joining.is_some() || self.is_member_device(&peer)
     }
 
     /// Records where a peer was reached in the address book (memory and store).

@@ -248,7 +248,12 @@ impl Node {
         let synced = self.last_synced()?;
         let mut groups = Vec::new();
         for group_id in self.group_ids()? {
-            let name = self.group(&group_id)?.name;
+            let view = self.group(&group_id)?;
+            if view.ended.is_some() {
+                // No longer this device's group: `group list` and `group show` say so.
+                continue;
+            }
+            let name = view.name;
             let devices: Vec<(DeviceId, String)> = self
                 .log(&group_id)?
                 .state()
@@ -350,9 +355,12 @@ impl Runtime {
     fn live(&self) -> Live {
         Live {
             listening: self.listening.iter().map(ToString::to_string).collect(),
+            // Members' devices only: a stranger's or a former member's connection is not
+            // one of the group's.
             connected: self
                 .in_session()
                 .filter_map(|(_, state)| Some((state.device?, state.since)))
+                .filter(|(device, _)| self.engine().shares_a_group_with(device))
                 .collect(),
         }
     }
