@@ -179,6 +179,20 @@ fn events_like(node: &Serving, want: impl Fn(&Value) -> bool) -> usize {
     node.said().0.iter().filter(|e| want(e)).count()
 }
 
+/// Whether `node`'s last word on its connection with `peer` is that it ended (it was let
+/// go and not reconnected).
+fn last_disconnected(node: &Serving, peer: &str) -> bool {
+    let (events, _) = node.said();
+    let last = events
+        .iter()
+        .filter(|e| {
+            e["peer"] == peer && (e["event"] == "connected" || e["event"] == "disconnected")
+        })
+        .last()
+        .map(|e| e["event"].clone());
+    last == Some(Value::from("disconnected"))
+}
+
 /// The peer ids `device`'s node counts as connected.
 fn connected(device: &Device) -> Vec<String> {
     let status = device.json(&["status"]);
@@ -314,6 +328,16 @@ fn a_removed_member_is_told_once_keeps_what_it_had_and_can_no_longer_act() {
         (!connected(&alice).contains(&carol_id)).then_some(())
     });
     assert!(gone.is_some(), "{:?}", connected(&alice));
+    let carol_gone = eventually("carol's connection closed", || {
+        last_disconnected(&alice_node, &carol_id).then_some(())
+    });
+    assert!(carol_gone.is_some(), "{:#?}", alice_node.said());
+    std::thread::sleep(Duration::from_secs(3));
+    assert!(
+        last_disconnected(&alice_node, &carol_id),
+        "{:#?}",
+        alice_node.said()
+    );
     drop((alice_node, bob_node, carol_node));
 }
 
