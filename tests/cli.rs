@@ -1259,3 +1259,41 @@ fn absurd_dates_and_empty_time_boxes_are_refused_and_past_dates_are_taken_with_a
     assert_eq!(shown["agenda"].as_array().unwrap().len(), 1, "{shown}");
     assert_eq!(shown["agenda"][0]["time_box_minutes"], Value::Null);
 }
+
+/// The permission bits of `path`.
+fn mode(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+#[test]
+fn a_data_directory_its_files_and_its_backups_are_their_owners_alone() {
+    use std::os::unix::fs::PermissionsExt as _;
+    // 1. A new data directory, its database, journal and lock, and a backup of it.
+    let alice = Device::init("Alice");
+    alice.ok(&["group", "create", "Strike committee"]);
+    let dir = alice.dir();
+    assert_eq!(mode(dir), 0o700);
+    for file in ["mutual.sqlite3", "mutual.sqlite3-wal", "lock"] {
+        let path = dir.join(file);
+        if path.exists() || !file.ends_with("-wal") {
+            assert_eq!(mode(&path), 0o600, "{file}");
+        }
+    }
+    let backup = tempfile::tempdir().unwrap();
+    let file = backup.path().join("alice.backup");
+    alice.ok(&["backup", file.to_str().unwrap()]);
+    assert_eq!(mode(&file), 0o600);
+
+    // 2. A directory made readable by others (by hand, or by an older Mutual) is closed
+    //    again by the next command.
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(
+        dir.join("mutual.sqlite3"),
+        std::fs::Permissions::from_mode(0o644),
+    )
+    .unwrap();
+    alice.ok(&["group", "list"]);
+    assert_eq!(mode(dir), 0o700);
+    assert_eq!(mode(&dir.join("mutual.sqlite3")), 0o600);
+}

@@ -457,3 +457,57 @@ fn status_counts_the_changes_no_other_device_holds_and_survives_a_restart() {
     });
     assert!(shared.is_some(), "{:#?}", alice_node.said());
 }
+
+/// Connects to `socket` as the user `uid` (this thread only: Linux keeps user ids per
+/// thread) and returns what the node answered to a status request.
+fn ask_as(uid: u32, socket: std::path::PathBuf) -> std::io::Result<String> {
+    use std::io::{Read as _, Write as _};
+    std::thread::spawn(move || {
+        let nobody = rustix::process::Uid::from_raw(uid);
+        rustix::thread::set_thread_res_uid(None, nobody, None)?;
+        let mut stream = std::os::unix::net::UnixStream::connect(&socket)?;
+        stream.write_all(b"\"Status\"\n")?;
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer)?;
+        Ok(answer)
+    })
+    .join()
+    .unwrap()
+}
+
+#[test]
+fn the_node_takes_commands_only_from_the_user_who_runs_it() {
+    use std::os::unix::fs::PermissionsExt as _;
+    // Acting as another user needs root (CI runs as root); elsewhere this cannot be tried.
+    if !rustix::process::geteuid().is_root() {
+        eprintln!("skipped: acting as another user needs root");
+        return;
+    }
+    let alice = Device::init("Alice");
+    let node = Serving::start(&alice);
+    let socket = alice.dir().join(mutual_node_socket());
+    // The socket is its owner's alone.
+    assert_eq!(
+        std::fs::metadata(&socket).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    // Even opened to everyone by hand (directory and socket), another user who connects is
+    // refused without its request being read; Alice's own request is answered.
+    let open = |path: &std::path::Path, mode| {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+    };
+    open(alice.dir(), 0o755);
+    open(&socket, 0o777);
+    let refused = ask_as(65534, socket.clone()).unwrap();
+    assert!(
+        refused.contains("only from the user who runs it"),
+        "{refused}"
+    );
+    let answered = ask_as(0, socket).unwrap();
+    assert!(answered.contains("peer_id"), "{answered}");
+    drop(node);
+}
+
+fn mutual_node_socket() -> &'static str {
+    "node.sock"
+}

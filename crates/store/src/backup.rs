@@ -19,6 +19,11 @@ impl Store {
             .ok_or_else(|| Error::BackupPath(path.to_path_buf()))?;
         // VACUUM INTO reads one snapshot and writes a compact database, WAL folded in.
         self.conn.execute("VACUUM INTO ?1", [target])?;
+        // A backup holds the identity's secret keys: its owner's alone.
+        crate::private::restrict_file(path).map_err(|source| Error::Private {
+            path: path.to_path_buf(),
+            source,
+        })?;
         Ok(())
     }
 

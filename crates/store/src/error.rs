@@ -9,6 +9,12 @@ pub enum Error {
         dir: PathBuf,
         source: std::io::Error,
     },
+    /// A file or directory of the store could not be made its owner's alone.
+    #[error("cannot make {path} readable by its owner only: {source}")]
+    Private {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     /// Another process holds the data directory.
     #[error(
         "another Mutual process{} is using the data directory {dir}; stop it first, or use another --data-dir",

@@ -28,6 +28,7 @@ mod identity;
 mod lock;
 mod peer_sync;
 mod peers;
+pub mod private;
 mod schema;
 
 use std::path::{Path, PathBuf};
@@ -130,7 +131,7 @@ impl Store {
     /// Opens the data directory for `access`. A reader shares it with other readers; if the
     /// schema is out of date it takes the lock alone for as long as the update lasts.
     pub fn open_for(dir: &Path, access: Access) -> Result<Store, Error> {
-        std::fs::create_dir_all(dir).map_err(|source| Error::CreateDir {
+        private::create_dir(dir).map_err(|source| Error::CreateDir {
             dir: dir.to_path_buf(),
             source,
         })?;
@@ -140,6 +141,12 @@ impl Store {
             path: path.clone(),
             source,
         })?;
+        // SQLite gives its journal files the database's mode: set it before they exist.
+        for suffix in ["", "-wal", "-shm"] {
+            let file = dir.join(format!("{DATABASE_FILE}{suffix}"));
+            private::restrict_file(&file)
+                .map_err(|source| Error::Private { path: file, source })?;
+        }
         if access == Access::Read && !schema::is_current(&conn) {
             lock.take(Access::Write)?;
             schema::prepare(&mut conn, &path)?;

@@ -196,11 +196,22 @@ pub(super) fn bind(dir: &Path) -> std::io::Result<(UnixListener, PathBuf)> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => return Err(e),
     }
-    Ok((UnixListener::bind(&path)?, path))
+    let listener = UnixListener::bind(&path)?;
+    mutual_store::private::restrict_file(&path)?;
+    Ok((listener, path))
+}
+
+/// The user the node runs as: the owner of the socket it just bound.
+pub(super) fn owner(socket: &Path) -> std::io::Result<u32> {
+    use std::os::unix::fs::MetadataExt as _;
+    Ok(std::fs::metadata(socket)?.uid())
 }
 
 /// Accepts connections on the control socket and hands each request to the event loop.
-pub(super) async fn serve(listener: UnixListener, inbox: mpsc::Sender<Msg>) {
+/// Only `owner` (the user the node runs as) may command it: the socket's mode says so, and
+/// the kernel's word on who connected is checked too (a socket made reachable by a loose
+/// directory mode, or a mode changed by hand, still refuses everyone else).
+pub(super) async fn serve(listener: UnixListener, owner: u32, inbox: mpsc::Sender<Msg>) {
     loop {
         let Ok((stream, _)) = listener.accept().await else {
             // Out of file descriptors, say: wait rather than spin (this is not the loop).
@@ -209,12 +220,18 @@ pub(super) async fn serve(listener: UnixListener, inbox: mpsc::Sender<Msg>) {
         };
         let inbox = inbox.clone();
         tokio::spawn(async move {
+            let caller = stream.peer_cred().map(|cred| cred.uid());
             let (read, mut write) = stream.into_split();
             let mut line = String::new();
             let read = tokio::io::BufReader::new(read.take(MAX_REQUEST))
                 .read_line(&mut line)
                 .await;
             let response = match read.map(|_| serde_json::from_str::<Request>(&line)) {
+                // Read (bounded, as any request) so that the refusal is not lost to a
+                // reset, but never acted on.
+                _ if caller.as_ref().ok() != Some(&owner) => Response::Error(
+                    "this node takes commands only from the user who runs it".to_owned(),
+                ),
                 Ok(Ok(request)) => {
                     let (reply, answer) = oneshot::channel();
                     if inbox.send(Msg::Control { request, reply }).await.is_err() {

@@ -221,14 +221,15 @@ impl Runtime {
         node.load_all()?;
         let book = book::Book::load(node.address_book()?);
         let net = Net::new(keypair, &config.net)?;
-        let (listener, socket) =
-            control::bind(node.dir()).map_err(|source| RuntimeError::Socket {
-                path: node.dir().join(SOCKET_FILE),
-                source,
-            })?;
+        let socket_error = |source| RuntimeError::Socket {
+            path: node.dir().join(SOCKET_FILE),
+            source,
+        };
+        let (listener, socket) = control::bind(node.dir()).map_err(socket_error)?;
+        let owner = control::owner(&socket).map_err(socket_error)?;
         let (to_loop, inbox) = mpsc::channel(INBOX);
         let (events, events_rx) = mpsc::channel(EVENTS);
-        tokio::spawn(control::serve(listener, to_loop.clone()));
+        tokio::spawn(control::serve(listener, owner, to_loop.clone()));
         let runtime = Runtime {
             me: net.peer_id(),
             control: net.control(),
