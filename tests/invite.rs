@@ -185,10 +185,8 @@ fn last_disconnected(node: &Serving, peer: &str) -> bool {
     let (events, _) = node.said();
     let last = events
         .iter()
-        .filter(|e| {
-            e["peer"] == peer && (e["event"] == "connected" || e["event"] == "disconnected")
-        })
-        .last()
+        .rev()
+        .find(|e| e["peer"] == peer && (e["event"] == "connected" || e["event"] == "disconnected"))
         .map(|e| e["event"].clone());
     last == Some(Value::from("disconnected"))
 }
@@ -319,8 +317,10 @@ fn a_removed_member_is_told_once_keeps_what_it_had_and_can_no_longer_act() {
     });
     assert!(
         left.is_some(),
-        "alice still lists carol: {:?}",
-        member_names(&alice, &group)
+        "alice still lists carol: {:?}\nalice's node: {:#?}\ncarol's node: {:#?}",
+        member_names(&alice, &group),
+        alice_node.said(),
+        carol_node.said()
     );
     assert_eq!(carol.json(&["status"])["groups"], Value::Array(Vec::new()));
     assert!(carol.ok(&["group", "list"]).contains("(left,"));
@@ -352,7 +352,19 @@ fn a_linked_device_acts_as_its_member_until_unlinked() {
     let link = alice.json(&["device", "link"]);
     let code = link["code"].as_str().unwrap();
 
-    let joined = laptop.json(&["join", code]);
+    // A link code is never taken from the command line (it would stay in the shell's
+    // history): refused there, and read from standard input instead.
+    let refused = laptop.run(&["join", code]);
+    assert_eq!(refused.status.code(), Some(2), "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("shell's history"),
+        "{}",
+        refused.stderr
+    );
+    assert_untouched(&laptop, "a link code on the command line");
+    let run = laptop.run_with_input(&["join", "--json"], &format!("{code}\n"));
+    assert!(run.status.success(), "{}", run.stderr);
+    let joined: Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(joined["linked"], true, "{joined}");
     // Linked in both of Alice's groups at once.
     let groups = laptop.json(&["group", "list"]);
@@ -431,7 +443,9 @@ fn a_linked_laptop_goes_by_its_members_name_and_can_join_without_mdns() {
     let code = link["code"].as_str().unwrap();
 
     // 1. The full code carries Alice's addresses: no need to look for her by mDNS.
-    let joined = laptop.json(&["join", code, "--no-mdns"]);
+    let run = laptop.run_with_input(&["join", "--no-mdns", "--json"], code);
+    assert!(run.status.success(), "{}", run.stderr);
+    let joined: Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(joined["linked"], true, "{joined}");
 
     // 2. The laptop acts for Alice, and says so: her name, not the one it was given at init.

@@ -113,6 +113,24 @@ impl Device {
         run
     }
 
+    /// Runs `mutual ARGS` with `input` on its standard input; returns what happened.
+    pub fn run_with_input(&self, args: &[&str], input: &str) -> Run {
+        use std::io::Write as _;
+        let mut child = self
+            .command(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("mutual runs");
+        if let Some(mut stdin) = child.stdin.take() {
+            stdin
+                .write_all(input.as_bytes())
+                .expect("mutual reads its input");
+        }
+        Run::from(child.wait_with_output().expect("mutual runs"))
+    }
+
     /// Runs `mutual ARGS`, which must succeed; returns its stdout, trimmed.
     pub fn ok(&self, args: &[&str]) -> String {
         let run = self.run(args);

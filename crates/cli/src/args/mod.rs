@@ -162,8 +162,10 @@ pub(crate) enum InviteCommand {
 
 #[derive(Debug, Args)]
 pub(crate) struct JoinArgs {
-    /// The code: a meetup code (on the same network as a member) or a full code
-    pub(crate) code: String,
+    /// The code: a meetup code (on the same network as a member) or a full code. Leave it
+    /// out to paste it when asked, or to pipe it in: a link code (from `mutual device link`)
+    /// must be given that way, to keep it out of your shell's history
+    pub(crate) code: Option<String>,
     /// The name the group will know you by [default: your name]
     #[arg(long, value_parser = value::text)]
     pub(crate) name: Option<String>,

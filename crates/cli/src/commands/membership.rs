@@ -133,8 +133,9 @@ pub(crate) fn device(
             if !out.is_json() {
                 out.note(&format!(
                     "On your other laptop, in a new data directory: `mutual init --name NAME`, \
-                     then `mutual join CODE`. Valid until {} UTC, once. Keep it to yourself: it \
-                     carries your member key.",
+                     then `mutual join`, and paste the code when asked (not on the command line: \
+                     your shell would keep it). Valid until {} UTC, once. Keep it to yourself: \
+                     it carries your member key.",
                     format_time(json.expires_at / 1000)
                 ));
             }

@@ -100,8 +100,24 @@ pub(crate) fn join(
     args: &JoinArgs,
     out: &Output,
 ) -> anyhow::Result<ExitCode> {
+    let code = match &args.code {
+        Some(code) if is_link_code(code) => {
+            output::report(
+                "error: a link code carries your member key, so it must stay out of your shell's history: run `mutual join` without it and paste it when asked (or pipe it in)",
+            );
+            return Ok(ExitCode::from(2));
+        }
+        Some(code) => code.clone(),
+        None => match read_code()? {
+            Some(code) => code,
+            None => {
+                output::report("error: no code was given: paste it when asked, or pipe it in");
+                return Ok(ExitCode::from(2));
+            }
+        },
+    };
     let request = Request::Join {
-        code: args.code.clone(),
+        code,
         name: args.name.clone(),
         timeout_ms: u64::try_from(args.timeout.as_millis()).unwrap_or(u64::MAX),
     };
@@ -125,6 +141,31 @@ pub(crate) fn join(
         }
         other => unexpected(other),
     }
+}
+
+/// Whether `text` is a link code (a full code that carries a member key).
+fn is_link_code(text: &str) -> bool {
+    matches!(mutual_codes::Code::parse(text), Ok(mutual_codes::Code::Full(full)) if full.is_link())
+}
+
+/// The code, from the terminal (asked for) or from standard input; `None` if none came.
+fn read_code() -> anyhow::Result<Option<String>> {
+    use std::io::{BufRead as _, IsTerminal as _, Read as _, Write as _};
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprint!("Paste the code, then press Enter: ");
+        let _ = std::io::stderr().flush();
+    }
+    let mut line = String::new();
+    // A code is a few hundred characters: more is not one.
+    let limit = u64::try_from(mutual_codes::MAX_INPUT_CHARS * 4).unwrap_or(u64::MAX);
+    stdin
+        .lock()
+        .take(limit)
+        .read_line(&mut line)
+        .context("cannot read the code")?;
+    let code = line.trim();
+    Ok((!code.is_empty()).then(|| code.to_owned()))
 }
 
 /// The exit code of each way a join fails.

@@ -111,8 +111,6 @@ enum Msg {
         session: u64,
         reason: String,
     },
-    /// A session's writer sent what was queued and closed its stream.
-    Written { peer: PeerId },
     /// A request on the control socket.
     Control {
         request: Request,
@@ -341,9 +339,11 @@ impl Runtime {
                         message: format!("the sync stream with {peer} ended: {reason}"),
                     });
                     self.close_session(peer, device)?;
+                } else {
+                    // A peer being let go read what it was told and closed its side.
+                    self.parted(Some(peer));
                 }
             }
-            Msg::Written { peer } => self.parted(Some(peer)),
             Msg::Control {
                 request:
                     Request::Join {

@@ -143,12 +143,7 @@ impl Runtime {
         let (frames, frames_rx) = mpsc::channel(WRITER_FRAMES);
         let queued = Arc::new(AtomicUsize::new(0));
         tokio::spawn(read_frames(peer, id, read, self.to_loop.clone()));
-        tokio::spawn(write_frames(
-            write,
-            frames_rx,
-            Arc::clone(&queued),
-            (peer, self.to_loop.clone()),
-        ));
+        tokio::spawn(write_frames(write, frames_rx, Arc::clone(&queued)));
         state.session = Some(Session {
             id,
             frames,
@@ -178,10 +173,11 @@ impl Runtime {
         Ok(())
     }
 
-    /// Lets `peer` go: drops its session (its writer sends what is queued, then closes)
-    /// and disconnects it once the writer is done ([`Runtime::parted`]). Not while it is
-    /// asking this device to admit it, nor while this device is joining: a former member
-    /// may come back with a new invite.
+    /// Lets `peer` go: drops its session (its writer sends what is queued, then closes
+    /// the stream) and disconnects it once the peer has closed its side too, having read
+    /// what was sent ([`Runtime::parted`]): closing the connection at once could drop
+    /// frames still on their way. Not while it is asking this device to admit it, nor
+    /// while this device is joining: a former member may come back with a new invite.
     pub(super) fn let_go(&mut self, peer: PeerId) {
         let asking = self
             .join_asks
@@ -196,15 +192,15 @@ impl Runtime {
         }
     }
 
-    /// A writer finished (`done`), or a tick passed: peers being let go whose writer is
-    /// done, or whose grace ran out, are disconnected.
-    pub(super) fn parted(&mut self, done: Option<PeerId>) {
+    /// A stream being let go was closed by its peer (`closed`), or a tick passed: peers
+    /// being let go that closed their side, or whose grace ran out, are disconnected.
+    pub(super) fn parted(&mut self, closed: Option<PeerId>) {
         let gone: Vec<PeerId> = self
             .peers
             .iter()
             .filter(|(peer, state)| {
                 state.parting.is_some_and(|since| {
-                    (done == Some(**peer) && state.session.is_none())
+                    (closed == Some(**peer) && state.session.is_none())
                         || since.elapsed() >= PARTING_GRACE
                 })
             })
@@ -302,13 +298,11 @@ async fn read_frames(
         .await;
 }
 
-/// Writes a session's frames in order; closes the stream when the loop drops the session,
-/// and then says so (a peer being let go is disconnected once its frames are out).
+/// Writes a session's frames in order; closes the stream when the loop drops the session.
 async fn write_frames(
     mut write: futures::io::WriteHalf<Stream>,
     mut frames: mpsc::Receiver<Vec<u8>>,
     queued: Arc<AtomicUsize>,
-    (peer, to_loop): (PeerId, mpsc::Sender<Msg>),
 ) {
     while let Some(frame) = frames.recv().await {
         let len = frame.len();
@@ -320,5 +314,4 @@ async fn write_frames(
         }
     }
     let _ = write.close().await;
-    let _ = to_loop.send(Msg::Written { peer }).await;
 }
