@@ -740,21 +740,31 @@ fn a_backup_restores_a_device_and_a_group_exports_as_json_and_markdown_minutes()
     // A backup, restored into a new data directory, is the same device with the same data.
     let scratch = tempfile::tempdir().unwrap();
     let file = scratch.path().join("ada.backup");
-    ada.ok(&["backup", file.to_str().unwrap()]);
+    let secret = scratch.path().join("passphrase");
+    std::fs::write(&secret, "correct horse battery\n").unwrap();
+    let with_passphrase = |args: &[&str]| {
+        let mut args = args.to_vec();
+        args.extend(["--passphrase-file", secret.to_str().unwrap()]);
+        args.into_iter().map(str::to_owned).collect::<Vec<_>>()
+    };
+    let backup = with_passphrase(&["backup", file.to_str().unwrap()]);
+    ada.ok(&backup.iter().map(String::as_str).collect::<Vec<_>>());
+    let restore = with_passphrase(&["restore", file.to_str().unwrap()]);
+    let restore: Vec<&str> = restore.iter().map(String::as_str).collect();
     let restored = Device::new();
-    restored.ok(&["restore", file.to_str().unwrap()]);
+    restored.ok(&restore);
     assert_eq!(restored.json(&["whoami"]), ada.json(&["whoami"]));
     assert_eq!(
         restored.json(&["doc", "show", &meeting]),
         ada.json(&["doc", "show", &meeting])
     );
     // Never over a device that has data, nor from a file that is not a backup.
-    let refused = ada.fails(&["restore", file.to_str().unwrap()]);
+    let refused = ada.fails(&restore);
     assert!(refused.contains("already holds an identity"), "{refused}");
     let junk = scratch.path().join("junk");
     std::fs::write(&junk, "hello").unwrap();
     let refused = Device::new().fails(&["restore", junk.to_str().unwrap()]);
-    assert!(refused.contains("cannot be restored"), "{refused}");
+    assert!(refused.contains("is not a Mutual backup"), "{refused}");
 
     // The export: the group as JSON, the assembly's minutes as Markdown.
     let out = scratch.path().join("export");
@@ -1282,7 +1292,14 @@ fn a_data_directory_its_files_and_its_backups_are_their_owners_alone() {
     }
     let backup = tempfile::tempdir().unwrap();
     let file = backup.path().join("alice.backup");
-    alice.ok(&["backup", file.to_str().unwrap()]);
+    let secret = backup.path().join("passphrase");
+    std::fs::write(&secret, "correct horse battery").unwrap();
+    alice.ok(&[
+        "backup",
+        file.to_str().unwrap(),
+        "--passphrase-file",
+        secret.to_str().unwrap(),
+    ]);
     assert_eq!(mode(&file), 0o600);
 
     // 2. A directory made readable by others (by hand, or by an older Mutual) is closed
@@ -1296,4 +1313,87 @@ fn a_data_directory_its_files_and_its_backups_are_their_owners_alone() {
     alice.ok(&["group", "list"]);
     assert_eq!(mode(dir), 0o700);
     assert_eq!(mode(&dir.join("mutual.sqlite3")), 0o600);
+}
+
+#[test]
+fn a_backup_is_encrypted_and_opens_only_with_its_passphrase() {
+    let alice = Device::init("Alice Organizer");
+    let group = alice.ok(&["group", "create", "Rent strike of Elm Street"]);
+    let scratch = tempfile::tempdir().unwrap();
+    let path = |name: &str| scratch.path().join(name).to_str().unwrap().to_owned();
+    std::fs::write(path("right"), "tenants united, never divided\n").unwrap();
+    std::fs::write(path("wrong"), "tenants divided\n").unwrap();
+    std::fs::write(path("short"), "short\n").unwrap();
+
+    // 1. Without a passphrase (no terminal to type it at), or with a short one, no backup.
+    let refused = alice.fails(&["backup", &path("none.backup")]);
+    assert!(refused.contains("--passphrase-file"), "{refused}");
+    let refused = alice.fails(&[
+        "backup",
+        &path("short.backup"),
+        "--passphrase-file",
+        &path("short"),
+    ]);
+    assert!(refused.contains("at least 8 characters"), "{refused}");
+    assert!(!scratch.path().join("none.backup").exists());
+    assert!(!scratch.path().join("short.backup").exists());
+
+    // 2. The backup gives nothing away: no SQLite file, no name, no group in the clear.
+    alice.ok(&[
+        "backup",
+        &path("alice.backup"),
+        "--passphrase-file",
+        &path("right"),
+    ]);
+    let bytes = std::fs::read(path("alice.backup")).unwrap();
+    assert!(bytes.starts_with(b"age-encryption.org/v1"));
+    for clear in ["SQLite format 3", "Alice Organizer", "Rent strike"] {
+        let found = bytes.windows(clear.len()).any(|w| w == clear.as_bytes());
+        assert!(!found, "{clear} is readable in the backup");
+    }
+
+    // 3. The wrong passphrase, or none, is one sentence and changes nothing: the data
+    //    directory is not even created.
+    let target = scratch.path().join("restored");
+    let restore = |extra: &[&str]| {
+        let mut command = std::process::Command::new(mutual_bin());
+        command
+            .arg("--data-dir")
+            .arg(&target)
+            .args(["restore", &path("alice.backup")])
+            .args(extra)
+            .stdin(Stdio::null());
+        command.output().unwrap()
+    };
+    let wrong = restore(&["--passphrase-file", &path("wrong")]);
+    assert!(!wrong.status.success());
+    let said = String::from_utf8_lossy(&wrong.stderr);
+    assert_eq!(
+        said.trim(),
+        "error: the passphrase does not open this backup; nothing was changed"
+    );
+    assert!(
+        !target.exists(),
+        "a wrong passphrase created {}",
+        target.display()
+    );
+    let none = restore(&[]);
+    assert!(!none.status.success());
+    assert!(!target.exists());
+
+    // 4. The right one restores the same device, with its group.
+    let right = restore(&["--passphrase-file", &path("right")]);
+    assert!(
+        right.status.success(),
+        "{}",
+        String::from_utf8_lossy(&right.stderr)
+    );
+    let listed = std::process::Command::new(mutual_bin())
+        .arg("--data-dir")
+        .arg(&target)
+        .args(["group", "list", "--json"])
+        .output()
+        .unwrap();
+    let listed: Value = serde_json::from_slice(&listed.stdout).unwrap();
+    assert_eq!(listed[0]["id"], group.as_str(), "{listed}");
 }

@@ -16,10 +16,11 @@ export const commands = {
 	/**  Where this device keeps its data (shown in the settings). */
 	dataLocation: () => typedError<DataLocation, ErrorReply>(__TAURI_INVOKE("data_location")),
 	/**
-	 *  Writes a backup of everything on this device into the person's documents folder (or
-	 *  the data directory's parent); returns the file. `mutual restore FILE` restores it.
+	 *  Writes a backup of everything on this device, encrypted with `passphrase`, into the
+	 *  person's documents folder (or the data directory's parent); returns the file. `mutual
+	 *  restore FILE` restores it, with the passphrase.
 	 */
-	backup: () => typedError<string, ErrorReply>(__TAURI_INVOKE("backup")),
+	backup: (passphrase: string) => typedError<string, ErrorReply>(__TAURI_INVOKE("backup", { passphrase })),
 	/**  Every group of this device. */
 	groups: () => typedError<GroupSummary[], ErrorReply>(__TAURI_INVOKE("groups")),
 	/**  Creates a group with this person as its first admin; returns its id. */
@@ -657,6 +658,8 @@ export type ErrorKind =
 "nothing_to_link" | 
 /**  An export could not be written. */
 "export" | 
+/**  A backup's passphrase is missing or wrong, or the file is no backup. */
+"passphrase" | 
 /**  Not change hashes. */
 "bad_heads" | 
 /**  A version this device does not hold. */

@@ -20,6 +20,7 @@ macro_rules! say {
 mod args;
 mod commands;
 mod output;
+mod passphrase;
 mod render;
 mod target;
 
@@ -103,8 +104,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             commands::net::dial(&dir, wait, &address, &out).map(|()| ExitCode::SUCCESS)
         }
         Command::Join(args) => commands::net::join(&dir, wait, &args, &out),
-        Command::Restore { file } => {
-            let me = Node::restore(&file, &dir)?;
+        Command::Restore {
+            file,
+            passphrase_file,
+        } => {
+            let passphrase = passphrase::for_restore(&file, passphrase_file.as_deref())?;
+            let me = Node::restore(&file, &dir, passphrase.as_deref())?;
             out.done(format!(
                 "Restored {} into {}. Run `mutual serve` to sync what changed since the backup.",
                 me.name,

@@ -191,10 +191,12 @@ pub enum Command {
         /// The device's peer id (a unique prefix).
         device: String,
     },
-    /// Writes a backup of this device to a new file (an absolute path).
+    /// Writes a backup of this device to a new file (an absolute path), encrypted.
     Backup {
         /// The file.
         file: PathBuf,
+        /// The passphrase that will open it.
+        passphrase: String,
     },
     /// SQLite's integrity check of the data directory.
     Integrity,
@@ -483,8 +485,8 @@ impl Node {
             C::UnlinkDevice { device } => Reply::Unlinked {
                 groups: self.unlink_device(&device)?.len(),
             },
-            C::Backup { file } => {
-                self.backup(&file)?;
+            C::Backup { file, passphrase } => {
+                self.backup(&file, &passphrase)?;
                 Reply::Done
             }
             C::Integrity => Reply::Integrity {

@@ -93,6 +93,21 @@ pub enum Error {
     /// Stored data that no longer decodes.
     #[error("stored data is damaged: {0} cannot be read")]
     Corrupt(String),
+    /// A backup without a passphrase.
+    #[error("a backup is encrypted with a passphrase, and none was given")]
+    NoPassphrase,
+    /// The passphrase does not decrypt the backup.
+    #[error("the passphrase does not open this backup; nothing was changed")]
+    WrongPassphrase,
+    /// A file that is not a Mutual backup.
+    #[error("{} is not a Mutual backup", .0.display())]
+    NotABackup(std::path::PathBuf),
+    /// Reading or writing a backup file failed.
+    #[error("cannot read or write the backup {}: {source}", path.display())]
+    Backup {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
     /// The store failed (disk, database, lock).
     #[error(transparent)]
     Store(#[from] mutual_store::Error),
@@ -127,6 +142,10 @@ impl Error {
             Error::UnknownVersion(_) => ErrorKind::UnknownVersion,
             Error::Local(_) => ErrorKind::Local,
             Error::Corrupt(_) => ErrorKind::Corrupt,
+            Error::NoPassphrase | Error::WrongPassphrase | Error::NotABackup(_) => {
+                ErrorKind::Passphrase
+            }
+            Error::Backup { .. } => ErrorKind::Export,
             Error::Store(mutual_store::Error::Busy { .. }) => ErrorKind::Busy,
             Error::Store(_) => ErrorKind::Store,
             Error::Doc(_) => ErrorKind::Doc,
@@ -213,6 +232,8 @@ pub enum ErrorKind {
     NothingToLink,
     /// An export could not be written.
     Export,
+    /// A backup's passphrase is missing or wrong, or the file is no backup.
+    Passphrase,
     /// Not change hashes.
     BadHeads,
     /// A version this device does not hold.

@@ -1,5 +1,5 @@
-//! Getting data out: a backup file of everything (restorable by `mutual restore`), and a
-//! group's documents as JSON, with each assembly's minutes as Markdown.
+//! Getting data out: a group's documents as JSON, with each assembly's minutes as
+//! Markdown (backups are in `backup.rs`).
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -9,7 +9,7 @@ use mutual_docs::View;
 use mutual_docs::assembly::Assembly;
 use serde::Serialize;
 
-use crate::view::{DocView, GroupView, WhoAmI};
+use crate::view::{DocView, GroupView};
 use crate::{Error, Node};
 
 /// A group's export: the group and every document, read as the node reads them.
@@ -23,19 +23,6 @@ pub struct GroupExport {
 }
 
 impl Node {
-    /// Writes a backup of this device's whole data directory to `path` (a new file).
-    pub fn backup(&self, path: &Path) -> Result<(), Error> {
-        Ok(self.store.backup_to(path)?)
-    }
-
-    /// Makes the empty data directory `dir` from a backup file; returns who it is.
-    /// A backup holds this device's keys: restore it to replace a lost or broken device,
-    /// never to copy a device that still runs (both would then act as one device).
-    pub fn restore(backup: &Path, dir: &Path) -> Result<WhoAmI, Error> {
-        drop(mutual_store::Store::restore(backup, dir)?);
-        Node::open(dir)?.whoami()
-    }
-
     /// A group and all its documents.
     pub fn export_group(&mut self, group_id: &GroupId) -> Result<GroupExport, Error> {
         let group = self.group(group_id)?;

@@ -24,6 +24,7 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+mod backup;
 mod command;
 mod documents;
 mod error;
@@ -37,6 +38,7 @@ pub mod runtime;
 mod standing;
 pub mod view;
 
+pub use backup::is_encrypted_backup;
 pub use command::{Command, Failure, Reply};
 pub use error::{Error, ErrorKind};
 pub use export::GroupExport;

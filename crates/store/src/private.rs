@@ -13,7 +13,7 @@ pub const DIR_MODE: u32 = 0o700;
 pub const FILE_MODE: u32 = 0o600;
 
 /// Creates `dir` (and missing parents) as the owner's alone, or closes an existing one.
-pub(crate) fn create_dir(dir: &Path) -> io::Result<()> {
+pub fn create_dir(dir: &Path) -> io::Result<()> {
     DirBuilder::new()
         .recursive(true)
         .mode(DIR_MODE)

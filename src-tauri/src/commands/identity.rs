@@ -39,16 +39,18 @@ pub async fn data_location(state: State<'_>) -> Reply<DataLocation> {
     })
 }
 
-/// Writes a backup of everything on this device into the person's documents folder (or
-/// the data directory's parent); returns the file. `mutual restore FILE` restores it.
+/// Writes a backup of everything on this device, encrypted with `passphrase`, into the
+/// person's documents folder (or the data directory's parent); returns the file. `mutual
+/// restore FILE` restores it, with the passphrase.
 #[tauri::command]
 #[specta::specta]
-pub async fn backup(state: State<'_>) -> Reply<String> {
+pub async fn backup(state: State<'_>, passphrase: String) -> Reply<String> {
     let stamp = jiff::Zoned::now().strftime("%Y-%m-%d %H%M%S").to_string();
-    let path =
-        crate::commands::documents_dir(&state).join(format!("Mutual backup {stamp}.sqlite3"));
+    let path = crate::commands::documents_dir(&state).join(format!("Mutual backup {stamp}.age"));
     let shown = path.display().to_string();
-    state.with_node(move |node| node.backup(&path)).await?;
+    state
+        .with_node(move |node| node.backup(&path, &passphrase))
+        .await?;
     Ok(shown)
 }
 

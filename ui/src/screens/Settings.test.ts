@@ -18,6 +18,8 @@ beforeEach(() => {
         return [];
       case "set_name":
         return { ...ALICE, name: args.name as string };
+      case "backup":
+        return "/home/alice/Documents/Mutual backup.age";
     }
   });
 });
@@ -42,5 +44,25 @@ describe("settings", () => {
 
     expect(calls.some((c) => c.cmd === "set_name")).toBe(false);
     expect(screen.getByText("Please write a name.")).toBeTruthy();
+  });
+
+  it("makes a backup only with the same passphrase typed twice, and sends it to the node", async () => {
+    render(Settings);
+    const type = async (first: string, again: string) => {
+      await fireEvent.input(await screen.findByTestId("backup-passphrase"), { target: { value: first } });
+      await fireEvent.input(screen.getByTestId("backup-passphrase-again"), { target: { value: again } });
+      await fireEvent.click(screen.getByTestId("backup-submit"));
+      await settle();
+    };
+    await type("short", "short");
+    expect(screen.getByText(/at least 8 characters/)).toBeTruthy();
+    await type("tenants united", "tenants unite");
+    expect(screen.getByText("The two passphrases differ.")).toBeTruthy();
+    expect(calls.some((c) => c.cmd === "backup")).toBe(false);
+
+    await type("tenants united", "tenants united");
+    expect(calls.find((c) => c.cmd === "backup")?.args).toEqual({ passphrase: "tenants united" });
+    expect(screen.getByRole("status").textContent).toContain("Mutual backup.age");
+    expect((screen.getByTestId("backup-passphrase") as HTMLInputElement).value).toBe("");
   });
 });

@@ -80,16 +80,23 @@ pub(crate) enum Command {
         #[arg(value_parser = value::text)]
         name: String,
     },
-    /// Write a backup of everything on this device (keys, groups, documents) to a new file
+    /// Write a backup of everything on this device (keys, groups, documents) to a new file,
+    /// encrypted with a passphrase (asked for twice at the terminal)
     Backup {
         /// The file to create
         file: std::path::PathBuf,
+        /// Read the passphrase from the first line of this file instead of asking
+        #[arg(long, value_name = "PATH")]
+        passphrase_file: Option<std::path::PathBuf>,
     },
     /// Make this (empty) data directory from a backup file, to replace a lost or broken
-    /// device; never to copy one that still runs
+    /// device; never to copy one that still runs. Asks for the backup's passphrase
     Restore {
         /// The backup file
         file: std::path::PathBuf,
+        /// Read the passphrase from the first line of this file instead of asking
+        #[arg(long, value_name = "PATH")]
+        passphrase_file: Option<std::path::PathBuf>,
     },
     /// This device's addresses, connected peers, and per group who is in sync
     Status,

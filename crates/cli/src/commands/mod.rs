@@ -45,10 +45,20 @@ pub(crate) fn run(target: &mut Target, command: Command, out: &Output) -> anyhow
             )),
             other => unexpected(other),
         },
-        Command::Backup { file } => {
+        Command::Backup {
+            file,
+            passphrase_file,
+        } => {
             let file = output::absolute(&file)?;
-            target.execute(Ask::Backup { file: file.clone() })?;
-            out.done(format!("Wrote a backup to {}.", file.display()))
+            let passphrase = crate::passphrase::read(passphrase_file.as_deref(), true)?;
+            target.execute(Ask::Backup {
+                file: file.clone(),
+                passphrase,
+            })?;
+            out.done(format!(
+                "Wrote a backup to {}, encrypted with your passphrase: keep both safe, apart.",
+                file.display()
+            ))
         }
         Command::Device(command) => membership::device(target, command, out),
         // `main` runs these itself: they are not commands a node runs.
