@@ -1,6 +1,7 @@
 //! Real nodes on simulated networks (network namespaces): the LAN itself (hosts reach each
 //! other, a cut cable cuts a host off, healing brings it back, nothing is left behind); a
-//! meetup where nodes find each other by mDNS alone; and two networks joined only by a relay.
+//! meetup where nodes find each other by mDNS alone; two networks joined only by a relay;
+//! and a stranger's relay, which learns no member and serves no stranger.
 
 // Helpers outside #[test] functions may unwrap too: a failure is the test failing.
 #![allow(clippy::unwrap_used)]
@@ -299,8 +300,8 @@ fn members_on_two_networks_sync_through_a_relay_that_holds_none_of_their_data() 
     let (group, doc) = group_with_board(&alice, "Strike committee", "banners");
     alice.admit(&group, &bob, "Bob");
 
-    // The relay is no member of the group. Alice and Bob each listen through it, from
-    // their own network; nobody dials the other, and mDNS is off.
+    // The relay is no member of the group (a relay host, serving anyone). Alice and Bob each
+    // listen through it, from their own network; nobody dials the other, and mDNS is off.
     let relay_id = relay.peer_id();
     let through = |n: usize| format!("/ip4/{}/tcp/4001/p2p/{relay_id}", lan.address_on(0, n));
     let _servers = [
@@ -308,7 +309,12 @@ fn members_on_two_networks_sync_through_a_relay_that_holds_none_of_their_data() 
             &lan,
             0,
             &relay,
-            &["--no-mdns", "--listen", "/ip4/0.0.0.0/tcp/4001"],
+            &[
+                "--no-mdns",
+                "--listen",
+                "/ip4/0.0.0.0/tcp/4001",
+                "--relay-for-anyone",
+            ],
         ),
         serve(&lan, 1, &alice, &["--no-mdns", "--relay", &through(0)]),
         serve(&lan, 2, &bob, &["--no-mdns", "--relay", &through(1)]),
@@ -390,4 +396,64 @@ fn a_newcomer_joins_with_a_meetup_code_admitted_by_a_member_after_the_inviter_le
         .filter_map(|m| m["name"].as_str())
         .collect();
     assert_eq!(names, ["Alice", "Bob", "Carol"]);
+}
+
+/// What a node has said so far (its log: human events on stderr).
+fn said(device: &mutual_tests::Device) -> String {
+    std::fs::read_to_string(device.dir().join("serve.log")).unwrap_or_default()
+}
+
+#[test]
+fn a_stranger_that_relays_learns_no_member_and_relays_for_no_stranger() {
+    use mutual_tests::Device;
+    let Some(lan) = lan_or_skip(2) else {
+        return;
+    };
+    // Alice's group has Bob, whose laptop is off: her node looks for him, through relays.
+    // Mallory, on the same network, is no member; his node relays (on a real address, so
+    // it offers relaying).
+    let (alice, bob, mallory) = (
+        Device::init("Alice"),
+        Device::init("Bob"),
+        Device::init("Mallory"),
+    );
+    let (group, _doc) = group_with_board(&alice, "Tenants' union", "rent");
+    alice.admit(&group, &bob, "Bob");
+    let (alice_id, bob_id, mallory_id) = (alice.peer_id(), bob.peer_id(), mallory.peer_id());
+    let mallory_address = format!("/ip4/{}/tcp/4001/p2p/{mallory_id}", lan.address(0));
+    let mallory_serves = |extra: &[&str]| {
+        let mut args = vec!["--no-mdns", "--listen", "/ip4/0.0.0.0/tcp/4001"];
+        args.extend_from_slice(extra);
+        serve(&lan, 0, &mallory, &args)
+    };
+
+    // 1. Alice's node connects to Mallory's: it never asks Mallory to connect it to Bob
+    //    (the request would tell Mallory who the members are).
+    let mallory_node = mallory_serves(&[]);
+    let alice_node = serve(&lan, 1, &alice, &["--no-mdns"]);
+    eventually("alice's node connected to mallory's", || {
+        alice.run(&["dial", &mallory_address]).status.success()
+    });
+    std::thread::sleep(Duration::from_secs(8));
+    let heard = said(&mallory);
+    assert!(
+        heard.contains(&alice_id) && !heard.contains(&bob_id),
+        "mallory learned bob's device ({bob_id}):\n{heard}"
+    );
+    drop(alice_node);
+
+    // 2. Mallory's node relays for the devices of its own groups only: Alice, a stranger to
+    //    it, is refused a reservation...
+    let _alice_node = serve(&lan, 1, &alice, &["--no-mdns", "--relay", &mallory_address]);
+    eventually("mallory refusing to relay for alice", || {
+        said(&mallory).contains(&format!("refused to relay for {alice_id}"))
+    });
+    assert!(!said(&mallory).contains(&format!("relaying for {alice_id}")));
+    drop(mallory_node);
+
+    // 3. ...unless it serves anyone, as a relay host does (`--relay-for-anyone`).
+    let _mallory_node = mallory_serves(&["--relay-for-anyone"]);
+    eventually("mallory relaying for alice", || {
+        said(&mallory).contains(&format!("relaying for {alice_id}"))
+    });
 }

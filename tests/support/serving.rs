@@ -24,14 +24,21 @@ pub struct Serving {
 impl Serving {
     /// Starts `mutual serve` on loopback, without mDNS, and waits until it listens.
     pub fn start(device: &Device) -> Serving {
+        Serving::start_with(device, &[])
+    }
+
+    /// Like [`Serving::start`], with more options for `serve`.
+    pub fn start_with(device: &Device, options: &[&str]) -> Serving {
+        let mut args = vec![
+            "serve",
+            "--listen",
+            "/ip4/127.0.0.1/tcp/0",
+            "--no-mdns",
+            "--json-events",
+        ];
+        args.extend_from_slice(options);
         let mut child = device
-            .command(&[
-                "serve",
-                "--listen",
-                "/ip4/127.0.0.1/tcp/0",
-                "--no-mdns",
-                "--json-events",
-            ])
+            .command(&args)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()

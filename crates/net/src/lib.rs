@@ -52,6 +52,9 @@ pub struct Config {
     pub mdns: bool,
     /// Relay for other members who cannot reach each other directly.
     pub relay_server: bool,
+    /// Relay for any peer, not only the devices named by [`Net::relay_for`]: for a relay
+    /// node that holds no group and serves a collective's members it does not know.
+    pub relay_for_anyone: bool,
     /// At most this many connections in all.
     pub max_connections: u32,
     /// At most this many connections with one peer (mDNS makes both sides dial).
@@ -73,6 +76,7 @@ impl Default for Config {
             },
             mdns: true,
             relay_server: true,
+            relay_for_anyone: false,
             max_connections: 256,
             max_connections_per_peer: 4,
             idle_timeout: Duration::from_secs(60),
@@ -119,6 +123,14 @@ pub enum Event {
         listen_addresses: Vec<Multiaddr>,
         relays: bool,
     },
+    /// As a relay: `peer` asked to listen through this node.
+    RelayReservation { peer: PeerId, accepted: bool },
+    /// As a relay: `from` asked this node to connect it to `to`.
+    RelayCircuit {
+        from: PeerId,
+        to: PeerId,
+        accepted: bool,
+    },
     /// This node no longer listens on `address` (e.g. a relay reservation was lost).
     ListenExpired { address: Multiaddr },
     /// A listener stopped for good (e.g. its relay could not be reached).
@@ -162,7 +174,13 @@ pub struct Net {
     incoming_joins: libp2p_stream::IncomingStreams,
     /// Events already translated, waiting to be returned (one swarm event can make several).
     pending: std::collections::VecDeque<Event>,
+    /// The peers the relay server serves (unless it serves anyone): reservations and
+    /// circuits from any other peer are denied.
+    relayed: Relayed,
 }
+
+/// The peers a relay server serves, shared with its admission checks.
+type Relayed = std::sync::Arc<std::sync::RwLock<std::collections::HashSet<PeerId>>>;
 
 impl std::fmt::Debug for Net {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -178,6 +196,15 @@ impl Net {
         let transport_error = |e: &dyn std::fmt::Display| Error::Transport(e.to_string());
         let mdns_enabled = config.mdns;
         let relay_server = config.relay_server;
+        let relayed = Relayed::default();
+        let admits = |relayed: &Relayed| -> Box<dyn relay::RateLimiter> {
+            let relayed = std::sync::Arc::clone(relayed);
+            Box::new(move |peer: PeerId, _: &Multiaddr, _| {
+                relayed.read().is_ok_and(|peers| peers.contains(&peer))
+            })
+        };
+        let only_relayed = !config.relay_for_anyone;
+        let relay_admission = (admits(&relayed), admits(&relayed));
         let limits = connection_limits::ConnectionLimits::default()
             .with_max_established(Some(config.max_connections))
             .with_max_established_per_peer(Some(config.max_connections_per_peer));
@@ -218,11 +245,18 @@ impl Net {
                     relay_client,
                     relay_server: relay_server
                         .then(|| {
-                            let config = relay::Config {
+                            let mut config = relay::Config {
                                 max_circuit_duration: CIRCUIT_DURATION,
                                 max_circuit_bytes: CIRCUIT_BYTES,
                                 ..relay::Config::default()
                             };
+                            if only_relayed {
+                                // A reservation, and a circuit, only for the devices the
+                                // node names: a stranger gets no free relay from a member.
+                                let (reservations, circuits) = relay_admission;
+                                config.reservation_rate_limiters.push(reservations);
+                                config.circuit_src_rate_limiters.push(circuits);
+                            }
                             relay::Behaviour::new(peer_id, config)
                         })
                         .into(),
@@ -253,7 +287,15 @@ impl Net {
             incoming,
             incoming_joins,
             pending: std::collections::VecDeque::new(),
+            relayed,
         })
+    }
+
+    /// The peers the relay server serves from now on (unless it serves anyone).
+    pub fn relay_for(&mut self, peers: impl IntoIterator<Item = PeerId>) {
+        if let Ok(mut relayed) = self.relayed.write() {
+            *relayed = peers.into_iter().collect();
+        }
     }
 
     /// This device's peer id.
@@ -417,6 +459,38 @@ impl Net {
                     relays: info.protocols.contains(&relay::HOP_PROTOCOL_NAME),
                 })
             }
+            SwarmEvent::Behaviour(BehaviourEvent::RelayServer(event)) => match event {
+                relay::Event::ReservationReqAccepted { src_peer_id, .. } => {
+                    Some(Event::RelayReservation {
+                        peer: src_peer_id,
+                        accepted: true,
+                    })
+                }
+                relay::Event::ReservationReqDenied { src_peer_id, .. } => {
+                    Some(Event::RelayReservation {
+                        peer: src_peer_id,
+                        accepted: false,
+                    })
+                }
+                relay::Event::CircuitReqAccepted {
+                    src_peer_id,
+                    dst_peer_id,
+                } => Some(Event::RelayCircuit {
+                    from: src_peer_id,
+                    to: dst_peer_id,
+                    accepted: true,
+                }),
+                relay::Event::CircuitReqDenied {
+                    src_peer_id,
+                    dst_peer_id,
+                    ..
+                } => Some(Event::RelayCircuit {
+                    from: src_peer_id,
+                    to: dst_peer_id,
+                    accepted: false,
+                }),
+                _ => None,
+            },
             SwarmEvent::ExpiredListenAddr { address, .. } => {
                 self.swarm.remove_external_address(&address);
                 Some(Event::ListenExpired { address })

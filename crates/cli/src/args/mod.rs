@@ -128,6 +128,10 @@ pub(crate) struct ServeArgs {
     /// Do not relay for other members
     #[arg(long)]
     pub(crate) no_relay_server: bool,
+    /// Relay for any peer, not only the devices of this device's groups: for a relay host
+    /// that holds no group and serves a collective's members
+    #[arg(long, conflicts_with = "no_relay_server")]
+    pub(crate) relay_for_anyone: bool,
     /// Print events as JSON objects, one per line, on stdout
     #[arg(long)]
     pub(crate) json_events: bool,

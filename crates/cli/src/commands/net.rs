@@ -45,6 +45,7 @@ pub(crate) fn serve(dir: &Path, wait: Duration, args: &ServeArgs) -> anyhow::Res
     let mut net = NetConfig {
         mdns: !args.no_mdns,
         relay_server: !args.no_relay_server,
+        relay_for_anyone: args.relay_for_anyone,
         ..NetConfig::default()
     };
     let relays = args

@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use libp2p_identity::PeerId;
-use mutual_auth::PublicKey;
+use mutual_auth::{DeviceId, PublicKey};
 use tokio::sync::oneshot;
 
 use super::{Event, Multiaddr, Protocol, Response, Runtime, RuntimeError, now_ms};
@@ -97,6 +97,22 @@ impl Runtime {
         }
     }
 
+    /// Whether `peer` is one of the relays this device was told to listen through.
+    pub(super) fn is_configured_relay(&self, peer: &PeerId) -> bool {
+        self.relays.iter().any(|relay| {
+            relay
+                .address
+                .iter()
+                .any(|p| matches!(p, Protocol::P2p(id) if id == *peer))
+        })
+    }
+
+    /// Tells the relay server whom it serves: the devices this one shares a group with.
+    pub(super) fn refresh_relayed(&mut self) {
+        let devices = self.engine().devices_to_meet();
+        self.net.relay_for(devices.iter().map(DeviceId::peer_id));
+    }
+
     /// Whether to dial a peer found on the local network: a device this one shares a group
     /// with, or any while a join is under way (a member of the group may be among them). A
     /// removed or departed device, or a stranger, is not dialed.
@@ -131,8 +147,12 @@ impl Runtime {
             .collect();
         let dialed = self.peers.get(&peer).and_then(|p| p.dialed.clone());
         let direct = || reachable.iter().find(|a| !is_relayed(a)).cloned();
+        // A peer that says it relays is used to reach offline members only if it is a
+        // member's device or a relay the person configured: asking a stranger to connect
+        // us to a member would tell it who the members are.
+        let trusted = self.is_member_device(&peer) || self.is_configured_relay(&peer);
         match dialed.or_else(direct) {
-            Some(address) if relays && !is_relayed(&address) => {
+            Some(address) if relays && trusted && !is_relayed(&address) => {
                 self.relay_peers.insert(peer, address);
             }
             _ => {

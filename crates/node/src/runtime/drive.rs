@@ -65,6 +65,12 @@ impl Runtime {
 
     fn on_engine_event(&mut self, event: mutual_sync::Event) {
         use mutual_sync::Event as E;
+        if matches!(
+            event,
+            E::MembershipChanged { .. } | E::GroupJoined { .. } | E::Ended { .. }
+        ) {
+            self.refresh_relayed();
+        }
         let event = match event {
             E::PeerSynced { peer, group } => {
                 self.node.note_synced(peer, group, now_ms());

@@ -275,6 +275,7 @@ impl Runtime {
         self.emit(Event::Started {
             peer_id: self.me.to_string(),
         });
+        self.refresh_relayed();
         let mut tick = tokio::time::interval(Duration::from_secs(1));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         tokio::pin!(shutdown);

@@ -173,6 +173,23 @@ pub enum Event {
         /// Why.
         error: String,
     },
+    /// As a relay: a peer asked to listen through this device (served for members'
+    /// devices only, unless `serve --relay-for-anyone`).
+    RelayReservation {
+        /// The peer.
+        peer: String,
+        /// Whether it was served.
+        accepted: bool,
+    },
+    /// As a relay: a peer asked this device to connect it to another.
+    RelayCircuit {
+        /// Who asked.
+        from: String,
+        /// To whom.
+        to: String,
+        /// Whether it was served.
+        accepted: bool,
+    },
     /// Something went wrong that the node survived.
     Warning {
         /// What.
@@ -207,6 +224,22 @@ impl fmt::Display for Event {
                 Some(peer) => write!(f, "dialing {peer} failed: {error}"),
                 None => write!(f, "dial failed: {error}"),
             },
+            Event::RelayReservation { peer, accepted } => {
+                let verb = if *accepted {
+                    "relaying for"
+                } else {
+                    "refused to relay for"
+                };
+                write!(f, "{verb} {peer}")
+            }
+            Event::RelayCircuit { from, to, accepted } => {
+                let verb = if *accepted {
+                    "relaying"
+                } else {
+                    "refused to relay"
+                };
+                write!(f, "{verb} {from} to {to}")
+            }
             Event::Warning { message } => write!(f, "warning: {message}"),
         }
     }

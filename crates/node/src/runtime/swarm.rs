@@ -115,6 +115,15 @@ impl Runtime {
                 listen_addresses,
                 relays,
             } => self.heard(peer, listen_addresses, relays)?,
+            E::RelayReservation { peer, accepted } => self.emit(Event::RelayReservation {
+                peer: peer.to_string(),
+                accepted,
+            }),
+            E::RelayCircuit { from, to, accepted } => self.emit(Event::RelayCircuit {
+                from: from.to_string(),
+                to: to.to_string(),
+                accepted,
+            }),
             E::ListenExpired { address } => {
                 let address = address.with_p2p(self.me).unwrap_or_else(|a| a);
                 self.listening.retain(|a| *a != address);
