@@ -758,6 +758,23 @@ target: string } |
 peer: string | null; 
 /**  Why. */
 error: string } | 
+/**
+ *  As a relay: a peer asked to listen through this device (served for members'
+ *  devices only, unless `serve --relay-for-anyone`).
+ */
+{ event: "relay_reservation"; 
+/**  The peer. */
+peer: string; 
+/**  Whether it was served. */
+accepted: boolean } | 
+/**  As a relay: a peer asked this device to connect it to another. */
+{ event: "relay_circuit"; 
+/**  Who asked. */
+from: string; 
+/**  To whom. */
+to: string; 
+/**  Whether it was served. */
+accepted: boolean } | 
 /**  Something went wrong that the node survived. */
 { event: "warning"; 
 /**  What. */
