@@ -458,6 +458,9 @@ fn status_counts_the_changes_no_other_device_holds_and_survives_a_restart() {
     assert!(shared.is_some(), "{:#?}", alice_node.said());
 }
 
+/// The node's control socket in its data directory (`mutual_node::runtime::SOCKET_FILE`).
+const SOCKET_FILE: &str = "node.sock";
+
 /// Connects to `socket` as the user `uid` (this thread only: Linux keeps user ids per
 /// thread) and returns what the node answered to a status request.
 fn ask_as(uid: u32, socket: std::path::PathBuf) -> std::io::Result<String> {
@@ -485,7 +488,7 @@ fn the_node_takes_commands_only_from_the_user_who_runs_it() {
     }
     let alice = Device::init("Alice");
     let node = Serving::start(&alice);
-    let socket = alice.dir().join(mutual_node_socket());
+    let socket = alice.dir().join(SOCKET_FILE);
     // The socket is its owner's alone.
     assert_eq!(
         std::fs::metadata(&socket).unwrap().permissions().mode() & 0o777,
@@ -506,8 +509,4 @@ fn the_node_takes_commands_only_from_the_user_who_runs_it() {
     let answered = ask_as(0, socket).unwrap();
     assert!(answered.contains("peer_id"), "{answered}");
     drop(node);
-}
-
-fn mutual_node_socket() -> &'static str {
-    "node.sock"
 }

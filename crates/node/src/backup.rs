@@ -5,7 +5,7 @@
 //! Backups made before encryption (plain SQLite files) still restore.
 
 use std::fs::{File, OpenOptions};
-use std::io::{BufReader, BufWriter, Read as _, Write as _};
+use std::io::{BufRead as _, BufReader, BufWriter, Write as _};
 use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::{Path, PathBuf};
 
@@ -22,9 +22,10 @@ const SQLITE_MAGIC: &[u8] = b"SQLite format 3\0";
 /// Whether the file at `path` is an encrypted backup, which needs its passphrase to be
 /// restored (a plain one, from before backups were encrypted, needs none).
 pub fn is_encrypted_backup(path: &Path) -> bool {
-    let mut start = [0; AGE_MAGIC.len()];
-    let read = File::open(path).and_then(|mut file| file.read(&mut start));
-    matches!(read, Ok(n) if start[..n].starts_with(AGE_MAGIC))
+    File::open(path)
+        .map(BufReader::new)
+        .and_then(|mut file| Ok(file.fill_buf()?.starts_with(AGE_MAGIC)))
+        .unwrap_or(false)
 }
 
 impl Node {
@@ -68,9 +69,8 @@ impl Node {
             source,
         };
         let mut file = BufReader::new(File::open(backup).map_err(unreadable)?);
-        let mut start = [0; AGE_MAGIC.len()];
-        let read = file.read(&mut start).map_err(unreadable)?;
-        let start = &start[..read];
+        // The first read of a file fills the buffer with far more than either header.
+        let start = file.fill_buf().map_err(unreadable)?;
         if start.starts_with(SQLITE_MAGIC) {
             drop(mutual_store::Store::restore(backup, dir)?);
             return Node::open(dir)?.whoami();
@@ -79,7 +79,6 @@ impl Node {
             return Err(Error::NotABackup(backup.to_path_buf()));
         }
         let passphrase = passphrase.ok_or(Error::NoPassphrase)?;
-        let file = BufReader::new(File::open(backup).map_err(unreadable)?);
         let decryptor = age::Decryptor::new_buffered(file)
             .map_err(|_| Error::NotABackup(backup.to_path_buf()))?;
         let identity = age::scrypt::Identity::new(SecretString::from(passphrase.to_owned()));

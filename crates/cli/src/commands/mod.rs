@@ -323,8 +323,9 @@ fn print_groups(groups: &[GroupSummary]) -> String {
     for g in groups {
         let role = match (&g.role, &g.ended) {
             (Some(role), _) => role.as_str(),
-            (None, Some(ended)) => ended_word(&ended.how),
-            (None, None) => "not a member",
+            // "left", "removed" or "unlinked"; an admission that never took effect is none.
+            (None, Some(ended)) if ended.how != "admitted_by_former" => ended.how.as_str(),
+            _ => "not a member",
         };
         say!(
             s,
@@ -336,16 +337,6 @@ fn print_groups(groups: &[GroupSummary]) -> String {
         );
     }
     s
-}
-
-/// How this device's membership ended, in `group list`'s few words.
-fn ended_word(how: &str) -> &'static str {
-    match how {
-        "left" => "left",
-        "removed" => "removed",
-        "unlinked" => "unlinked",
-        _ => "not a member",
-    }
 }
 
 /// "1 member", "3 members".
