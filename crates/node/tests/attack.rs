@@ -880,3 +880,134 @@ async fn a_member_cannot_edit_a_document_in_the_admins_name() -> Result<()> {
     assert_eq!(after, before);
     Ok(())
 }
+
+// ---- decompression bombs -----------------------------------------------------------------
+
+/// Bytes that inflate to `size` zeros: raw deflate, a thousandth of `size` or so.
+fn deflated_zeros(size: u64) -> Result<Vec<u8>> {
+    use flate2::Compression;
+    use flate2::write::DeflateEncoder;
+    let mut encoder = DeflateEncoder::new(Vec::new(), Compression::best());
+    std::io::copy(
+        &mut std::io::Read::take(std::io::repeat(0), size),
+        &mut encoder,
+    )?;
+    Ok(encoder.finish()?)
+}
+
+/// An Automerge chunk of `kind` around `body`: magic bytes, a checksum Automerge does not
+/// look at before inflating, the kind and the body's LEB128 length.
+fn automerge_chunk(kind: u8, body: &[u8]) -> Vec<u8> {
+    let mut chunk = vec![0x85, 0x6f, 0x4a, 0x83, 0, 0, 0, 0, kind];
+    leb128(&mut chunk, body.len());
+    chunk.extend(body);
+    chunk
+}
+
+fn leb128(out: &mut Vec<u8>, mut n: usize) {
+    while n >= 0x80 {
+        out.push(u8::try_from(n & 0x7f).unwrap_or(0) | 0x80);
+        n >>= 7;
+    }
+    out.push(u8::try_from(n).unwrap_or(0));
+}
+
+/// The most this process ever held in memory (its peak resident set), in bytes.
+fn peak_memory() -> Result<u64> {
+    let status = std::fs::read_to_string("/proc/self/status")?;
+    let kib = status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|rest| rest.trim().strip_suffix("kB"))
+        .context("no VmHWM in /proc/self/status")?;
+    Ok(kib.trim().parse::<u64>()? * 1024)
+}
+
+/// Starts measuring the peak anew from what the process holds now (Linux's clear_refs).
+fn reset_peak_memory() -> Result<()> {
+    Ok(std::fs::write("/proc/self/clear_refs", "5")?)
+}
+
+/// How much a bomb of this size would take: 256 MiB of zeros in about 256 KiB.
+const BOMB: u64 = 256 * 1024 * 1024;
+/// What a refused bomb may cost Alice's process at most, far below what inflating it would.
+const BOMB_BOUND: u64 = 64 * 1024 * 1024;
+
+/// Mallory, a member, sends `message`, holding a bomb; Alice refuses it with `reason`,
+/// without her memory growing by more than [`BOMB_BOUND`], and her group is as it was.
+async fn a_bomb_is_refused(message: impl FnOnce(&MemberSession) -> Result<Message>) -> Result<()> {
+    let mut member = MemberSession::start().await?;
+    let before = member.alice.snapshot().await?;
+    let message = message(&member)?;
+    reset_peak_memory()?;
+    let base = peak_memory()?;
+    member.session.send(&message).await?;
+    let refusal = Event::PeerRefused {
+        peer: member.mallory.peer(),
+        reason: format!(
+            "Automerge data refused: it inflates to more than {} bytes",
+            64 << 20
+        ),
+    };
+    let mut alice = member.alice;
+    alice
+        .wait_for("the bomb refused", |e| *e == refusal)
+        .await?;
+    // She still answers at once, and grew by far less than the bomb.
+    alice.snapshot().await?;
+    let grown = peak_memory()?.saturating_sub(base);
+    assert!(
+        grown < BOMB_BOUND,
+        "Alice's peak memory grew by {} MiB",
+        grown >> 20
+    );
+    let (after, _) = alice.stop().await?;
+    assert_eq!(after, before);
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_compressed_change_that_inflates_to_a_quarter_gigabyte_is_refused_unread() -> Result<()> {
+    // A "compressed change" chunk (type 2) of 256 MiB of zeros, in a V1 sync message for
+    // the group's index, signed as hers: Automerge would inflate it whole before parsing.
+    let bomb = automerge_chunk(2, &deflated_zeros(BOMB)?);
+    a_bomb_is_refused(|member| {
+        let message = automerge::sync::Message {
+            heads: Vec::new(),
+            need: Vec::new(),
+            have: Vec::new(),
+            changes: ChunkList::from(vec![bomb]),
+            flags: None,
+            version: MessageVersion::V1,
+        };
+        Ok(Message::Sync {
+            group: member.alice.group,
+            doc: mutual_node::index_doc_id(&member.alice.group),
+            message: message.encode(),
+            signatures: Vec::new(),
+        })
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_whole_document_whose_column_inflates_to_a_quarter_gigabyte_is_refused_unread()
+-> Result<()> {
+    // A document chunk (type 0) with no actor and no head, and one change column, deflated
+    // (bit 3 of its specification), of 256 MiB of zeros; sent as a whole document.
+    let zeros = deflated_zeros(BOMB)?;
+    let mut body = vec![0, 0, 1, 0b1000];
+    leb128(&mut body, zeros.len());
+    body.push(0);
+    body.extend(&zeros);
+    let bomb = automerge_chunk(0, &body);
+    a_bomb_is_refused(|member| {
+        Ok(Message::Doc {
+            group: member.alice.group,
+            doc: mutual_node::index_doc_id(&member.alice.group),
+            bytes: bomb,
+            signatures: Vec::new(),
+        })
+    })
+    .await
+}

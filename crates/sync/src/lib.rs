@@ -87,6 +87,7 @@
 //! can make me create: [`engine::MAX_DOCS_PER_GROUP`] per group. There are no queues: every
 //! effect is returned by the `handle` call that caused it.
 
+pub mod chunks;
 pub mod engine;
 mod input;
 mod output;

@@ -13,6 +13,7 @@ use super::replicas::sorted_heads;
 use super::sessions::DocSync;
 use super::vouch::{self, Meta, Vouched};
 use super::{Engine, MAX_DOCS_PER_GROUP, Refusal, send};
+use crate::chunks;
 use crate::output::{Event, Output};
 use crate::wire::{ChangeSignature, Hash, Message};
 
@@ -216,6 +217,15 @@ impl Engine {
         if message.version != MessageVersion::V1 {
             return self.refuse(peer, Refusal::V2Sync, out);
         }
+        // Measured before Automerge inflates anything: a few compressed bytes can stand for
+        // gigabytes.
+        let mut budget = chunks::MAX_INFLATED;
+        for chunk in message.changes.iter() {
+            match chunks::inflated_size(chunk, budget) {
+                Ok(size) => budget -= size,
+                Err(e) => return self.refuse(peer, Refusal::Chunks(e), out),
+            }
+        }
         let mut changes = Vec::with_capacity(message.changes.len());
         for chunk in message.changes.iter() {
             match Change::try_from(chunk) {
@@ -277,6 +287,9 @@ impl Engine {
     ) {
         if !self.active(&peer, &id) {
             return;
+        }
+        if let Err(e) = chunks::inflated_size(bytes, chunks::MAX_INFLATED) {
+            return self.refuse(peer, Refusal::Chunks(e), out);
         }
         // Automerge recomputes every change's hash from its content as it loads, so the
         // hashes checked below are the content's, whatever the bytes claim.

@@ -3,6 +3,7 @@
 use automerge::ChangeHash;
 use mutual_auth::{OpId, Rejected};
 
+use crate::chunks::ChunkError;
 use crate::tips::Unvouched;
 use crate::wire;
 
@@ -57,6 +58,10 @@ pub enum Refusal {
     /// Syncing one more document would pass [`super::MAX_DOCS_PER_GROUP`].
     #[error("too many documents in one group")]
     DocLimit,
+    /// Automerge data that would inflate past [`crate::chunks::MAX_INFLATED`], or that is
+    /// not Automerge data at all, refused before Automerge parses it.
+    #[error("Automerge data refused: {0}")]
+    Chunks(#[from] ChunkError),
     /// An Automerge sync message that does not decode.
     #[error("malformed sync message: {0}")]
     MalformedSync(String),
