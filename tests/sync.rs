@@ -176,6 +176,70 @@ fn a_strangers_node_that_dials_alice_gets_nothing() {
 }
 
 #[test]
+fn a_stranger_cannot_put_alices_laptop_into_a_group_without_her_say() {
+    // 1. Mallory saw Alice's peer id (mDNS announces it). She founds a group with a board
+    //    of her own and adds Alice's device; then her node reaches Alice's.
+    let alice = Device::init("Alice");
+    let mallory = Device::init("Mallory");
+    let (group, board) = group_with_board(&mallory);
+    add_card(&mallory, &board, "Click this link");
+    mallory.ok(&[
+        "group",
+        "add-member",
+        &group,
+        "--device",
+        &alice.peer_id(),
+        "--name",
+        "Alice",
+    ]);
+    let alice_node = Serving::start(&alice);
+    let mallory_node = Serving::start(&mallory);
+    mallory.ok(&["dial", &alice_node.address()]);
+
+    // 2. Alice's node keeps only the offer: the group's name and who added her.
+    let pending = alice_node.wait_for("the addition", |e| e["event"] == "addition_pending");
+    assert_eq!(pending["addition"]["group"], group.as_str(), "{pending}");
+    assert_eq!(pending["addition"]["added_by"], "Mallory", "{pending}");
+    let listed = alice.json(&["group", "pending"]);
+    assert_eq!(listed.as_array().map(Vec::len), Some(1), "{listed}");
+    assert_eq!(listed[0]["name"], "Tenants of Elm Street", "{listed}");
+    assert_eq!(listed[0]["added_by"], "Mallory", "{listed}");
+    assert!(alice.ok(&["group", "pending"]).contains("added by Mallory"));
+
+    // 3. Whatever time passes, nothing of the group is hers: no group, no document, and
+    //    no event of one; a restart of her node does not change that.
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(alice.json(&["group", "list"]), serde_json::json!([]));
+    assert!(
+        alice
+            .fails(&["doc", "show", &board])
+            .contains("no document")
+    );
+    alice_node.stop();
+    let alice_node = Serving::start(&alice);
+    mallory.ok(&["dial", &alice_node.address()]);
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(alice.json(&["group", "list"]), serde_json::json!([]));
+    let (events, _) = alice_node.said();
+    assert!(
+        !events
+            .iter()
+            .any(|e| e["event"] == "group_joined" || e["event"] == "doc_changed"),
+        "{events:#?}"
+    );
+
+    // 4. Ignored, it is listed no more.
+    alice.ok(&["group", "ignore", "tenants of elm street"]);
+    assert_eq!(alice.json(&["group", "pending"]), serde_json::json!([]));
+
+    // 5. Had Alice wanted it, accepting takes the group from the member who offered it.
+    alice.ok(&["group", "accept", &group]);
+    wait_for_cards(&alice, "Alice", &board, &["Click this link"], &alice_node);
+    assert_eq!(alice.json(&["group", "list"])[0]["id"], group.as_str());
+    drop(mallory_node);
+}
+
+#[test]
 fn commands_run_inside_the_running_node_with_their_input_output_and_errors() {
     // 1. Without a node: status and peers say what the store knows; dial needs the node.
     let alice = Device::init("Alice");

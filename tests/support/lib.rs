@@ -161,8 +161,10 @@ impl Device {
             .to_owned()
     }
 
-    /// Admits `other` to `group` by its peer id, under `name` (this device must be an admin).
+    /// Admits `other` to `group` by its peer id, under `name` (this device must be an admin),
+    /// and `other` accepts the addition ahead, as its owner would when told the group's id.
     pub fn admit(&self, group: &str, other: &Device, name: &str) {
+        other.ok(&["group", "accept", group]);
         let peer = other.peer_id();
         self.ok(&[
             "group",

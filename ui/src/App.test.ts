@@ -3,7 +3,7 @@ import { fireEvent, render, screen } from "@testing-library/svelte";
 import { emit } from "@tauri-apps/api/event";
 import { mockWindows } from "@tauri-apps/api/mocks";
 import App from "./App.svelte";
-import type { Assembly, AssemblyOp, DocView, Status, WhoAmI } from "./bindings";
+import type { AdditionView, Assembly, AssemblyOp, DocView, Status, WhoAmI } from "./bindings";
 import { session } from "./lib/session.svelte";
 import { ALICE, alice, backend, edited, groupView, refuse, settle, type Call } from "./test/fake";
 
@@ -21,6 +21,8 @@ describe("first run", () => {
           me = { ...ALICE, name: args.name as string };
           return me;
         case "groups":
+          return [];
+        case "pending_additions":
           return [];
         case "status":
           return status;
@@ -64,6 +66,8 @@ describe("joining", () => {
           return ALICE;
         case "groups":
           return [];
+        case "pending_additions":
+          return [];
         case "status":
           return status;
         case "join":
@@ -83,6 +87,40 @@ describe("joining", () => {
     answer({ kind: "join", message: "No member answered within a minute; try again when one is online." });
     await screen.findByText(/No member answered/);
     expect(status_.textContent).toBe("No member answered within a minute; try again when one is online.");
+  });
+});
+
+describe("an addition nobody asked for", () => {
+  it("shows who added this computer to which group, and joins only on Accept", async () => {
+    session.me = null;
+    let pending: AdditionView[] = [
+      { group: "g9", name: "Rent strike", added_by: "Mallory", added_by_device: "12D3KooWMallory", added_at: 0 },
+    ];
+    const calls = backend((cmd) => {
+      switch (cmd) {
+        case "whoami":
+          return ALICE;
+        case "groups":
+          return [];
+        case "pending_additions":
+          return pending;
+        case "status":
+          return status;
+        case "accept_addition":
+        case "ignore_addition":
+          pending = [];
+          return null;
+      }
+    });
+    render(App);
+
+    const item = await screen.findByTestId("pending-addition");
+    expect(item.textContent).toMatch(/Mallory\s+added this computer to\s+Rent strike/);
+    expect(calls.some((c) => c.cmd === "accept_addition")).toBe(false);
+    await fireEvent.click(screen.getByRole("button", { name: "Accept" }));
+    await settle();
+    expect(calls.find((c) => c.cmd === "accept_addition")?.args).toEqual({ group: "g9" });
+    expect(screen.queryByTestId("pending-addition")).toBeNull();
   });
 });
 
@@ -117,6 +155,8 @@ describe("closing the window", () => {
         case "whoami":
           return ALICE;
         case "groups":
+          return [];
+        case "pending_additions":
           return [];
         case "group":
           return groupView();

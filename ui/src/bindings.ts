@@ -23,6 +23,12 @@ export const commands = {
 	backup: (passphrase: string) => typedError<string, ErrorReply>(__TAURI_INVOKE("backup", { passphrase })),
 	/**  Every group of this device. */
 	groups: () => typedError<GroupSummary[], ErrorReply>(__TAURI_INVOKE("groups")),
+	/**  The groups someone added this device to without its owner's say, waiting for an answer. */
+	pendingAdditions: () => typedError<AdditionView[], ErrorReply>(__TAURI_INVOKE("pending_additions")),
+	/**  Accepts being added to a group: it arrives from the member who offered it. */
+	acceptAddition: (group: string) => typedError<null, ErrorReply>(__TAURI_INVOKE("accept_addition", { group })),
+	/**  Ignores being added to a group: it is listed no more, and nothing of it is fetched. */
+	ignoreAddition: (group: string) => typedError<null, ErrorReply>(__TAURI_INVOKE("ignore_addition", { group })),
 	/**  Creates a group with this person as its first admin; returns its id. */
 	createGroup: (name: string) => typedError<string, ErrorReply>(__TAURI_INVOKE("create_group", { name })),
 	/**  A group with its members and documents. */
@@ -119,6 +125,23 @@ export type ActivityEntry = {
 	/**  Its title. */
 	title: string,
 } & HistoryEntry;
+
+/**
+ *  This device added to a group it does not hold, by someone it did not ask: waiting for
+ *  its owner to accept or ignore it.
+ */
+export type AdditionView = {
+	/**  The group's id. */
+	group: string,
+	/**  The group's name, as its founder gave it. */
+	name: string,
+	/**  The name of who added this device, as the group's log has it. */
+	added_by: string,
+	/**  The peer id of the device that added it. */
+	added_by_device: string,
+	/**  When, as the addition claims (unix ms). */
+	added_at: number,
+};
 
 /**  An item of the agenda. */
 export type AgendaItem = {
@@ -723,6 +746,13 @@ doc: string } |
 { event: "membership_changed"; 
 /**  The group. */
 group: string } | 
+/**
+ *  Someone this device did not ask added it to a group: its owner may accept or
+ *  ignore it (`mutual group pending`).
+ */
+{ event: "addition_pending"; 
+/**  What the addition says. */
+addition: AdditionView } | 
 /**  This device received a group it was added to. */
 { event: "group_joined"; 
 /**  The group. */

@@ -16,7 +16,8 @@ use mutual_docs::{Applied, DocOp, Kind};
 use serde::{Deserialize, Serialize};
 
 use crate::view::{
-    DeviceView, DocSummary, DocView, GroupSummary, GroupView, HistoryEntry, InviteView, WhoAmI,
+    AdditionView, DeviceView, DocSummary, DocView, GroupSummary, GroupView, HistoryEntry,
+    InviteView, WhoAmI,
 };
 use crate::{Error, Node};
 
@@ -54,6 +55,18 @@ pub enum Command {
         group: String,
         /// Its new name.
         name: String,
+    },
+    /// The additions of this device to groups it does not hold, waiting for an answer.
+    PendingAdditions,
+    /// Accepts being added to a group (by its name or an id prefix).
+    AcceptAddition {
+        /// The group.
+        group: String,
+    },
+    /// Ignores being added to a group (by its name or an id prefix).
+    IgnoreAddition {
+        /// The group.
+        group: String,
     },
     /// Admits a device by its peer id (admins).
     AddDevice {
@@ -277,6 +290,16 @@ pub enum Reply {
         /// The invites.
         invites: Vec<InviteView>,
     },
+    /// Additions waiting for an answer.
+    Additions {
+        /// The additions.
+        additions: Vec<AdditionView>,
+    },
+    /// The addition just answered.
+    Addition {
+        /// The addition.
+        addition: AdditionView,
+    },
     /// A link code just created.
     Link {
         /// The code (it carries the member key).
@@ -381,6 +404,15 @@ impl Node {
                 self.leave(&group)?;
                 Reply::Done
             }
+            C::PendingAdditions => Reply::Additions {
+                additions: self.pending_additions()?,
+            },
+            C::AcceptAddition { group } => Reply::Addition {
+                addition: self.accept_addition(&group)?,
+            },
+            C::IgnoreAddition { group } => Reply::Addition {
+                addition: self.ignore_addition(&group)?,
+            },
             C::InvitePolicy { group, policy } => {
                 let group = self.resolve_group(&group)?;
                 self.set_invite_policy(&group, policy)?;

@@ -25,6 +25,14 @@ pub enum Error {
         prefix: String,
         count: usize,
     },
+    /// No pending addition matches.
+    #[error(
+        "no group you were added to is called or has an id starting with “{0}” (`mutual group pending` lists them)"
+    )]
+    UnknownAddition(String),
+    /// A group to accept that this device holds already.
+    #[error("this device holds that group already")]
+    AlreadyHeld,
     /// No member of the group matches.
     #[error("no member of this group is called or has an id starting with “{0}”")]
     UnknownMember(String),
@@ -123,7 +131,7 @@ impl Error {
             Error::NoIdentity => ErrorKind::NoIdentity,
             Error::AlreadyInitialized { .. } => ErrorKind::AlreadyInitialized,
             Error::EmptyName { .. } => ErrorKind::EmptyName,
-            Error::UnknownGroup(_) => ErrorKind::UnknownGroup,
+            Error::UnknownGroup(_) | Error::UnknownAddition(_) => ErrorKind::UnknownGroup,
             Error::UnknownDoc(_) => ErrorKind::UnknownDoc,
             Error::Ambiguous { .. } => ErrorKind::Ambiguous,
             Error::UnknownMember(_) => ErrorKind::UnknownMember,
@@ -131,7 +139,9 @@ impl Error {
             Error::WrongKind { .. } => ErrorKind::WrongKind,
             Error::OtherGroup { .. } => ErrorKind::OtherGroup,
             Error::BadPeerId(_) => ErrorKind::BadPeerId,
-            Error::Membership(_) | Error::AlreadyMember { .. } => ErrorKind::Membership,
+            Error::Membership(_) | Error::AlreadyMember { .. } | Error::AlreadyHeld => {
+                ErrorKind::Membership
+            }
             Error::BadUses { .. } => ErrorKind::BadUses,
             Error::UnknownInvite(_) => ErrorKind::UnknownInvite,
             Error::UnknownDevice(_) => ErrorKind::UnknownDevice,

@@ -24,6 +24,7 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+mod additions;
 mod backup;
 mod command;
 mod documents;

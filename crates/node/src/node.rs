@@ -45,9 +45,14 @@ impl Node {
             .identity()?
             .map(|record| Identity::from_record(&record))
             .transpose()?;
-        let replicas = identity
-            .as_ref()
-            .map(|identity| Replicas::new(Engine::new(&identity.device)));
+        let replicas = match &identity {
+            Some(identity) => {
+                let mut engine = Engine::new(&identity.device);
+                crate::additions::restore_consent(&mut engine, &store.additions()?);
+                Some(Replicas::new(engine))
+            }
+            None => None,
+        };
         Ok(Node {
             store,
             identity,

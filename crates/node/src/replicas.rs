@@ -221,6 +221,16 @@ impl Replicas {
                         })
                     }));
                 }
+                Output::PersistAddition(addition) => {
+                    writes.push(Write::Addition(crate::additions::record_of(addition)));
+                }
+                Output::Event(mutual_sync::Event::GroupJoined { group }) => {
+                    writes.push(Write::ForgetAddition {
+                        group_id: group.to_string(),
+                    });
+                    self.outbox
+                        .push(Output::Event(mutual_sync::Event::GroupJoined { group }));
+                }
                 other => self.outbox.push(other),
             }
         }

@@ -166,6 +166,7 @@ fn alice_and_bob() -> (
     alice
         .add_device(&group, &bob_peer, Role::Member, "Bob")
         .unwrap();
+    bob.accept_addition(&group.to_string()).unwrap();
     connect(&mut alice, &mut bob);
     (adir, alice, bdir, bob, group, doc)
 }

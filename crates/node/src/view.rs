@@ -175,3 +175,20 @@ pub struct ActivityEntry {
     #[serde(flatten)]
     pub entry: HistoryEntry,
 }
+
+/// This device added to a group it does not hold, by someone it did not ask: waiting for
+/// its owner to accept or ignore it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct AdditionView {
+    /// The group's id.
+    pub group: String,
+    /// The group's name, as its founder gave it.
+    pub name: String,
+    /// The name of who added this device, as the group's log has it.
+    pub added_by: String,
+    /// The peer id of the device that added it.
+    pub added_by_device: String,
+    /// When, as the addition claims (unix ms).
+    pub added_at: i64,
+}

@@ -20,6 +20,7 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+mod additions;
 mod backup;
 mod docs;
 mod error;
@@ -35,6 +36,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::Connection;
 
+pub use additions::{AdditionRecord, AdditionState};
 pub use docs::{DocRecord, TipRecord};
 pub use error::Error;
 pub use groups::GroupRecord;
@@ -108,6 +110,21 @@ pub enum Write {
     Held(HeldRecord),
     /// When another device was last in sync with this one on a group.
     Synced(SyncedRecord),
+    /// An addition of this device to a group it does not hold (kept as it was if already
+    /// recorded).
+    Addition(AdditionRecord),
+    /// The owner's answer to an addition.
+    AdditionState {
+        /// The group.
+        group_id: String,
+        /// The answer.
+        state: AdditionState,
+    },
+    /// An addition done with: its group was joined.
+    ForgetAddition {
+        /// The group.
+        group_id: String,
+    },
 }
 
 /// An open data directory.
@@ -198,6 +215,11 @@ impl Store {
                 Write::Peer(record) => peers::upsert(&tx, record)?,
                 Write::Held(record) => peer_sync::put_held(&tx, record)?,
                 Write::Synced(record) => peer_sync::put_synced(&tx, record)?,
+                Write::Addition(record) => additions::insert(&tx, record)?,
+                Write::AdditionState { group_id, state } => {
+                    additions::set_state(&tx, group_id, *state)?;
+                }
+                Write::ForgetAddition { group_id } => additions::forget(&tx, group_id)?,
             }
         }
         tx.commit()?;
@@ -257,6 +279,11 @@ impl Store {
     /// When each other device was last in sync with this one, per group.
     pub fn synced(&self) -> Result<Vec<SyncedRecord>, Error> {
         peer_sync::synced(&self.conn)
+    }
+
+    /// Additions of this device to groups it does not hold, oldest first.
+    pub fn additions(&self) -> Result<Vec<AdditionRecord>, Error> {
+        additions::all(&self.conn)
     }
 
     /// A document's bytes, ready for Automerge's `load`: its chunks concatenated.

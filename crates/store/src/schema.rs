@@ -15,6 +15,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../migrations/0003_change_signatures.sql")),
     M::up(include_str!("../migrations/0004_doc_tips.sql")),
     M::up(include_str!("../migrations/0005_peer_sync.sql")),
+    M::up(include_str!("../migrations/0006_additions.sql")),
 ];
 
 /// Whether the schema is at the latest version (nothing to migrate).

@@ -53,7 +53,10 @@
 //!    ops whose parents are missing (at most [`engine::MAX_PARKED_OPS`] per group); an op
 //!    refused for good (forged, unauthorized) ends the session. For a group I lack, ops are
 //!    accepted only after my request, only if they start with that group's valid genesis and,
-//!    once all are in, my device is a member's device; then the group is joined.
+//!    once all are in, my device is a member's device. Then the group is joined if my owner
+//!    agreed (a join under way that this admission answers, or an accepted addition);
+//!    otherwise only the addition (the group's name, who added me) is kept for my owner,
+//!    and I ask for that log no more until my owner accepts.
 //! 4. **Then documents.** Equal digests (and heads): the group is in sync, with no further
 //!    message, so a reconnect with nothing new costs one round trip per shared group,
 //!    whatever the number of documents. Otherwise both send `DocHeads { group, index, docs }`
@@ -94,7 +97,9 @@ mod output;
 pub mod tips;
 pub mod wire;
 
-pub use engine::{Engine, Held, LocalRefusal, Reason, Refusal, StoredDoc, StoredGroup};
+pub use engine::{
+    Addition, Engine, Expected, Held, LocalRefusal, Reason, Refusal, StoredDoc, StoredGroup,
+};
 pub use input::Input;
 pub use output::{Event, Output};
 pub use tips::Tip;

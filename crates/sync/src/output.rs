@@ -3,7 +3,7 @@
 use mutual_auth::{DeviceId, GroupId, SignedOp};
 use mutual_docs::{DocId, Kind};
 
-use crate::engine::{Held, LocalRefusal, Reason, Refusal};
+use crate::engine::{Addition, Held, LocalRefusal, Reason, Refusal};
 use crate::tips::Tip;
 use crate::wire;
 
@@ -71,6 +71,9 @@ pub enum Output {
     /// keeping for status across restarts, not worth delaying anything for (losing it in a
     /// crash only makes status cautious until the peers are heard again).
     PersistHeld(Vec<Held>),
+    /// Keep this addition of the device to a group it does not hold, for its owner to
+    /// accept or ignore; give the pending and ignored ones back with `Engine::decline`.
+    PersistAddition(Addition),
     /// Something the node may want to show or log.
     Event(Event),
 }
@@ -86,6 +89,7 @@ impl Output {
                 | Output::PersistNewDoc { .. }
                 | Output::PersistTips { .. }
                 | Output::PersistHeld(_)
+                | Output::PersistAddition(_)
         )
     }
 }
@@ -122,6 +126,9 @@ pub enum Event {
         /// How, and by which op.
         ending: Option<mutual_auth::Ending>,
     },
+    /// This device was added to a group it does not hold, by someone it did not ask:
+    /// waiting for its owner to accept ([`crate::Engine::accept`]).
+    AdditionPending(Addition),
     /// This device received the log of a group it was added to.
     GroupJoined {
         /// The group.

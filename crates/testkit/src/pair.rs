@@ -100,8 +100,12 @@ impl Device {
         self.engine.author(group, action, 2).unwrap().1
     }
 
-    /// The action that adds `other` as a member named `name`.
-    pub fn add_member_action(other: &Device, name: &str) -> Action {
+    /// The action that adds `other` to `group` as a member named `name`. `other`'s owner
+    /// agrees first (as `mutual group accept` does): a device adopts no group it did not
+    /// ask for.
+    pub fn add_member_action(other: &mut Device, group: GroupId, name: &str) -> Action {
+        let asked = other.engine.accept(group);
+        assert!(asked.is_empty(), "nobody offered the group yet");
         Action::AddMember {
             cert: DeviceCert::new(&other.member, &other.key),
             name: name.into(),
@@ -275,7 +279,13 @@ impl Net {
         let mut rounds = 0;
         while self.step() {
             rounds += 1;
-            assert!(rounds < 1_000, "no quiet after 1000 rounds");
+            if rounds >= 1_000 {
+                let last: Vec<String> = self.delivered[self.delivered.len().saturating_sub(8)..]
+                    .iter()
+                    .map(|(from, to, m)| format!("{from}->{to} {}", m.kind()))
+                    .collect();
+                panic!("no quiet after 1000 rounds; the last messages: {last:?}");
+            }
         }
         rounds
     }
@@ -352,10 +362,10 @@ pub const CAROL: usize = 2;
 /// connect (Alice dials) and sync. Returns the net, the group and its board.
 pub fn alice_and_bob() -> (Net, mutual_auth::GroupId, DocId) {
     let mut alice = Device::new("alice", 1);
-    let bob = Device::new("bob", 2);
+    let mut bob = Device::new("bob", 2);
     let carol = Device::new("carol", 3);
     let (group, board) = alice.create_group(10);
-    let add = Device::add_member_action(&bob, "bob");
+    let add = Device::add_member_action(&mut bob, group, "bob");
     alice.author(group, add);
     let mut net = Net::new(vec![alice, bob, carol]);
     net.connect(ALICE, BOB);

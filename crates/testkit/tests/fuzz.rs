@@ -14,9 +14,9 @@ const BOB: usize = 1;
 /// Alice sent Bob on the way (a corpus of valid frames to mutate).
 fn synced() -> (Net, Vec<Vec<u8>>) {
     let mut alice = Device::new("alice", 1);
-    let bob = Device::new("bob", 2);
+    let mut bob = Device::new("bob", 2);
     let (group, board_id) = alice.create_group(10);
-    alice.author(group, Device::add_member_action(&bob, "bob"));
+    alice.author(group, Device::add_member_action(&mut bob, group, "bob"));
     let mut net = Net::new(vec![alice, bob]);
     net.connect(BOB, ALICE);
     net.drive();

@@ -84,12 +84,12 @@ fn joiner_in_sync_only_with_every_document(dialer: usize, listener: usize) {
     // 1. Alice's group has ten documents; Bob connects as a joiner does, and she admits
     //    him while they are connected.
     let mut alice = Device::new("alice", 1);
-    let bob = Device::new("bob", 2);
+    let mut bob = Device::new("bob", 2);
     let (group, _) = alice.create_group(10);
     for i in 0..8u8 {
         alice.new_doc(group, DocId::from_bytes([100 + i; 16]), Kind::Board);
     }
-    let add = Device::add_member_action(&bob, "bob");
+    let add = Device::add_member_action(&mut bob, group, "bob");
     let mut net = Net::new(vec![alice, bob]);
     net.connect(dialer, listener);
     net.drive();
@@ -119,7 +119,7 @@ fn a_joiner_that_opens_the_session_receives_each_document_whole_and_once() {
     // 1. Alice's group has ten documents with a few edits each; Bob, just added, opens
     //    the session (a joiner dials, and the dialer opens).
     let mut alice = Device::new("alice", 1);
-    let bob = Device::new("bob", 2);
+    let mut bob = Device::new("bob", 2);
     let (group, board_id) = alice.create_group(10);
     for i in 0..9u8 {
         alice.new_doc(group, DocId::from_bytes([100 + i; 16]), Kind::Board);
@@ -129,7 +129,7 @@ fn a_joiner_that_opens_the_session_receives_each_document_whole_and_once() {
             board::add_card(doc, stamp, "To do", title).unwrap();
         });
     }
-    alice.author(group, Device::add_member_action(&bob, "bob"));
+    alice.author(group, Device::add_member_action(&mut bob, group, "bob"));
     let mut net = Net::new(vec![alice, bob]);
     net.connect(BOB, ALICE);
     net.drive();
@@ -326,7 +326,7 @@ fn a_document_received_whole_is_passed_on_with_one_signature_per_device() {
 
     // 2. Alice adds Carol, who meets only Bob: he sends her every document whole, with
     //    Alice's tip signature and his own, and she accepts them.
-    let add = Device::add_member_action(&net.devices[CAROL], "carol");
+    let add = Device::add_member_action(&mut net.devices[CAROL], group, "carol");
     let outs = net.devices[ALICE].author(group, add);
     net.apply(ALICE, outs);
     net.drive();
@@ -418,7 +418,7 @@ fn a_member_added_while_connected_gets_the_group_at_once_and_relays_to_carol() {
     let (mut net, group, board_id) = alice_and_bob();
     net.connect(ALICE, CAROL);
     net.drive();
-    let add = Device::add_member_action(&net.devices[CAROL], "carol");
+    let add = Device::add_member_action(&mut net.devices[CAROL], group, "carol");
     let outs = net.devices[ALICE].author(group, add);
     net.apply(ALICE, outs);
     net.drive();
@@ -440,11 +440,12 @@ fn a_member_added_while_connected_gets_the_group_at_once_and_relays_to_carol() {
 /// Alice founds a group and adds Bob and Carol while nobody is connected.
 fn bob_and_carol_added_offline() -> (Net, mutual_auth::GroupId, DocId) {
     let mut alice = Device::new("alice", 1);
-    let bob = Device::new("bob", 2);
-    let carol = Device::new("carol", 3);
+    let mut bob = Device::new("bob", 2);
+    let mut carol = Device::new("carol", 3);
     let (group, board) = alice.create_group(10);
-    for who in [&bob, &carol] {
-        let add = Device::add_member_action(who, who.name);
+    for who in [&mut bob, &mut carol] {
+        let name = who.name;
+        let add = Device::add_member_action(who, group, name);
         alice.author(group, add);
     }
     (Net::new(vec![alice, bob, carol]), group, board)
@@ -479,4 +480,121 @@ fn a_group_joined_between_sending_and_receiving_hellos_is_still_offered() {
     net.drive();
     net.assert_same(CAROL, BOB, group);
     assert_eq!(net.devices[BOB].board(board).columns[0].name, "To do");
+}
+
+#[test]
+fn a_device_added_without_asking_keeps_only_the_pending_addition_until_its_owner_accepts() {
+    // 1. Carol, a stranger to Bob, founds a group and adds Bob's device, which she saw
+    //    announced; Bob's owner agreed to nothing.
+    let mut carol = Device::new("carol", 3);
+    let bob = Device::new("bob", 2);
+    let (group, board_id) = carol.create_group(30);
+    carol.author(
+        group,
+        Action::AddDevice {
+            device: bob.id(),
+            name: "bob".into(),
+            role: mutual_auth::Role::Member,
+        },
+    );
+    let mut net = Net::new(vec![Device::new("alice", 1), bob, carol]);
+    net.connect(CAROL, BOB);
+    net.drive();
+
+    // 2. Bob holds no part of the group: not its log, not a document; he was asked once.
+    let addition = mutual_sync::Addition {
+        group,
+        name: "Co-op".into(),
+        added_by: "carol".into(),
+        by_device: net.devices[CAROL].id(),
+        at: 2,
+    };
+    let bob_ = &net.devices[BOB];
+    assert!(bob_.engine.groups().is_empty());
+    assert_eq!(
+        bob_.persisted,
+        vec![Output::PersistAddition(addition.clone())]
+    );
+    assert_eq!(bob_.events, vec![Event::AdditionPending(addition)]);
+    assert!(bob_.engine.doc(&board_id).is_none());
+
+    // 3. Met again, Bob asks for nothing more: the addition waits for his owner.
+    net.disconnect(CAROL, BOB);
+    let sent_before = net.delivered.len();
+    net.connect(BOB, CAROL);
+    net.drive();
+    let asked = net.delivered[sent_before..]
+        .iter()
+        .filter(|(from, _, m)| *from == BOB && matches!(m, Message::Offer(_)))
+        .count();
+    assert_eq!(asked, 0, "Bob asked for the group's log again");
+    assert!(net.devices[BOB].engine.groups().is_empty());
+
+    // 4. Bob's owner accepts: he asks the peer that offered it, and takes the group.
+    let outs = net.devices[BOB].engine.accept(group);
+    net.apply(BOB, outs);
+    net.drive();
+    net.assert_same(BOB, CAROL, group);
+    assert!(
+        net.devices[BOB]
+            .events
+            .contains(&Event::GroupJoined { group })
+    );
+}
+
+#[test]
+fn a_join_under_way_adopts_the_group_its_invite_admits_it_to_and_no_other() {
+    // 1. Alice founds a group with an invite; Bob joins with its code (his runtime expects
+    //    an admission through that invite), and Carol's fake group adds him meanwhile.
+    let mut alice = Device::new("alice", 1);
+    let bob = Device::new("bob", 2);
+    let mut carol = Device::new("carol", 3);
+    let (group, _) = alice.create_group(10);
+    let (fake, _) = carol.create_group(30);
+    let invite = mutual_auth::InviteKey::generate();
+    alice.author(
+        group,
+        Action::CreateInvite {
+            invite: invite.public(),
+            role: mutual_auth::Role::Member,
+            expires_at: u64::MAX,
+            max_uses: 1,
+            for_member: None,
+        },
+    );
+    let cert = mutual_auth::DeviceCert::new(&bob.member, &bob.key);
+    alice.author(
+        group,
+        Action::AddMember {
+            cert,
+            name: "bob".into(),
+            role: mutual_auth::Role::Member,
+            via: Some(invite.redeem(&group, &cert, "bob")),
+        },
+    );
+    carol.author(
+        fake,
+        Action::AddDevice {
+            device: bob.id(),
+            name: "bob".into(),
+            role: mutual_auth::Role::Member,
+        },
+    );
+    let mut net = Net::new(vec![alice, bob, carol]);
+    net.devices[BOB]
+        .engine
+        .expect_join(Some(mutual_sync::Expected {
+            invite: Some(invite.public()),
+            ..Default::default()
+        }));
+    net.connect(BOB, ALICE);
+    net.connect(BOB, CAROL);
+    net.drive();
+
+    // 2. Alice's group is joined; Carol's waits for Bob's owner.
+    assert_eq!(net.devices[BOB].engine.groups(), vec![group]);
+    net.assert_same(ALICE, BOB, group);
+    assert!(net.devices[BOB].events.iter().any(
+        |e| matches!(e, Event::AdditionPending(a) if a.group == fake && a.added_by == "carol")
+    ));
 }

@@ -67,8 +67,8 @@ fn both_sides_of_a_join_know_they_are_in_sync_once_every_document_crossed() {
 fn ops_sent_both_ways_at_once_end_with_both_sides_in_sync() {
     // 1. Alice and Bob each author an op while connected, at the same moment.
     let (mut net, group, _) = alice_and_bob();
-    let carol = Device::new("carol", 3);
-    let add_carol = Device::add_member_action(&carol, "carol");
+    let mut carol = Device::new("carol", 3);
+    let add_carol = Device::add_member_action(&mut carol, group, "carol");
     let outs = net.devices[ALICE].author(group, add_carol);
     net.apply(ALICE, outs);
     let outs = net.devices[BOB].author(

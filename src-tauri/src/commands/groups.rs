@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use mutual_auth::Role;
 use mutual_node::runtime::{JoinError, Joined, Request, Response};
-use mutual_node::view::{DeviceView, GroupSummary, GroupView, InviteView};
+use mutual_node::view::{AdditionView, DeviceView, GroupSummary, GroupView, InviteView};
 use serde::{Deserialize, Serialize};
 
 use super::{Reply, State};
@@ -34,6 +34,31 @@ impl From<MemberRole> for Role {
 #[specta::specta]
 pub async fn groups(state: State<'_>) -> Reply<Vec<GroupSummary>> {
     state.with_node(|node| node.groups()).await
+}
+
+/// The groups someone added this device to without its owner's say, waiting for an answer.
+#[tauri::command]
+#[specta::specta]
+pub async fn pending_additions(state: State<'_>) -> Reply<Vec<AdditionView>> {
+    state.with_node(|node| node.pending_additions()).await
+}
+
+/// Accepts being added to a group: it arrives from the member who offered it.
+#[tauri::command]
+#[specta::specta]
+pub async fn accept_addition(state: State<'_>, group: String) -> Reply<()> {
+    state
+        .with_node(move |node| node.accept_addition(&group).map(drop))
+        .await
+}
+
+/// Ignores being added to a group: it is listed no more, and nothing of it is fetched.
+#[tauri::command]
+#[specta::specta]
+pub async fn ignore_addition(state: State<'_>, group: String) -> Reply<()> {
+    state
+        .with_node(move |node| node.ignore_addition(&group).map(drop))
+        .await
 }
 
 /// Creates a group with this person as its first admin; returns its id.

@@ -1,7 +1,13 @@
 // App-wide state: who is using this device, the groups, the network status, and which
 // screen is open. Each part reloads only when told (by an action or a node event): the
 // status on every event that can change who holds what (App.svelte), never by polling.
-import { commands, type GroupSummary, type Status, type WhoAmI } from "../bindings";
+import {
+  commands,
+  type AdditionView,
+  type GroupSummary,
+  type Status,
+  type WhoAmI,
+} from "../bindings";
 import { call, messageOf } from "./api";
 
 /** The screens. There are no URLs in a desktop app: the route is plain state. */
@@ -17,6 +23,8 @@ class Session {
   /** The groups of this device, in the order the node lists them. */
   groups = $state<GroupSummary[]>([]);
   groupsError = $state<string | null>(null);
+  /** Groups someone added this device to, waiting for its owner to accept or ignore. */
+  additions = $state<AdditionView[]>([]);
   /** The network: who is connected and in sync; null until first read. */
   status = $state<Status | null>(null);
   route = $state<Route>({ name: "home" });
@@ -29,6 +37,14 @@ class Session {
     try {
       this.groups = await call(commands.groups());
       this.groupsError = null;
+    } catch (e) {
+      this.groupsError = messageOf(e);
+    }
+  }
+
+  async reloadAdditions(): Promise<void> {
+    try {
+      this.additions = await call(commands.pendingAdditions());
     } catch (e) {
       this.groupsError = messageOf(e);
     }

@@ -127,6 +127,7 @@ async fn mutual(edits: usize, samples: usize) -> Result<(Edits, usize)> {
         bob.init("Bob")?;
         let peer = bob.identity()?.device.peer_id().to_string();
         alice.add_device(&group, &peer, Role::Member, "Bob")?;
+        bob.accept_addition(&group.to_string())?;
         (doc, chars)
     };
     // Bob fetches the document first, directly.

@@ -89,6 +89,7 @@ async fn mutual(samples: usize, pause: Duration) -> Result<Vec<f64>> {
         bob.init("Bob")?;
         let bob_peer = bob.identity()?.device.peer_id().to_string();
         alice.add_device(&group, &bob_peer, Role::Member, "Bob")?;
+        bob.accept_addition(&group.to_string())?;
         doc
     };
     let alice = Peer::start(a.path()).await?;

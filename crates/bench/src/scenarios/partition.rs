@@ -131,6 +131,7 @@ fn found(dirs: &[TempDir]) -> Result<(GroupId, DocId)> {
         node.init(&format!("Device {k}"))?;
         let peer = node.identity()?.device.peer_id().to_string();
         alice.add_device(&group, &peer, Role::Member, &format!("Device {k}"))?;
+        node.accept_addition(&group.to_string())?;
     }
     Ok((group, doc))
 }

@@ -258,7 +258,22 @@ pub(crate) enum GroupCommand {
         #[arg(value_enum)]
         who: InviteWho,
     },
-    /// Admit a device you know by its peer id (from its `mutual whoami`); admins only
+    /// List the groups someone added this device to without your say: each waits until you
+    /// accept or ignore it
+    Pending,
+    /// Accept being added to a group (`mutual group pending` lists them): it arrives from
+    /// the member who offered it
+    Accept {
+        /// The group: its name or any unique prefix of its id
+        group: String,
+    },
+    /// Ignore being added to a group: it is listed no more and nothing of it is fetched
+    Ignore {
+        /// The group: its name or any unique prefix of its id
+        group: String,
+    },
+    /// Admit a device you know by its peer id (from its `mutual whoami`); admins only. Its
+    /// owner accepts the addition on that device (`mutual group accept`)
     AddMember {
         group: String,
         /// The device's peer id

@@ -229,3 +229,27 @@ fn print_devices(devices: &[DeviceView]) -> String {
     }
     s
 }
+
+pub(super) fn print_additions(additions: &[mutual_node::view::AdditionView]) -> String {
+    let mut s = String::new();
+    if additions.is_empty() {
+        say!(s, "Nobody added this device to a group it does not hold.");
+    }
+    for a in additions {
+        say!(
+            s,
+            "{}  “{}”, added by {} on {} UTC",
+            short(&a.group),
+            line(&a.name),
+            line(&a.added_by),
+            format_time(a.added_at / 1000)
+        );
+    }
+    if !additions.is_empty() {
+        say!(
+            s,
+            "Join one with `mutual group accept GROUP`, or `mutual group ignore GROUP`."
+        );
+    }
+    s
+}

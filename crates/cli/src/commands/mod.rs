@@ -86,6 +86,33 @@ fn group(target: &mut Target, command: GroupCommand, out: &Output) -> anyhow::Re
             Reply::Group(view) => out.show(&view, print_group),
             other => unexpected(other),
         },
+        GroupCommand::Pending => match target.execute(Ask::PendingAdditions)? {
+            Reply::Additions { additions } => {
+                out.show(&additions, |additions| membership::print_additions(additions))
+            }
+            other => unexpected(other),
+        },
+        GroupCommand::Accept { group } => match target.execute(Ask::AcceptAddition { group })? {
+            Reply::Addition { addition } => {
+                let what = if addition.name.is_empty() {
+                    format!("group {}", short(&addition.group))
+                } else {
+                    format!("“{}”", line(&addition.name))
+                };
+                out.done(format!(
+                    "Accepted: {what} arrives from a member who offers it, now or when one is next reached."
+                ))
+            }
+            other => unexpected(other),
+        },
+        GroupCommand::Ignore { group } => match target.execute(Ask::IgnoreAddition { group })? {
+            Reply::Addition { addition } => out.done(format!(
+                "Ignored: nothing of “{}” is fetched. `mutual group accept {}` still joins it.",
+                line(&addition.name),
+                short(&addition.group)
+            )),
+            other => unexpected(other),
+        },
         GroupCommand::AddMember {
             group,
             device,
@@ -98,7 +125,8 @@ fn group(target: &mut Target, command: GroupCommand, out: &Output) -> anyhow::Re
                 .unwrap_or("");
             let name = name.unwrap_or_else(|| format!("new member …{tail}"));
             // Prints the new member's id, like every command that creates something; the
-            // device receives the group when it next reaches a member.
+            // device receives the group when it next reaches a member, once its owner
+            // accepted the addition there.
             let ask = Ask::AddDevice {
                 group,
                 peer_id: device,

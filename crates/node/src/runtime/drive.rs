@@ -59,7 +59,8 @@ impl Runtime {
             | Output::PersistChanges { .. }
             | Output::PersistNewDoc { .. }
             | Output::PersistTips { .. }
-            | Output::PersistHeld(_) => {}
+            | Output::PersistHeld(_)
+            | Output::PersistAddition(_) => {}
         }
     }
 
@@ -88,6 +89,9 @@ impl Runtime {
             },
             E::MembershipChanged { group } => Event::MembershipChanged {
                 group: group.to_string(),
+            },
+            E::AdditionPending(addition) => Event::AdditionPending {
+                addition: crate::additions::view_of(addition),
             },
             E::GroupJoined { group } => Event::GroupJoined {
                 group: group.to_string(),

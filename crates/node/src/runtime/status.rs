@@ -134,6 +134,12 @@ pub enum Event {
         /// The group.
         group: String,
     },
+    /// Someone this device did not ask added it to a group: its owner may accept or
+    /// ignore it (`mutual group pending`).
+    AdditionPending {
+        /// What the addition says.
+        addition: crate::view::AdditionView,
+    },
     /// This device received a group it was added to.
     GroupJoined {
         /// The group.
@@ -210,6 +216,11 @@ impl fmt::Display for Event {
                 write!(f, "document {doc} of group {group} changed")
             }
             Event::MembershipChanged { group } => write!(f, "the members of group {group} changed"),
+            Event::AdditionPending { addition } => write!(
+                f,
+                "{} added this device to group “{}” ({}); `mutual group accept {}` to join it",
+                addition.added_by, addition.name, addition.group, addition.group
+            ),
             Event::GroupJoined { group } => write!(f, "joined group {group}"),
             Event::NoLongerMember { ended, .. } => write!(f, "{}", ended.message),
             Event::Admitted { peer, groups } if groups.is_empty() => {

@@ -152,6 +152,7 @@ impl Engine {
                 if offer.log_heads.is_empty() {
                     return;
                 }
+                let declined = self.consent.declines(&id);
                 let unknown = session.unknown_groups(holds);
                 if !session.groups.contains_key(&id) && unknown >= MAX_UNKNOWN_GROUPS {
                     return;
@@ -159,7 +160,9 @@ impl Engine {
                 let sync = session.groups.entry(id).or_default();
                 sync.their_log.clone_from(&offer.log_heads);
                 sync.theirs = Some(offer);
-                if !sync.offered {
+                // An addition the owner has not accepted: its log is not asked for (the
+                // offer is kept, to ask if the owner accepts).
+                if !sync.offered && !declined {
                     sync.offered = true;
                     send(out, peer, &Message::Offer(mine));
                 }

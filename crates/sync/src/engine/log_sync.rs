@@ -271,20 +271,7 @@ impl Engine {
             sync.joining = Some(log);
             return;
         }
-        sync.owes_summary = true;
-        let ops: Vec<SignedOp> = log.ops().into_iter().cloned().collect();
-        self.replicas
-            .groups
-            .insert(id, Group::new(log, None, &self.me));
-        out.push(Output::PersistOps { group: id, ops });
-        out.push(Output::Event(Event::GroupJoined { group: id }));
-        self.log_changed(id, &[], Some(peer), out);
-        for waiting in self.sessions.exchanged(&id) {
-            if let Some(sync) = self.sessions.group_mut(&waiting, &id) {
-                sync.joining = None;
-            }
-            self.reconcile(waiting, id, out);
-        }
+        self.on_added(peer, log, out);
     }
 }
 

@@ -14,6 +14,7 @@
 //! hellos, offers, summaries), `log_sync.rs` (membership ops and joining), `doc_sync.rs`
 //! (documents), `vouch.rs` (tip signatures), `local.rs` (what this device does itself).
 
+mod consent;
 mod doc_sync;
 mod ending;
 mod hello;
@@ -36,10 +37,12 @@ use crate::output::{Event, Output};
 use crate::tips::Tip;
 use crate::wire::{self, Message, Offer};
 
+pub use consent::{Addition, Expected};
 pub use knowledge::Held;
 pub use local::LocalRefusal;
 pub use refusal::{Reason, Refusal};
 
+use consent::Consent;
 use knowledge::Knowledge;
 use replicas::{Doc, Group, Replicas};
 use sessions::Sessions;
@@ -101,6 +104,8 @@ pub struct Engine {
     replicas: Replicas,
     sessions: Sessions,
     knowledge: Knowledge,
+    /// Which groups this device's owner agreed to be added to.
+    consent: Consent,
 }
 
 impl std::fmt::Debug for Engine {
@@ -125,6 +130,7 @@ impl Engine {
             replicas: Replicas::default(),
             sessions: Sessions::default(),
             knowledge: Knowledge::default(),
+            consent: Consent::default(),
         }
     }
 

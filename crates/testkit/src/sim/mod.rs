@@ -57,6 +57,10 @@ struct Store {
     tips: BTreeMap<DocId, Vec<mutual_sync::Tip>>,
     /// What peers were known to hold, as last persisted.
     held: BTreeMap<(DeviceId, DocId), Held>,
+    /// Groups the peer's owner agreed to be added to.
+    accepted: BTreeSet<GroupId>,
+    /// Additions the peer's owner was asked about.
+    pending: BTreeSet<GroupId>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -344,7 +348,15 @@ impl Sim {
     }
 
     /// `admin` adds `peer` (its device, with a fresh member certificate) to the group.
+    /// The peer's owner agrees first, as `mutual group accept` does: a device adopts no
+    /// group it did not ask for.
     pub fn add_member(&mut self, admin: PeerIdx, group: usize, peer: PeerIdx) -> bool {
+        let id = self.groups[group].id;
+        self.peers[peer].store.accepted.insert(id);
+        if let Some(engine) = self.peers[peer].engine.as_mut() {
+            let outs = engine.accept(id);
+            self.apply(peer, outs);
+        }
         let action = Action::AddMember {
             cert: DeviceCert::new(&self.peers[peer].member, &self.peers[peer].key),
             name: format!("p{peer}"),
@@ -427,6 +439,11 @@ impl Sim {
         }
         let p = &self.peers[peer];
         let mut engine = Engine::new(&p.key);
+        engine.decline(p.store.pending.iter().copied());
+        for group in &p.store.accepted {
+            // Nobody is connected yet: nothing to ask.
+            let _ = engine.accept(*group);
+        }
         for (id, saved) in &p.store.groups {
             let Some(log) = rebuild_log(&saved.ops) else {
                 self.fail(&format!(
@@ -528,6 +545,9 @@ impl Sim {
                     for h in held {
                         store.held.insert((h.peer, h.doc), h);
                     }
+                }
+                Output::PersistAddition(addition) => {
+                    self.peers[at].store.pending.insert(addition.group);
                 }
                 Output::Event(Event::PeerRefused { peer, reason }) => {
                     self.refusals

@@ -50,6 +50,17 @@ impl Runtime {
         }
         match self.prepare_join(code, name) {
             Ok((credentials, member_secret, inviter)) => {
+                // The admission this join asks for is taken without asking the owner again;
+                // any other addition meanwhile waits for them.
+                let expected = mutual_sync::Expected {
+                    group: credentials.group,
+                    invite: Some(credentials.key.public()),
+                    member: member_secret
+                        .map(|secret| mutual_auth::MemberKey::from_secret_bytes(secret).id()),
+                };
+                if let Ok(engine) = self.node.engine_mut() {
+                    engine.expect_join(Some(expected));
+                }
                 let deadline = Instant::now() + Duration::from_millis(timeout_ms);
                 self.joining = Some(Joining {
                     credentials,
@@ -195,6 +206,12 @@ impl Runtime {
                 if let Some(secret) = joining.member_secret {
                     self.node.adopt_member_key(secret)?;
                 }
+                // Taken when their logs arrive, even after this join stops waiting.
+                for offered in &groups {
+                    self.node
+                        .accept_joined(offered.group, &offered.name, &peer.to_string())?;
+                }
+                self.perform_outbox();
                 if let Some(joining) = &mut self.joining {
                     joining.admitted = groups;
                 }
@@ -270,6 +287,9 @@ impl Runtime {
         let Some(joining) = self.joining.take() else {
             return;
         };
+        if let Ok(engine) = self.node.engine_mut() {
+            engine.expect_join(None);
+        }
         let response = match outcome {
             Ok(synced) => Response::Joined(Joined {
                 groups: joining.admitted,
