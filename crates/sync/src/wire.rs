@@ -104,6 +104,19 @@ pub enum Message {
         /// session: it holds each of them (the stream is ordered).
         whole_docs: u32,
     },
+    /// The receiver is a member's device of a group in the sender's log, and has not shown
+    /// that it holds the group or asked for it: instead of the log, who added it and to
+    /// what, for its owner to accept (then it asks with an empty-heads `Offer`) or ignore.
+    Added {
+        /// The group.
+        group: GroupId,
+        /// The group's name, from its genesis.
+        name: String,
+        /// The name of the member who added the receiver.
+        added_by: String,
+        /// When, as the addition claims (unix ms).
+        at: u64,
+    },
 }
 
 impl Message {
@@ -113,6 +126,7 @@ impl Message {
             Message::Hello { .. } => None,
             Message::Offer(offer) | Message::Summary { holds: offer, .. } => Some(offer.group),
             Message::Ops { group, .. }
+            | Message::Added { group, .. }
             | Message::DocHeads { group, .. }
             | Message::Sync { group, .. }
             | Message::Doc { group, .. } => Some(*group),
@@ -129,6 +143,7 @@ impl Message {
             Message::Sync { .. } => "sync",
             Message::Doc { .. } => "doc",
             Message::Summary { .. } => "summary",
+            Message::Added { .. } => "added",
         }
     }
 }

@@ -501,7 +501,17 @@ fn a_device_added_without_asking_keeps_only_the_pending_addition_until_its_owner
     net.connect(CAROL, BOB);
     net.drive();
 
-    // 2. Bob holds no part of the group: not its log, not a document; he was asked once.
+    // 2. Carol sent Bob none of the group's log, only who added him to what; Bob holds no
+    //    part of the group, and his owner was asked once.
+    let ops_to_bob = |net: &Net| {
+        net.delivered
+            .iter()
+            .filter(|(from, to, m)| {
+                (*from, *to) == (CAROL, BOB) && matches!(m, Message::Ops { .. })
+            })
+            .count()
+    };
+    assert_eq!(ops_to_bob(&net), 0);
     let addition = mutual_sync::Addition {
         group,
         name: "Co-op".into(),
@@ -529,6 +539,7 @@ fn a_device_added_without_asking_keeps_only_the_pending_addition_until_its_owner
         .count();
     assert_eq!(asked, 0, "Bob asked for the group's log again");
     assert!(net.devices[BOB].engine.groups().is_empty());
+    assert_eq!(ops_to_bob(&net), 0);
 
     // 4. Bob's owner accepts: he asks the peer that offered it, and takes the group.
     let outs = net.devices[BOB].engine.accept(group);

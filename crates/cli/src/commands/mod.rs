@@ -87,9 +87,9 @@ fn group(target: &mut Target, command: GroupCommand, out: &Output) -> anyhow::Re
             other => unexpected(other),
         },
         GroupCommand::Pending => match target.execute(Ask::PendingAdditions)? {
-            Reply::Additions { additions } => {
-                out.show(&additions, |additions| membership::print_additions(additions))
-            }
+            Reply::Additions { additions } => out.show(&additions, |additions| {
+                membership::print_additions(additions)
+            }),
             other => unexpected(other),
         },
         GroupCommand::Accept { group } => match target.execute(Ask::AcceptAddition { group })? {

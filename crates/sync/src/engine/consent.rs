@@ -79,11 +79,19 @@ impl Consent {
         expected.group == Some(id) || by_member || by_invite
     }
 
-    /// Whether this device should not ask for `group`'s log.
-    pub(super) fn declines(&self, group: &GroupId) -> bool {
-        self.declined.contains(group) && !self.accepted.contains(group)
+    /// Whether this device asks for the log of `group`, which it lacks, when a member
+    /// offers it: only if its owner agreed, or while a join is under way (the log then
+    /// tells whether the join admitted this device).
+    pub(super) fn asks_for(&self, group: &GroupId) -> bool {
+        self.accepted.contains(group) || (self.expected.is_some() && !self.declined.contains(group))
     }
 }
+
+/// Most additions held for the owner; past that, notices are dropped unread (a stranger
+/// could otherwise fill the table).
+const MAX_ADDITIONS: usize = 256;
+/// The longest name an `Added` notice may carry, in bytes (longer ones are cut).
+const MAX_NOTICE_NAME: usize = 256;
 
 /// The ops of `log` that made `me` a member's device, each with the invite it used.
 fn admissions<'a>(
@@ -166,6 +174,93 @@ impl Engine {
         }
     }
 
+    /// `peer` is a member's device in my log of `id`, and did not offer the group: its log
+    /// may be behind (it does not know me yet), or it lacks the group. It gets my log,
+    /// unless an admin added it by its peer id alone and it has not shown since that it
+    /// holds the group: then only who added it to what (`Added`). A peer id is all an admin
+    /// needs to add a device, so a mistyped or a stranger's one must not get the members'
+    /// names; every other admission carries a certificate the device itself signed.
+    pub(super) fn tell_stale(&mut self, peer: DeviceId, id: GroupId, out: &mut Vec<Output>) {
+        let Some(group) = self.replicas.group(&id) else {
+            return;
+        };
+        if self.has_shown_it_holds(&peer, &id) {
+            let ops = super::log_sync::missing_ops(&group.log, &[]);
+            return super::log_sync::send_ops(out, peer, id, ops, group.log.heads());
+        }
+        let Some(addition) = addition(&group.log, &peer) else {
+            return;
+        };
+        let notice = Message::Added {
+            group: id,
+            name: addition.name,
+            added_by: addition.added_by,
+            at: addition.at,
+        };
+        super::send(out, peer, &notice);
+    }
+
+    /// Whether `peer` wanted `id` or showed that it holds it: it was admitted with a
+    /// certificate it signed (through an invite, or a link), signed an op or a document
+    /// change of the group, or was known to hold a document of it.
+    fn has_shown_it_holds(&self, peer: &DeviceId, id: &GroupId) -> bool {
+        let Some(group) = self.replicas.group(id) else {
+            return false;
+        };
+        let certified = group.log.ops().iter().any(|op| match &op.op.action {
+            Action::AddMember { cert, .. } | Action::LinkDevice { cert, .. } => {
+                cert.device == *peer
+            }
+            _ => false,
+        });
+        let authored = group.log.ops().iter().any(|op| op.op.author == *peer);
+        let wrote_or_held = group.docs.iter().any(|doc| {
+            self.replicas
+                .doc(doc)
+                .is_some_and(|d| d.tips.contains_key(peer))
+                || self
+                    .knowledge
+                    .held(peer, doc)
+                    .is_some_and(|h| !h.is_empty())
+        });
+        certified || authored || wrote_or_held
+    }
+
+    /// A member says it added this device to a group it offered: kept for the owner.
+    pub(super) fn on_added_notice(
+        &mut self,
+        peer: DeviceId,
+        id: GroupId,
+        name: &str,
+        added_by: &str,
+        at: u64,
+        out: &mut Vec<Output>,
+    ) {
+        let offered = self
+            .sessions
+            .group(&peer, &id)
+            .is_some_and(|g| g.theirs.is_some());
+        if !offered
+            || self.replicas.groups.contains_key(&id)
+            || self.consent.asks_for(&id)
+            || self.consent.asks_for(&id)
+            || self.consent.declined.contains(&id)
+            || self.consent.declined.len() >= MAX_ADDITIONS
+        {
+            return;
+        }
+        self.consent.declined.insert(id);
+        let addition = Addition {
+            group: id,
+            name: cut(name),
+            added_by: cut(added_by),
+            by_device: peer,
+            at,
+        };
+        out.push(Output::PersistAddition(addition.clone()));
+        out.push(Output::Event(Event::AdditionPending(addition)));
+    }
+
     /// A complete, valid log of a group this device lacks, in which it is a member's
     /// device, from `peer`: adopted if the owner agreed, held for the owner otherwise.
     pub(super) fn on_added(&mut self, peer: DeviceId, log: Log, out: &mut Vec<Output>) {
@@ -208,4 +303,13 @@ impl Engine {
             self.reconcile(waiting, id, out);
         }
     }
+}
+
+/// `text`, cut to [`MAX_NOTICE_NAME`] bytes at a character boundary.
+fn cut(text: &str) -> String {
+    let mut end = text.len().min(MAX_NOTICE_NAME);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text[..end].to_owned()
 }

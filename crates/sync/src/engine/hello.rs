@@ -72,6 +72,12 @@ impl Engine {
             Message::Hello { version, offers } => self.on_hello(peer, version, offers, out),
             Message::Offer(offer) => self.on_offer(peer, offer, out),
             Message::Summary { holds, whole_docs } => self.on_summary(peer, holds, whole_docs, out),
+            Message::Added {
+                group,
+                name,
+                added_by,
+                at,
+            } => self.on_added_notice(peer, group, &name, &added_by, at, out),
             Message::Ops { group, ops, heads } => self.on_ops(peer, group, ops, heads, out),
             Message::DocHeads { group, index, docs } => {
                 self.on_doc_heads(peer, group, index, docs, out)
@@ -152,7 +158,7 @@ impl Engine {
                 if offer.log_heads.is_empty() {
                     return;
                 }
-                let declined = self.consent.declines(&id);
+                let asks = self.consent.asks_for(&id);
                 let unknown = session.unknown_groups(holds);
                 if !session.groups.contains_key(&id) && unknown >= MAX_UNKNOWN_GROUPS {
                     return;
@@ -160,9 +166,10 @@ impl Engine {
                 let sync = session.groups.entry(id).or_default();
                 sync.their_log.clone_from(&offer.log_heads);
                 sync.theirs = Some(offer);
-                // An addition the owner has not accepted: its log is not asked for (the
-                // offer is kept, to ask if the owner accepts).
-                if !sync.offered && !declined {
+                // Its log is asked for only if the owner agreed (a join under way, or an
+                // accepted addition); otherwise the offer is kept, to ask if the owner
+                // accepts, and the member tells who added this device (`Added`).
+                if !sync.offered && asks {
                     sync.offered = true;
                     send(out, peer, &Message::Offer(mine));
                 }
@@ -229,16 +236,17 @@ impl Engine {
         offered: &[GroupId],
         out: &mut Vec<Output>,
     ) {
-        for (id, group) in &self.replicas.groups {
-            if !offered.contains(id) && group.mine && group.has_member_device(&peer) {
-                log_sync::send_ops(
-                    out,
-                    peer,
-                    *id,
-                    log_sync::missing_ops(&group.log, &[]),
-                    group.log.heads(),
-                );
-            }
+        let stale: Vec<GroupId> = self
+            .replicas
+            .groups
+            .iter()
+            .filter(|(id, group)| {
+                !offered.contains(id) && group.mine && group.has_member_device(&peer)
+            })
+            .map(|(id, _)| *id)
+            .collect();
+        for id in stale {
+            self.tell_stale(peer, id, out);
         }
     }
 

@@ -212,16 +212,8 @@ impl Engine {
         for peer in reconcile {
             self.reconcile(peer, id, out);
         }
-        if let Some(group) = self.replicas.group(&id) {
-            for peer in stale {
-                send_ops(
-                    out,
-                    peer,
-                    id,
-                    missing_ops(&group.log, &[]),
-                    group.log.heads(),
-                );
-            }
+        for peer in stale {
+            self.tell_stale(peer, id, out);
         }
         for peer in unshared {
             self.settle(peer, out);
