@@ -90,8 +90,12 @@ pub struct JoinRequest {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub enum Refusal {
-    /// No group this member is in has that invite.
-    #[error("the member reached knows no such invite")]
+    /// No group this member is in has that invite usable now. Whether it expired, was used
+    /// up or revoked, or never existed, the answer is the same: a code that no longer
+    /// admits anyone tells nobody which devices hold its group.
+    #[error(
+        "no device reached holds a usable invite for this code: it may have expired, been used up or been revoked; ask a member for a new one"
+    )]
     UnknownInvite,
     /// The invite expired.
     #[error("this invite has expired; ask for a new one")]

@@ -609,3 +609,56 @@ fn a_join_under_way_adopts_the_group_its_invite_admits_it_to_and_no_other() {
         |e| matches!(e, Event::AdditionPending(a) if a.group == fake && a.added_by == "carol")
     ));
 }
+
+#[test]
+fn a_strangers_offer_and_notice_get_the_same_silence_from_a_device_that_holds_the_group_as_from_one_that_does_not()
+ {
+    // 1. Alice holds the group; Bob (here a device that was never added) does not. Carol,
+    //    a stranger who knows the group's id, connects to both and offers it, then says
+    //    she added each of them.
+    let mut alice = Device::new("alice", 1);
+    let (group, _) = alice.create_group(10);
+    let mut net = Net::new(vec![alice, Device::new("bob", 2), Device::new("carol", 3)]);
+    net.connect(CAROL, ALICE);
+    net.connect(CAROL, BOB);
+    net.drive();
+    let carol = net.devices[CAROL].id();
+    let offer = mutual_sync::wire::Offer {
+        group,
+        log_heads: vec![mutual_auth::OpId::from_bytes([9; 32])],
+        docs_digest: [0; 32],
+    };
+    let notice = Message::Added {
+        group,
+        name: "Co-op".into(),
+        added_by: "carol".into(),
+        at: 1,
+    };
+    for device in [ALICE, BOB] {
+        for message in [Message::Offer(offer.clone()), notice.clone()] {
+            net.input(
+                device,
+                Input::Frame {
+                    peer: carol,
+                    bytes: frame_body(&message),
+                },
+            );
+        }
+    }
+    net.drive();
+
+    // 2. Each answered with its empty hello alone: Carol cannot tell which holds the group.
+    let answers = |device: usize| -> Vec<Message> {
+        net.delivered
+            .iter()
+            .filter(|(from, to, _)| *from == device && *to == CAROL)
+            .map(|(_, _, m)| m.clone())
+            .collect()
+    };
+    let empty_hello = Message::Hello {
+        version: mutual_sync::wire::VERSION,
+        offers: Vec::new(),
+    };
+    assert_eq!(answers(ALICE), vec![empty_hello.clone()]);
+    assert_eq!(answers(BOB), vec![empty_hello]);
+}

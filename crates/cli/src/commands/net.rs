@@ -174,13 +174,16 @@ fn join_exit_code(error: &JoinError) -> u8 {
     match error {
         JoinError::Mistyped(_) => 3,
         JoinError::UnknownVersion(_) => 4,
-        JoinError::Refused(Refusal::Expired) => 5,
-        JoinError::Refused(Refusal::UsedUp) => 6,
-        JoinError::Refused(Refusal::Revoked) => 7,
+        // Members do not say which: an unusable code tells nobody who holds its group. The
+        // three specific refusals come only from a member whose invite went out of use
+        // between its offer and the request.
+        JoinError::Refused(
+            Refusal::UnknownInvite | Refusal::Expired | Refusal::UsedUp | Refusal::Revoked,
+        ) => 5,
         JoinError::NoMemberReachable { .. } => 8,
         JoinError::Refused(Refusal::AlreadyMember) => 9,
         JoinError::Refused(Refusal::NoLongerMember) => 10,
-        JoinError::Refused(Refusal::UnknownInvite | Refusal::Invalid)
+        JoinError::Refused(Refusal::Invalid)
         | JoinError::NeedsFreshDevice
         | JoinError::Busy
         | JoinError::Failed(_) => 1,

@@ -232,9 +232,19 @@ impl Runtime {
                     refusal,
                     Refusal::UnknownInvite | Refusal::Invalid | Refusal::NoLongerMember
                 ) {
-                    // Another member may know the invite.
+                    // Another member may know the invite (any device that does not hold
+                    // the group answers as one whose invite went out of use); but if the
+                    // code's own inviter holds no usable invite for it, none does.
                     joining.only_former |= refusal == Refusal::NoLongerMember;
-                    joining.tried.push(format!("{peer}: {refusal}"));
+                    if refusal == Refusal::UnknownInvite && joining.inviter == Some(peer) {
+                        self.finish_join(Err(JoinError::Refused(refusal)));
+                        return Ok(());
+                    }
+                    let why = match refusal {
+                        Refusal::UnknownInvite => "it holds no usable invite for this code".into(),
+                        other => other.to_string(),
+                    };
+                    joining.tried.push(format!("{peer}: {why}"));
                     return Ok(());
                 }
                 self.finish_join(Err(JoinError::Refused(refusal)));

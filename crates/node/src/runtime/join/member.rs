@@ -33,15 +33,30 @@ impl Runtime {
             return Ok(refused);
         }
         // The engine holds every group's validated log in memory.
+        let now_ms = u64::try_from(crate::node::now_ms()).unwrap_or(0);
         let mut found = Vec::new();
+        let mut former = false;
         for group in self.engine().groups() {
             let Some(log) = self.engine().log(&group) else {
                 continue;
             };
             for invite in log.state().invites.values() {
-                if mutual_auth::invite_lookup(&invite.key) == *lookup
-                    && mutual_auth::verify_ask(&invite.key, &asker, proof).is_ok()
+                if mutual_auth::invite_lookup(&invite.key) != *lookup
+                    || mutual_auth::verify_ask(&invite.key, &asker, proof).is_err()
                 {
+                    continue;
+                }
+                // Only invites usable now are offered: one that expired, was used up or
+                // revoked gets the answer an unknown one gets, so that an old code tells
+                // nobody which devices hold its group.
+                let usable =
+                    !invite.revoked && invite.uses < invite.max_uses && now_ms < invite.expires_at;
+                if !self.engine().is_member(&group) {
+                    // A device that is no longer a member says so (the asker proved it
+                    // holds the invite): it speaks only of itself, and saves the joiner
+                    // from waiting on it.
+                    former = true;
+                } else if usable {
                     found.push((group, invite.clone()));
                 }
             }
@@ -51,13 +66,9 @@ impl Runtime {
             let name = self.node.group(&group)?.name;
             named.push((group, name, invite));
         }
-        let mut found = named;
-        let any_found = !found.is_empty();
-        // A device that is no longer a member of the invite's group says so (the asker
-        // proved it holds the invite) instead of offering a group it cannot admit to.
-        found.retain(|(group, _, _)| self.engine().is_member(group));
+        let found = named;
         let Some((_, _, invite)) = found.first() else {
-            return Ok(if any_found {
+            return Ok(if former {
                 JoinMessage::Refused {
                     refusal: Refusal::NoLongerMember,
                 }

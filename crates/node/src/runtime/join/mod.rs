@@ -159,13 +159,6 @@ async fn exchange(
                 "it named another invite: not a member of this group",
             ));
         }
-        JoinMessage::Refused {
-            refusal: Refusal::UnknownInvite,
-        } => {
-            return Err(unhelpful(
-                "it is not a member of the group this invite opens",
-            ));
-        }
         JoinMessage::Refused { refusal } => return Err(AttemptError::Refused(refusal)),
         _ => return Err(unhelpful("it answered out of turn")),
     };
