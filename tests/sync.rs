@@ -240,6 +240,79 @@ fn a_stranger_cannot_put_alices_laptop_into_a_group_without_her_say() {
 }
 
 #[test]
+fn what_a_hostile_member_wiped_is_restored_from_the_history_and_reaches_everyone() {
+    // 1. Alice and Mallory share a board with two cards; both serve and are in sync.
+    let alice = Device::init("Alice");
+    let mallory = Device::init("Mallory");
+    let (group, board) = group_with_board(&alice);
+    add_card(&alice, &board, "Fix the door");
+    add_card(&alice, &board, "Paint the hall");
+    alice.admit(&group, &mallory, "Mallory");
+    let alice_node = Serving::start(&alice);
+    let mallory_node = Serving::start(&mallory);
+    alice.ok(&["dial", &mallory_node.address()]);
+    let both = ["Fix the door", "Paint the hall"];
+    wait_for_cards(&mallory, "Mallory", &board, &both, &mallory_node);
+    let history = alice.json(&["history", &board]);
+    let before = history.as_array().unwrap().last().unwrap()["change"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // 2. Mallory deletes every card; Alice's board empties.
+    let shown = mallory.json(&["doc", "show", &board]);
+    for card in shown["columns"][0]["cards"].as_array().unwrap() {
+        mallory.ok(&["board", "delete-card", &board, card["id"].as_str().unwrap()]);
+    }
+    wait_for_cards(&alice, "Alice", &board, &[], &alice_node);
+
+    // 3. Alice restores one card, then the whole board, from the history (a prefix of the
+    //    change's hash will do); everyone gets it back, and the history keeps it all.
+    let door = shown["columns"][0]["cards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["title"] == "Fix the door")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let prefix = &before[..12];
+    alice.ok(&["doc", "restore", &board, "--to", prefix, "--item", &door]);
+    wait_for_cards(
+        &mallory,
+        "Mallory",
+        &board,
+        &["Fix the door"],
+        &mallory_node,
+    );
+    alice.ok(&["doc", "restore", &board, "--to", prefix]);
+    wait_for_cards(&mallory, "Mallory", &board, &both, &mallory_node);
+    let history = alice.json(&["history", &board]);
+    let messages: Vec<&str> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["message"].as_str())
+        .collect();
+    assert!(
+        messages.iter().any(|m| m.starts_with("deleted card")),
+        "{messages:?}"
+    );
+    assert!(
+        messages
+            .last()
+            .is_some_and(|m| m.starts_with("restored the board to version")),
+        "{messages:?}"
+    );
+
+    // 4. A version this document never had is one sentence, and changes nothing.
+    let refused = alice.fails(&["doc", "restore", &board, "--to", "ffffffff"]);
+    assert!(refused.contains("no version ffffffff"), "{refused}");
+    assert_eq!(alice.json(&["history", &board]), history);
+}
+
+#[test]
 fn commands_run_inside_the_running_node_with_their_input_output_and_errors() {
     // 1. Without a node: status and peers say what the store knows; dial needs the node.
     let alice = Device::init("Alice");

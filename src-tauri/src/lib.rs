@@ -52,6 +52,7 @@ pub fn bindings() -> Builder<tauri::Wry> {
             docs::create_doc,
             docs::doc,
             docs::history,
+            docs::restore_doc,
             docs::activity,
             docs::rename_doc,
             docs::archive_doc,

@@ -71,6 +71,11 @@ export const commands = {
 	doc: (doc: string) => typedError<DocView, ErrorReply>(__TAURI_INVOKE("doc", { doc })),
 	/**  Who changed what in a document, oldest first. */
 	history: (doc: string) => typedError<HistoryEntry[], ErrorReply>(__TAURI_INVOKE("history", { doc })),
+	/**
+	 *  Makes a document (or one item of it, by id) as it was right after a change of its
+	 *  history; the history keeps everything.
+	 */
+	restoreDoc: (doc: string, change: string, item: string | null) => typedError<null, ErrorReply>(__TAURI_INVOKE("restore_doc", { doc, change, item })),
 	/**  Who changed what in a group's documents, the latest first (the last 200 changes). */
 	activity: (group: string) => typedError<ActivityEntry[], ErrorReply>(__TAURI_INVOKE("activity", { group })),
 	/**  Renames a document. */

@@ -113,6 +113,7 @@ mod input;
 mod op;
 mod rank;
 pub mod resources;
+mod restore;
 mod schema;
 
 /// A string that is not one of the words a field allows (a [`Kind`], a stance, a rule...).

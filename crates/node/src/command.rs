@@ -161,6 +161,15 @@ pub enum Command {
         /// The change.
         op: DocOp,
     },
+    /// Makes a document (or one item of it) as it was right after some changes.
+    RestoreDoc {
+        /// The document.
+        doc: String,
+        /// The changes (full hashes or unique prefixes, from its history).
+        versions: Vec<String>,
+        /// Only this item (a card, an agenda item...), by its id.
+        item: Option<String>,
+    },
     /// Turns an assembly's action item into a card on a board.
     ActionToCard {
         /// The assembly.
@@ -465,6 +474,15 @@ impl Node {
                 Reply::Applied {
                     applied: self.apply(&doc, op)?,
                 }
+            }
+            C::RestoreDoc {
+                doc,
+                versions,
+                item,
+            } => {
+                let doc = self.resolve_doc(&doc)?;
+                self.restore_doc(&doc, &versions, item.as_deref())?;
+                Reply::Done
             }
             C::ActionToCard {
                 doc,

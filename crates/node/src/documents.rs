@@ -210,6 +210,48 @@ impl Node {
         Ok(card)
     }
 
+    /// Makes a document, or with `item` one item of it, as it was right after the changes
+    /// `versions` names (full hashes or unique prefixes, from its history), in one new
+    /// change: what a member destroyed comes back, and nothing of the history is lost.
+    pub fn restore_doc(
+        &mut self,
+        doc_id: &DocId,
+        versions: &[String],
+        item: Option<&str>,
+    ) -> Result<(), Error> {
+        self.load_doc(doc_id)?;
+        let changes: Vec<String> = self
+            .engine_mut()?
+            .read(doc_id, Document::history_of)
+            .map_err(Error::from_local)?
+            .into_iter()
+            .map(|change| change.hash)
+            .collect();
+        let mut heads = Vec::new();
+        for version in versions {
+            let prefix = version.trim().to_ascii_lowercase();
+            let matching: Vec<&String> = changes
+                .iter()
+                .filter(|hash| !prefix.is_empty() && hash.starts_with(&prefix))
+                .collect();
+            match matching.as_slice() {
+                [] => return Err(Error::UnknownVersion(version.trim().to_owned())),
+                [one] => heads.extend(crate::node::parse_heads(&[(*one).clone()])?),
+                many => {
+                    return Err(Error::Ambiguous {
+                        what: "change",
+                        prefix,
+                        count: many.len(),
+                    });
+                }
+            }
+        }
+        let item = item.map(str::trim).filter(|i| !i.is_empty());
+        let ((), outputs) =
+            self.edit_outputs(doc_id, None, |doc, stamp| doc.restore(stamp, &heads, item))?;
+        self.commit(Vec::new(), outputs)
+    }
+
     /// Who changed what in a document, oldest first. People who have since left are still
     /// named, from the certificates in the group's log.
     pub fn history(&mut self, doc_id: &DocId) -> Result<Vec<HistoryEntry>, Error> {

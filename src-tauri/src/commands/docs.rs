@@ -59,6 +59,24 @@ pub async fn doc(state: State<'_>, doc: String) -> Reply<DocView> {
         .await
 }
 
+/// Makes a document (or one item of it, by id) as it was right after a change of its
+/// history; the history keeps everything.
+#[tauri::command]
+#[specta::specta]
+pub async fn restore_doc(
+    state: State<'_>,
+    doc: String,
+    change: String,
+    item: Option<String>,
+) -> Reply<()> {
+    state
+        .with_node(move |node| {
+            let doc = node.resolve_doc(&doc)?;
+            node.restore_doc(&doc, &[change], item.as_deref())
+        })
+        .await
+}
+
 /// Who changed what in a document, oldest first.
 #[tauri::command]
 #[specta::specta]

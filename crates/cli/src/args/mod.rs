@@ -338,6 +338,18 @@ pub(crate) enum DocCommand {
     Archive { doc: String },
     /// Bring an archived document back
     Unarchive { doc: String },
+    /// Make a document, or one item of it, as it was right after a change of its history
+    /// (`mutual history DOC`): what a member wiped comes back, and the history keeps all
+    Restore {
+        doc: String,
+        /// The change (its hash, or a unique prefix); repeat it for a version with several
+        /// heads
+        #[arg(long = "to", value_name = "CHANGE", required = true)]
+        versions: Vec<String>,
+        /// Only this item (a card, an agenda item, a resource...), by its id
+        #[arg(long, value_name = "ID")]
+        item: Option<String>,
+    },
 }
 
 /// Text given inline or read from a file (`-` for standard input).

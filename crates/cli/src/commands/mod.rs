@@ -225,6 +225,25 @@ fn doc(target: &mut Target, command: DocCommand, out: &Output) -> anyhow::Result
             })?;
             out.done(format!("Renamed the document to “{}”.", title.trim()))
         }
+        DocCommand::Restore {
+            doc,
+            versions,
+            item,
+        } => {
+            let what = if item.is_some() {
+                "The item"
+            } else {
+                "The document"
+            };
+            target.execute(Ask::RestoreDoc {
+                doc,
+                versions,
+                item,
+            })?;
+            out.done(format!(
+                "{what} is as it was at that version again; its history keeps everything since."
+            ))
+        }
         DocCommand::Archive { doc } => {
             target.execute(Ask::ArchiveDoc {
                 doc,
