@@ -462,3 +462,55 @@ fn a_linked_laptop_goes_by_its_members_name_and_can_join_without_mdns() {
     );
     drop(node);
 }
+
+#[test]
+fn a_removed_admin_cannot_take_the_founder_down_with_a_counter_removal_and_an_admin_always_remains()
+{
+    // 1. Alice founds the group and makes Mallory an admin; both have everything.
+    let (alice, mallory) = (Device::init("Alice"), Device::init("Mallory"));
+    let (group, _) = group_with_board(&alice);
+    alice.admit(&group, &mallory, "Mallory");
+    alice.ok(&["group", "set-role", &group, "Mallory", "admin"]);
+    let alice_node = Serving::start(&alice);
+    let mallory_node = Serving::start(&mallory);
+    alice.ok(&["dial", &mallory_node.address()]);
+    let admin = eventually("Mallory an admin on her laptop", || {
+        let view = mallory.json(&["group", "show", &group]);
+        view["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["name"] == "Mallory" && m["role"] == "admin")
+            .then_some(())
+    });
+    assert!(admin.is_some(), "{:#?}", mallory_node.said());
+    mallory_node.stop();
+
+    // 2. While they are apart, Alice removes Mallory, and Mallory, on her own laptop,
+    //    removes Alice (or says she did, before): a counter-removal.
+    alice.ok(&["group", "remove-member", &group, "Mallory"]);
+    mallory.ok(&["group", "remove-member", &group, "Alice"]);
+
+    // 3. They meet again: Alice, who admitted Mallory, is the more senior; her removal holds
+    //    and Mallory's does not, on both laptops.
+    let mallory_node = Serving::start(&mallory);
+    alice.ok(&["dial", &mallory_node.address()]);
+    let told = mallory_node.wait_for("Mallory told of her removal", |e| {
+        e["event"] == "no_longer_member" && e["group"] == group.as_str()
+    });
+    assert_eq!(told["ended"]["how"], "removed", "{told}");
+    assert_eq!(member_names(&alice, &group), vec!["Alice"]);
+    assert_eq!(member_names(&mallory, &group), vec!["Alice"]);
+
+    // 4. The last admin cannot leave a group that still has members, nor demote herself.
+    let bob = Device::init("Bob");
+    alice.admit(&group, &bob, "Bob");
+    for args in [
+        vec!["group", "leave", group.as_str()],
+        vec!["group", "set-role", group.as_str(), "Alice", "member"],
+    ] {
+        let refused = alice.fails(&args);
+        assert!(refused.contains("no admin"), "{args:?}: {refused}");
+    }
+    drop(alice_node);
+}

@@ -61,10 +61,16 @@
 //!    made by `m`).
 //! 4. Except a **counter-revocation**: a revocation by the revoked principal that revokes the
 //!    author of the revocation at hand (removes or demotes its member, or unlinks the device
-//!    that signed it) is not cancelled by it. So concurrent mutual removals remove both, and
-//!    concurrent mutual demotions demote both; every other concurrent op of a removed member,
-//!    a `RevokeInvite` included, is cancelled.
-//! 5. When a revocation cancels an op that was already applied, the replay restarts from that
+//!    that signed it) is not cancelled by it, if its author is at least as **senior** as the
+//!    revocation's (`Member::seniority`: the time its admission claims, never before its
+//!    admitter's, then the member id; the founder is the most senior). So of two admins
+//!    removing or demoting each other at once, the more senior's revocation holds; two
+//!    devices of one member unlinking each other are both unlinked; every other concurrent op
+//!    of a removed member, a `RevokeInvite` included, is cancelled.
+//! 5. **An admin always remains.** An op that would leave members but no admin with a device
+//!    (the last admin leaving, removed, demoted, or unlinking their last device) is refused
+//!    at insert and ineffective in the replay (`Rejected::LastAdmin`).
+//! 6. When a revocation cancels an op that was already applied, the replay restarts from that
 //!    op with the larger cancelled set. Cancellation only grows, so this ends: an op stays
 //!    cancelled even if the revocation that cancelled it is cancelled later in the replay.
 //!
@@ -72,12 +78,14 @@
 //! an op's parents. A removed admin can sign, after her removal, a revocation whose parents
 //! predate it (a *backdated* op). It is concurrent with her removal, so if revocations were
 //! never cancelled she could still remove, demote or unlink anyone. Under rule 4 her removal
-//! cancels it, unless it revokes whoever removed her.
+//! cancels it, unless it revokes whoever removed her and she is the more senior.
 //!
 //! That is the inherent limit: without trusted time a backdated counter-revocation cannot be
-//! told from a genuine concurrent mutual removal, so a removed member can still take whoever
-//! removed them down with them; any other admin can add that person back. The flip side: an
-//! admin removed concurrently with one of her own removals of someone else loses that removal.
+//! told from a genuine concurrent mutual removal, so seniority decides: a removed member can
+//! no longer take a more senior remover down with them (the founder, and whoever admitted
+//! them, are always more senior), but a senior one removed by a junior admin still can;
+//! any other admin can add that person back. The flip side: an admin removed concurrently
+//! with one of her own removals of someone else loses that removal.
 //!
 //! Known gaps, still open: an op cancelled by a backdated revocation before the removal of its
 //! author cancelled it stays cancelled (rule 5), so a removed admin can still wipe out some of a

@@ -129,7 +129,7 @@ impl Log {
             rules::apply(
                 &mut state,
                 &genesis.op,
-                Authority::founder(founder.member).member,
+                Authority::founder(founder.member, genesis.op.time).member,
             );
         }
         Log {

@@ -44,6 +44,9 @@ pub enum Rejected {
     /// Only an admin may do this.
     #[error("only an admin may do this")]
     NotAdmin,
+    /// The group would be left with members but no admin (with a device).
+    #[error("the group would be left with no admin; make another member an admin first")]
+    LastAdmin,
     /// The member acted upon is not a member of the group.
     #[error("{} is not a member of the group", .member.fmt_short())]
     TargetNotAMember {

@@ -135,7 +135,7 @@ impl Replay<'_> {
         }
         if let Action::Create { founder, .. } = &op.action {
             // Only the genesis is a Create (insert refuses any other), and it comes first.
-            let authority = Authority::founder(founder.member);
+            let authority = Authority::founder(founder.member, op.time);
             rules::apply(&mut self.state, op, authority.member);
             self.push(Some(authority), Outcome::Effective);
             return None;
@@ -166,21 +166,42 @@ impl Replay<'_> {
             self.push(Some(authority), Outcome::Cancelled(by));
             return None;
         }
+        let revoker = Revoker {
+            member: authority.member,
+            device: op.author,
+            seniority: authority.seniority,
+        };
+        // A revocation first cancels the concurrent targets that came earlier in the order:
+        // if one was applied, the replay starts again from it (and meets this op again). So
+        // whether this op still applies is judged without them: a senior admin's removal of
+        // a junior who removed her a moment before is not refused for leaving no admin.
+        if let Some(revocation) = authority.revocation
+            && let Some(rewind_to) = self.cancel_earlier(position, index, revocation, revoker)
+        {
+            return Some(rewind_to);
+        }
         if let Err(reason) = rules::check_applicable(op, &authority, &self.state) {
             self.push(Some(authority), Outcome::Ineffective(reason));
             return None;
         }
         rules::apply(&mut self.state, op, authority.member);
-        let revoker = Revoker {
-            member: authority.member,
-            device: op.author,
-        };
         let revocation = authority.revocation;
         self.push(Some(authority), Outcome::Effective);
         let revocation = revocation?;
         self.revocations
             .push((position, index, revocation, revoker));
-        // Cancel the concurrent targets that came earlier in the order.
+        None
+    }
+
+    /// Cancels the ops before `position` that the revocation at `index` cancels; returns
+    /// the earliest position of one that was applied, to rewind to.
+    fn cancel_earlier(
+        &mut self,
+        position: usize,
+        index: usize,
+        revocation: Revocation,
+        revoker: Revoker,
+    ) -> Option<usize> {
         let mut rewind_to = None;
         for earlier in 0..position {
             let target = self.order[earlier];

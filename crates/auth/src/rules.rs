@@ -43,7 +43,13 @@ pub(crate) struct Revoker {
     pub(crate) member: MemberId,
     /// The device that signed the revocation.
     pub(crate) device: DeviceId,
+    /// The author's seniority in the group.
+    pub(crate) seniority: Seniority,
 }
+
+/// How long a member has been in the group ([`Member::seniority`]), then its id. Smaller is
+/// more senior; the founder is the most senior of all.
+pub(crate) type Seniority = (u64, MemberId);
 
 /// Facts found while authorizing an op, used to apply it and to decide what cancels it.
 #[derive(Clone, Debug)]
@@ -56,16 +62,19 @@ pub(crate) struct Authority {
     pub(crate) revocation: Option<Revocation>,
     /// For an op using an invite: the invite's creator.
     pub(crate) invite_creator: Option<MemberId>,
+    /// The author's seniority in the group.
+    pub(crate) seniority: Seniority,
 }
 
 impl Authority {
-    /// The genesis's authority: the founder's.
-    pub(crate) fn founder(member: MemberId) -> Authority {
+    /// The genesis's authority: the founder's, at the genesis's time.
+    pub(crate) fn founder(member: MemberId, time: u64) -> Authority {
         Authority {
             member,
             needed_admin: false,
             revocation: None,
             invite_creator: None,
+            seniority: (time, member),
         }
     }
 }
@@ -213,6 +222,7 @@ pub(crate) fn authorize(op: &Op, past: &GroupState, mode: Mode) -> Result<Author
         needed_admin: false,
         revocation: None,
         invite_creator: None,
+        seniority: (author.seniority, me),
     };
     let require_admin = |authority: &mut Authority| {
         authority.needed_admin = true;
@@ -378,7 +388,33 @@ pub(crate) fn check_applicable(
         | Action::SetPolicy { .. }
         | Action::Rename { .. } => {}
     }
+    if leaves_no_admin(&op.action, now) {
+        return Err(Rejected::LastAdmin);
+    }
     Ok(())
+}
+
+/// Whether `action` would leave members but no admin with a device: the last admin
+/// leaving, removed, demoted or unlinking their last device. Judged where the op lands, so
+/// that of two admins removing each other at the same moment, the one applied second does
+/// not take effect and the group keeps an admin (it would otherwise have none, for good).
+fn leaves_no_admin(action: &Action, now: &GroupState) -> bool {
+    let acting = |m: &Member| m.role == Role::Admin && !m.devices.is_empty();
+    let (gone, members_left) = match action {
+        Action::RemoveMember { member } => (*member, now.members.len().saturating_sub(1)),
+        Action::ChangeRole {
+            member,
+            role: Role::Member,
+        } => (*member, now.members.len()),
+        Action::UnlinkDevice { device } => match now.member_of_device(device) {
+            Some(m) if m.devices.len() == 1 => (m.id, now.members.len()),
+            _ => return false,
+        },
+        _ => return false,
+    };
+    let was_acting = now.member(&gone).is_some_and(acting);
+    let others_acting = now.members.values().any(|m| m.id != gone && acting(m));
+    was_acting && !others_acting && members_left > 0
 }
 
 fn usable_invite<'s>(
@@ -405,6 +441,7 @@ fn usable_invite<'s>(
 /// Applies an effective op authored by a device of `author`. Total: it never fails, so that
 /// rebuilding a state from a subset of effective ops (a causal past) is always possible.
 pub(crate) fn apply(state: &mut GroupState, op: &Op, author: MemberId) {
+    let admitter_seniority = state.member(&author).map_or(0, |m| m.seniority);
     match &op.action {
         Action::Create {
             name,
@@ -421,6 +458,7 @@ pub(crate) fn apply(state: &mut GroupState, op: &Op, author: MemberId) {
                     devices: BTreeSet::from([founder.device]),
                     added_at: op.time,
                     added_by: None,
+                    seniority: op.time,
                 },
             );
         }
@@ -439,6 +477,7 @@ pub(crate) fn apply(state: &mut GroupState, op: &Op, author: MemberId) {
                     devices: BTreeSet::from([cert.device]),
                     added_at: op.time,
                     added_by: Some(author),
+                    seniority: op.time.max(admitter_seniority),
                 },
             );
             count_use(state, via);
@@ -511,6 +550,7 @@ pub(crate) fn apply(state: &mut GroupState, op: &Op, author: MemberId) {
                     devices: BTreeSet::from([*device]),
                     added_at: op.time,
                     added_by: Some(author),
+                    seniority: op.time.max(admitter_seniority),
                 },
             );
         }
@@ -531,12 +571,13 @@ impl Revocation {
     /// given that the two are concurrent: the revoked principal's ops, revocations included
     /// (for a demotion, those that needed the admin role), grants to it and uses of the
     /// revoked invite or of the removed member's invites. A counter-revocation (an op that
-    /// itself revokes `by`) is spared, so that concurrent mutual removals remove both; see the
-    /// crate docs for why the rest of a revoked principal's revocations are not.
+    /// itself revokes `by`) is spared if its author is as senior as `by` or more, so that a
+    /// removed member cannot take a more senior remover down with them; see the crate docs.
     pub(crate) fn cancels(&self, by: Revoker, op: &Op, authority: &Authority) -> bool {
         if authority
             .revocation
             .is_some_and(|revocation| revocation.revokes(by))
+            && authority.seniority <= by.seniority
         {
             return false;
         }

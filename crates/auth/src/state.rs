@@ -38,6 +38,10 @@ pub struct Member {
     pub added_at: u64,
     /// Who added them; `None` for the founder.
     pub added_by: Option<MemberId>,
+    /// How long they have been in the group, for resolving concurrent mutual removals: the
+    /// time their admission claims, but never before their admitter's own (so nobody can
+    /// make a member more senior than themselves). The founder's is the genesis's time.
+    pub seniority: u64,
 }
 
 /// An invite recorded by a `CreateInvite` op.

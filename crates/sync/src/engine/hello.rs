@@ -120,6 +120,39 @@ impl Engine {
         // now what the peer is a member of and has not been offered.
         self.offer_unoffered(peer, out);
         self.push_logs_to_the_stale(peer, &offered, out);
+        self.tell_former_members(peer, out);
+    }
+
+    /// A former member's device that offered nothing of a group (it removed me in its own
+    /// view, say, while I removed it: neither offers the other anything) is told how its
+    /// membership ended all the same: the ops up to its ending, which it may lack. The
+    /// session stays, so that its own notice reaches me too; whichever of us the merged log
+    /// says is out then learns it, and lets the other go.
+    fn tell_former_members(&mut self, peer: DeviceId, out: &mut Vec<Output>) {
+        let mut notices = Vec::new();
+        for (id, group) in &self.replicas.groups {
+            if !group.mine || group.has_member_device(&peer) {
+                continue;
+            }
+            let Some(ending) = group.log.ending_of(&peer) else {
+                continue;
+            };
+            let Some(session) = self.sessions.get_mut(&peer) else {
+                return;
+            };
+            if session.groups.contains_key(id) {
+                // It offered the group: `settle` told it.
+                continue;
+            }
+            let sync = session.groups.entry(*id).or_default();
+            sync.told_ending = Some(ending.op);
+            sync.stop();
+            let ops = log_sync::missing_ops_up_to(&group.log, &[], &[ending.op]);
+            notices.push((*id, ops, vec![ending.op]));
+        }
+        for (group, ops, heads) in notices {
+            log_sync::send_ops(out, peer, group, ops, heads);
+        }
     }
 
     fn on_offer(&mut self, peer: DeviceId, offer: Offer, out: &mut Vec<Output>) {
