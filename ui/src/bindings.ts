@@ -231,6 +231,8 @@ export type Assembly = {
 	minutes: string,
 	/**  Action items, oldest first. */
 	actions: ActionItem[],
+	/**  Entries that do not read (a malformed change), left out. */
+	set_aside?: SetAside[],
 };
 
 /**
@@ -351,6 +353,8 @@ export type Board = {
 	columns: Column[],
 	/**  Deleted cards, which [`restore_card`] can bring back. */
 	deleted_cards: Card[],
+	/**  Entries that do not read (a malformed change), left out. */
+	set_aside?: SetAside[],
 };
 
 /**
@@ -900,6 +904,8 @@ export type Index = {
 	created_by: string,
 	/**  Every document of the group, archived ones included, oldest first. */
 	entries: Entry[],
+	/**  Entries that do not read (a malformed change), left out. */
+	set_aside?: SetAside[],
 };
 
 /**  An invite of a group. */
@@ -1208,6 +1214,8 @@ export type Resources = {
 	needs_offers: NeedOffer[],
 	/**  The lending log, oldest first. */
 	loans: Loan[],
+	/**  Entries that do not read (a malformed change), left out. */
+	set_aside?: SetAside[],
 };
 
 /**
@@ -1278,6 +1286,17 @@ export type Rule =
 "majority" | 
 /**  Passes with at least two thirds of the non-abstaining positions agreeing. */
 "two-thirds";
+
+/**
+ *  An entry of a document that does not match the schema, left out of the read model so
+ *  that the rest stays readable and editable. The document's history shows who wrote it.
+ */
+export type SetAside = {
+	/**  Where it is, `/`-separated from the document's root (e.g. `cards/x7k2…/title`). */
+	path: string,
+	/**  What is wrong there. */
+	problem: string,
+};
 
 /**  A member's position on a proposal. */
 export type Stance = 

@@ -34,12 +34,24 @@ pub(crate) fn doc(view: &DocView, names: &Names, today: &str) -> String {
             .map(|n| line(n).into_owned())
             .unwrap_or_else(|| line(short(id)).into_owned())
     };
-    match &view.content {
+    let mut s = match &view.content {
         View::Board(board) => render_board(board, &name),
         View::Assembly(assembly) => render_assembly(assembly, &name),
         View::Resources(resources) => render_resources(resources, &name, today),
         View::Index(index) => render_index(index),
+    };
+    let aside = view.content.set_aside();
+    if !aside.is_empty() {
+        say!(
+            s,
+            "Set aside, unreadable ({} entries; `mutual history` shows who wrote them):",
+            aside.len()
+        );
+        for entry in aside {
+            say!(s, "  {}: {}", line(&entry.path), line(&entry.problem));
+        }
     }
+    s
 }
 
 fn render_board(board: &Board, name: &dyn Fn(&str) -> String) -> String {

@@ -443,11 +443,12 @@ pub(crate) fn slots(
 ) -> Result<Vec<Slot>, Error> {
     let mut slots = Vec::new();
     for (id, node) in collection.children()? {
-        if !keep(&id, &node)? {
+        // An entry that does not read is set aside by the read model: it takes no slot.
+        let (Ok(true), Ok(rank)) = (keep(&id, &node), node.rank(RANK)) else {
             continue;
-        }
+        };
         slots.push(Slot {
-            rank: node.rank(RANK)?,
+            rank,
             obj: node.id.clone(),
             id,
         });

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::document::{Header, TITLE, find};
 use crate::input::{self, short};
-use crate::schema::Node;
+use crate::schema::{Node, SetAside};
 use crate::{DocId, Document, Error, Kind, SchemaError, Stamp};
 
 const ENTRIES: &str = "entries";
@@ -39,6 +39,9 @@ pub struct Index {
     pub created_by: String,
     /// Every document of the group, archived ones included, oldest first.
     pub entries: Vec<Entry>,
+    /// Entries that do not read (a malformed change), left out.
+    #[serde(default)]
+    pub set_aside: Vec<SetAside>,
 }
 
 impl Index {
@@ -76,26 +79,27 @@ pub(crate) fn init(doc: &mut AutoCommit) -> Result<(), Error> {
 /// Reads and checks a whole group index.
 pub(crate) fn read(root: &Node<'_>, header: Header) -> Result<Index, SchemaError> {
     let entries_node = root.map(ENTRIES)?;
-    let mut entries = Vec::new();
-    for (key, node) in entries_node.children()? {
+    let mut set_aside = Vec::new();
+    let mut entries = entries_node.read_each(&mut set_aside, |key, node| {
         let doc: DocId = key
             .parse()
             .map_err(|e| entries_node.error(&key, format!("not a document id: {e}")))?;
-        entries.push(Entry {
+        Ok(Entry {
             doc,
             kind: node.word(KIND, "document kind")?,
             title: node.string(TITLE)?,
             archived: node.boolean(ARCHIVED)?,
             created_by: node.string(CREATED_BY)?,
             created_at: node.int(CREATED_AT)?,
-        });
-    }
+        })
+    });
     entries.sort_by_key(|e| (e.created_at, e.doc));
     Ok(Index {
         group_name: header.title,
         created_at: header.created_at,
         created_by: header.created_by,
         entries,
+        set_aside,
     })
 }
 

@@ -29,6 +29,7 @@ pub use document::{Document, HistoryEntry};
 pub use error::{Error, SchemaError};
 pub use id::{DocId, ParseDocIdError, seed_ids};
 pub use op::{Applied, DocOp};
+pub use schema::SetAside;
 
 /// The version of the document schema this crate reads and writes. A document with a newer
 /// version is refused with [`Error::Schema`] rather than misread.
@@ -165,6 +166,16 @@ pub enum View {
 }
 
 impl View {
+    /// The entries of the document that did not read and were left out.
+    pub fn set_aside(&self) -> &[SetAside] {
+        match self {
+            View::Assembly(a) => &a.set_aside,
+            View::Board(b) => &b.set_aside,
+            View::Resources(r) => &r.set_aside,
+            View::Index(i) => &i.set_aside,
+        }
+    }
+
     /// The kind of document this is a view of.
     pub fn kind(&self) -> Kind {
         match self {

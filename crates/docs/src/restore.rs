@@ -279,4 +279,49 @@ mod tests {
         ));
         assert_eq!(doc.automerge_mut().get_changes(&[]).len(), changes);
     }
+
+    #[test]
+    fn a_malformed_card_is_set_aside_and_the_rest_stays_readable_and_editable() {
+        use automerge::transaction::Transactable as _;
+        use automerge::{ObjType, ReadDoc as _};
+
+        let mut doc = Document::create(Kind::Board, "Chores", ActorId::random(), &stamp()).unwrap();
+        board::add_column(&mut doc, &stamp(), "To do").unwrap();
+        let door = board::add_card(&mut doc, &stamp(), "To do", "Fix the door").unwrap();
+        // A hostile member's change: a card whose title is a number, and an entry of the
+        // cards that is not a card at all.
+        let am = doc.automerge_mut();
+        let (_, cards) = am.get(automerge::ROOT, "cards").unwrap().unwrap();
+        let (_, card) = am.get(&cards, door.as_str()).unwrap().unwrap();
+        let bad = am
+            .put_object(&cards, "zzzzzzzzzzzzz", ObjType::Map)
+            .unwrap();
+        am.put(&bad, "title", 7).unwrap();
+        am.put(&cards, "not-a-card", "junk").unwrap();
+        am.commit();
+        let _ = card;
+
+        let View::Board(read) = doc.view().unwrap() else {
+            panic!("not a board")
+        };
+        let titles: Vec<&str> = read.columns[0]
+            .cards
+            .iter()
+            .map(|c| c.title.as_str())
+            .collect();
+        assert_eq!(titles, ["Fix the door"]);
+        let paths: Vec<&str> = read.set_aside.iter().map(|a| a.path.as_str()).collect();
+        assert_eq!(paths.len(), 2, "{:?}", read.set_aside);
+        assert!(
+            paths.iter().any(|p| p.starts_with("cards/zzzzzzzzzzzzz")),
+            "{paths:?}"
+        );
+        assert!(paths.contains(&"cards/not-a-card"), "{paths:?}");
+        // Still editable: a new card goes in, and the old one moves.
+        board::add_card(&mut doc, &stamp(), "To do", "Paint the hall").unwrap();
+        let View::Board(read) = doc.view().unwrap() else {
+            panic!("not a board")
+        };
+        assert_eq!(read.columns[0].cards.len(), 2);
+    }
 }

@@ -6,6 +6,7 @@
 use std::str::FromStr;
 
 use automerge::{AutoCommit, ObjId, ObjType, ReadDoc, ScalarValue, Value};
+use serde::{Deserialize, Serialize};
 
 use crate::SchemaError;
 use crate::rank;
@@ -214,15 +215,33 @@ impl<'a> Node<'a> {
         self.doc.keys(&self.id).collect()
     }
 
-    /// Every entry of this map, each of which must be a map.
+    /// Every entry of this map that is a map (an item of a collection); the others are
+    /// left out here, and reported by [`Node::read_each`].
     pub(crate) fn children(&self) -> Result<Vec<(String, Node<'a>)>, SchemaError> {
-        self.keys()
+        Ok(self
+            .keys()
             .into_iter()
-            .map(|k| {
-                let child = self.map(&k)?;
-                Ok((k, child))
-            })
-            .collect()
+            .filter_map(|k| self.map(&k).ok().map(|child| (k, child)))
+            .collect())
+    }
+
+    /// Reads every entry of this collection with `read`. An entry that is not a map, or
+    /// that `read` refuses, is set aside (reported in `aside`) instead of making the whole
+    /// document unreadable: one malformed change, a hostile member's or a buggy peer's,
+    /// costs only the entries it touched.
+    pub(crate) fn read_each<T>(
+        &self,
+        aside: &mut Vec<SetAside>,
+        mut read: impl FnMut(String, &Node<'a>) -> Result<T, SchemaError>,
+    ) -> Vec<T> {
+        let mut read_ok = Vec::new();
+        for key in self.keys() {
+            match self.map(&key).and_then(|child| read(key, &child)) {
+                Ok(item) => read_ok.push(item),
+                Err(e) => aside.push(SetAside::from(e)),
+            }
+        }
+        read_ok
     }
 
     /// The keys of a map used as a set: every value must be the boolean `true`.
@@ -235,6 +254,20 @@ impl<'a> Node<'a> {
             out.push(k);
         }
         Ok(out)
+    }
+
+    /// The keys of a map used as a set, where a malformed entry is set aside (reported in
+    /// `aside`) rather than refused: for a set that is a field of the document itself.
+    pub(crate) fn set_or_aside(&self, aside: &mut Vec<SetAside>) -> Vec<String> {
+        let mut out = Vec::new();
+        for k in self.keys() {
+            match self.boolean(&k) {
+                Ok(true) => out.push(k),
+                Ok(false) => aside.push(self.error(&k, "expected true, found false").into()),
+                Err(e) => aside.push(e.into()),
+            }
+        }
+        out
     }
 }
 
@@ -278,5 +311,25 @@ mod tests {
                 .to_string(),
             "cards/x7k2: expected a text object, found a map"
         );
+    }
+}
+
+/// An entry of a document that does not match the schema, left out of the read model so
+/// that the rest stays readable and editable. The document's history shows who wrote it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct SetAside {
+    /// Where it is, `/`-separated from the document's root (e.g. `cards/x7k2…/title`).
+    pub path: String,
+    /// What is wrong there.
+    pub problem: String,
+}
+
+impl From<SchemaError> for SetAside {
+    fn from(e: SchemaError) -> SetAside {
+        SetAside {
+            path: e.path().to_owned(),
+            problem: e.problem().to_owned(),
+        }
     }
 }

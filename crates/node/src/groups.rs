@@ -231,6 +231,7 @@ impl Node {
                 created_at: 0,
                 created_by: String::new(),
                 entries: Vec::new(),
+                set_aside: Vec::new(),
             });
         }
         match self.doc(&index)?.content {

@@ -1014,3 +1014,80 @@ async fn a_whole_document_whose_column_inflates_to_a_quarter_gigabyte_is_refused
     })
     .await
 }
+
+// ---- malformed changes ---------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_members_malformed_change_is_set_aside_and_the_group_stays_readable() -> Result<()> {
+    // 1. Mallory, a member, holds the group's index. In a change of her own (signed by her
+    //    device: it is accepted), she writes an entry that is no document's, of no kind.
+    let MemberSession {
+        mut alice,
+        mallory,
+        mut session,
+        index,
+        ..
+    } = MemberSession::start().await?;
+    let before = alice.snapshot().await?;
+    let mut am = index.clone();
+    am.set_actor(ActorId::from(mallory.key.id().as_bytes()));
+    let (_, entries) = automerge::ReadDoc::get(&am, automerge::ROOT, "entries")?
+        .context("the index has no entries")?;
+    let junk = automerge::transaction::Transactable::put_object(
+        &mut am,
+        &entries,
+        "not-a-document",
+        automerge::ObjType::Map,
+    )?;
+    automerge::transaction::Transactable::put(&mut am, &junk, "kind", 42_i64)?;
+    am.commit();
+    let last = am
+        .get_last_local_change()
+        .context("the junk made no change")?;
+    let (change, hash) = (last.raw_bytes().to_vec(), last.hash().0);
+    let message = automerge::sync::Message {
+        heads: am.get_heads(),
+        need: Vec::new(),
+        have: Vec::new(),
+        changes: ChunkList::from(vec![change]),
+        flags: None,
+        version: MessageVersion::V1,
+    };
+    let index_id = mutual_node::index_doc_id(&alice.group);
+    session
+        .send(&Message::Sync {
+            group: alice.group,
+            doc: index_id,
+            message: message.encode(),
+            signatures: vec![(hash, mallory.key.sign_change(&hash))],
+        })
+        .await?;
+    let group = alice.group.to_string();
+    alice
+        .wait_for(
+            "the change taken",
+            |e| matches!(e, Event::DocChanged { group: g, .. } if *g == group),
+        )
+        .await?;
+
+    // 2. The group still reads: its name, members and documents are as they were, and the
+    //    entry is set aside, with where it is and what is wrong; the history names Mallory.
+    let taken = alice
+        .handle
+        .with_node(move |node| node.doc(&index_id).map(|view| view.content));
+    let view = tokio::time::timeout(DEADLINE, taken)
+        .await
+        .context("Alice's runtime did not answer")?
+        .context("Alice's runtime stopped")??;
+    let aside = view.set_aside();
+    assert_eq!(aside.len(), 1, "{aside:?}");
+    assert_eq!(aside[0].path, "entries/not-a-document");
+    let (after, _) = alice.stop().await?;
+    assert_eq!(after.name, before.name);
+    assert_eq!(after.members, before.members);
+    assert_eq!(
+        after.history.last().map(|h| h.member.as_str()),
+        Some("Mallory")
+    );
+    Ok(())
+}

@@ -48,7 +48,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::document::{DELETED, Header, RANK, put_text};
 use crate::id::resolve;
-use crate::schema::Node;
+use crate::schema::{Node, SetAside};
 use crate::{DocId, Error, SchemaError};
 
 const SCHEDULED_AT: &str = "scheduled_at";
@@ -230,6 +230,9 @@ pub struct Assembly {
     pub minutes: String,
     /// Action items, oldest first.
     pub actions: Vec<ActionItem>,
+    /// Entries that do not read (a malformed change), left out.
+    #[serde(default)]
+    pub set_aside: Vec<SetAside>,
 }
 
 impl Assembly {
@@ -396,8 +399,8 @@ pub(crate) fn init(doc: &mut AutoCommit) -> Result<(), Error> {
 
 /// Reads and checks a whole assembly.
 pub(crate) fn read(root: &Node<'_>, header: Header) -> Result<Assembly, SchemaError> {
-    let mut agenda = Vec::new();
-    for (id, node) in root.map(AGENDA)?.children()? {
+    let mut set_aside = Vec::new();
+    let mut agenda = root.map(AGENDA)?.read_each(&mut set_aside, |id, node| {
         let item = AgendaItem {
             title: node.string(TITLE)?,
             time_box_minutes: node.opt_u32(TIME_BOX)?,
@@ -408,17 +411,16 @@ pub(crate) fn read(root: &Node<'_>, header: Header) -> Result<Assembly, SchemaEr
             deleted: node.boolean(DELETED)?,
             id,
         };
-        agenda.push((node.rank(RANK)?, item));
-    }
+        Ok((node.rank(RANK)?, item))
+    });
     agenda.sort_by(|a, b| (&a.0, &a.1.id).cmp(&(&b.0, &b.1.id)));
     let (deleted_agenda, agenda): (Vec<_>, Vec<_>) =
         agenda.into_iter().map(|(_, i)| i).partition(|i| i.deleted);
 
     let decisions_node = root.map(DECISIONS)?;
-    let mut decisions = Vec::new();
-    for (proposal, node) in decisions_node.children()? {
+    let mut decisions = decisions_node.read_each(&mut set_aside, |proposal, node| {
         let tally = node.map(TALLY)?;
-        decisions.push(Decision {
+        Ok(Decision {
             id: node
                 .opt_string(ID)?
                 .unwrap_or_else(|| decision_id(&proposal)),
@@ -433,12 +435,11 @@ pub(crate) fn read(root: &Node<'_>, header: Header) -> Result<Assembly, SchemaEr
             time: node.int(TIME)?,
             by: node.string(BY)?,
             proposal,
-        });
-    }
+        })
+    });
     decisions.sort_by(|a, b| (a.time, &a.proposal).cmp(&(b.time, &b.proposal)));
 
-    let mut proposals = Vec::new();
-    for (id, node) in root.map(PROPOSALS)?.children()? {
+    let mut proposals = root.map(PROPOSALS)?.read_each(&mut set_aside, |id, node| {
         let rule: Rule = node.word(RULE, "decision rule")?;
         let mut positions = Vec::new();
         for (member, p) in node.map(POSITIONS)?.children()? {
@@ -451,7 +452,7 @@ pub(crate) fn read(root: &Node<'_>, header: Header) -> Result<Assembly, SchemaEr
             });
         }
         let tally = Tally::count(positions.iter().map(|p| p.stance));
-        proposals.push(Proposal {
+        Ok(Proposal {
             title: node.string(TITLE)?,
             text: node.string(TEXT)?,
             rule,
@@ -462,18 +463,19 @@ pub(crate) fn read(root: &Node<'_>, header: Header) -> Result<Assembly, SchemaEr
             created_by: node.string(CREATED_BY)?,
             created_at: node.int(CREATED_AT)?,
             id,
-        });
-    }
+        })
+    });
     proposals.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
-    if let Some(orphan) = decisions
-        .iter()
-        .find(|d| !proposals.iter().any(|p| p.id == d.proposal))
-    {
-        return Err(decisions_node.error(&orphan.proposal, "no proposal has this id"));
-    }
+    decisions.retain(|d| {
+        let known = proposals.iter().any(|p| p.id == d.proposal);
+        if !known {
+            let orphan = decisions_node.error(&d.proposal, "no proposal has this id");
+            set_aside.push(orphan.into());
+        }
+        known
+    });
 
-    let mut actions = Vec::new();
-    for (id, node) in root.map(ACTIONS)?.children()? {
+    let mut actions = root.map(ACTIONS)?.read_each(&mut set_aside, |id, node| {
         let card = match node.opt_map(CARD)? {
             None => None,
             Some(link) => Some(CardLink {
@@ -484,7 +486,7 @@ pub(crate) fn read(root: &Node<'_>, header: Header) -> Result<Assembly, SchemaEr
                 card: link.string(CARD)?,
             }),
         };
-        actions.push(ActionItem {
+        Ok(ActionItem {
             text: node.string(TEXT)?,
             assignee: node.opt_string(ASSIGNEE)?,
             card,
@@ -492,8 +494,8 @@ pub(crate) fn read(root: &Node<'_>, header: Header) -> Result<Assembly, SchemaEr
             created_by: node.string(CREATED_BY)?,
             created_at: node.int(CREATED_AT)?,
             id,
-        });
-    }
+        })
+    });
     actions.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
 
     Ok(Assembly {
@@ -504,13 +506,14 @@ pub(crate) fn read(root: &Node<'_>, header: Header) -> Result<Assembly, SchemaEr
         place: root.opt_string(PLACE)?,
         facilitator: root.opt_string(FACILITATOR)?,
         note_taker: root.opt_string(NOTE_TAKER)?,
-        attendance: root.map(ATTENDANCE)?.set()?,
+        attendance: root.map(ATTENDANCE)?.set_or_aside(&mut set_aside),
         agenda,
         deleted_agenda,
         proposals,
         decisions,
         minutes: root.text(MINUTES)?,
         actions,
+        set_aside,
     })
 }
 

@@ -41,7 +41,7 @@ use crate::document::{
 };
 use crate::id::{new_id, resolve};
 use crate::input::{self, short};
-use crate::schema::Node;
+use crate::schema::{Node, SetAside};
 use crate::{Document, Error, Kind, SchemaError, Stamp};
 
 const COLUMNS: &str = "columns";
@@ -76,6 +76,9 @@ pub struct Board {
     pub columns: Vec<Column>,
     /// Deleted cards, which [`restore_card`] can bring back.
     pub deleted_cards: Vec<Card>,
+    /// Entries that do not read (a malformed change), left out.
+    #[serde(default)]
+    pub set_aside: Vec<SetAside>,
 }
 
 impl Board {
@@ -171,21 +174,25 @@ pub(crate) fn init(doc: &mut AutoCommit) -> Result<(), Error> {
 
 /// Reads and checks a whole board.
 pub(crate) fn read(root: &Node<'_>, header: Header) -> Result<Board, SchemaError> {
-    let column_slots = read_columns(root)?;
+    let mut set_aside = Vec::new();
+    let column_slots = read_columns(root, &mut set_aside)?;
     let mut cards_by_column: HashMap<String, Vec<(String, Card)>> = column_slots
         .iter()
         .map(|c| (c.slot.id.clone(), Vec::new()))
         .collect();
     let mut deleted = Vec::new();
-    for (id, node) in root.map(CARDS)?.children()? {
-        let card = read_card(&id, &node)?;
+    let cards = root.map(CARDS)?.read_each(&mut set_aside, |id, node| {
+        let card = read_card(&id, node)?;
         let rank = node.rank(RANK)?;
-        let Some(list) = cards_by_column.get_mut(&card.column) else {
+        if !cards_by_column.contains_key(&card.column) {
             return Err(node.error(COLUMN, format!("no column “{}” on this board", card.column)));
-        };
+        }
+        Ok((rank, card))
+    });
+    for (rank, card) in cards {
         if card.deleted {
             deleted.push((rank, card));
-        } else {
+        } else if let Some(list) = cards_by_column.get_mut(&card.column) {
             list.push((rank, card));
         }
     }
@@ -209,6 +216,7 @@ pub(crate) fn read(root: &Node<'_>, header: Header) -> Result<Board, SchemaError
         created_by: header.created_by,
         columns,
         deleted_cards: deleted.into_iter().map(|(_, card)| card).collect(),
+        set_aside,
     })
 }
 
@@ -258,18 +266,20 @@ struct ColumnSlot {
 }
 
 /// The columns in display order.
-fn read_columns(root: &Node<'_>) -> Result<Vec<ColumnSlot>, SchemaError> {
-    let mut columns = Vec::new();
-    for (id, node) in root.map(COLUMNS)?.children()? {
-        columns.push(ColumnSlot {
+fn read_columns(
+    root: &Node<'_>,
+    set_aside: &mut Vec<SetAside>,
+) -> Result<Vec<ColumnSlot>, SchemaError> {
+    let mut columns = root.map(COLUMNS)?.read_each(set_aside, |id, node| {
+        Ok(ColumnSlot {
             name: node.string(NAME)?,
             slot: Slot {
                 id,
                 rank: node.rank(RANK)?,
                 obj: node.id.clone(),
             },
-        });
-    }
+        })
+    });
     columns.sort_by(|a, b| (&a.slot.rank, &a.slot.id).cmp(&(&b.slot.rank, &b.slot.id)));
     Ok(columns)
 }
@@ -341,7 +351,7 @@ pub fn add_column(doc: &mut Document, stamp: &Stamp, name: &str) -> Result<Strin
     let name = input::required("column name", name)?;
     doc.transact(Kind::Board, stamp, |tx| {
         let root = Node::root(tx);
-        let columns = read_columns(&root)?;
+        let columns = read_columns(&root, &mut Vec::new())?;
         refuse_duplicate_name(&columns, name, None)?;
         let parent = root.map(COLUMNS)?.id;
         let slots: Vec<Slot> = columns.into_iter().map(|c| c.slot).collect();
@@ -381,7 +391,7 @@ pub fn rename_column(
     let name = input::required("column name", name)?;
     doc.transact(Kind::Board, stamp, |tx| {
         let root = Node::root(tx);
-        let columns = read_columns(&root)?;
+        let columns = read_columns(&root, &mut Vec::new())?;
         let col = find_column(&columns, column)?;
         refuse_duplicate_name(&columns, name, Some(&col.slot.id))?;
         let message = format!("renamed column “{}” to “{}”", short(&col.name), short(name));
@@ -400,7 +410,7 @@ pub fn move_column(
 ) -> Result<(), Error> {
     doc.transact(Kind::Board, stamp, |tx| {
         let root = Node::root(tx);
-        let columns = read_columns(&root)?;
+        let columns = read_columns(&root, &mut Vec::new())?;
         let col = find_column(&columns, column)?;
         let (id, obj, name) = (col.slot.id.clone(), col.slot.obj.clone(), col.name.clone());
         let others: Vec<Slot> = columns
@@ -431,7 +441,7 @@ pub fn add_card(
     let title = input::required("card title", title)?;
     doc.transact(Kind::Board, stamp, |tx| {
         let root = Node::root(tx);
-        let columns = read_columns(&root)?;
+        let columns = read_columns(&root, &mut Vec::new())?;
         let col = find_column(&columns, column)?;
         let slots = card_slots(&root, &col.slot.id, None)?;
         let cards = root.map(CARDS)?.id;
@@ -473,7 +483,7 @@ pub fn move_card(
             node,
             title: found_title,
         } = find_live_card(&root, card)?;
-        let columns = read_columns(&root)?;
+        let columns = read_columns(&root, &mut Vec::new())?;
         let col = find_column(&columns, column)?;
         let from = node.string(COLUMN)?;
         let others = card_slots(&root, &col.slot.id, Some(&found_id))?;

@@ -46,7 +46,7 @@ use crate::document::{
 };
 use crate::id::new_id;
 use crate::input::{self, short};
-use crate::schema::Node;
+use crate::schema::{Node, SetAside};
 use crate::{Document, Error, Kind, SchemaError, Stamp};
 
 const ITEMS: &str = "items";
@@ -125,6 +125,9 @@ pub struct Resources {
     pub needs_offers: Vec<NeedOffer>,
     /// The lending log, oldest first.
     pub loans: Vec<Loan>,
+    /// Entries that do not read (a malformed change), left out.
+    #[serde(default)]
+    pub set_aside: Vec<SetAside>,
 }
 
 impl Resources {
@@ -303,8 +306,8 @@ pub(crate) fn init(doc: &mut AutoCommit) -> Result<(), Error> {
 
 /// Reads and checks a whole resource list.
 pub(crate) fn read(root: &Node<'_>, header: Header) -> Result<Resources, SchemaError> {
-    let mut items = Vec::new();
-    for (id, node) in root.map(ITEMS)?.children()? {
+    let mut set_aside = Vec::new();
+    let mut items = root.map(ITEMS)?.read_each(&mut set_aside, |id, node| {
         let item = Item {
             name: node.string(NAME)?,
             category: node.opt_string(CATEGORY)?,
@@ -320,32 +323,32 @@ pub(crate) fn read(root: &Node<'_>, header: Header) -> Result<Resources, SchemaE
             deleted: node.boolean(DELETED)?,
             id,
         };
-        items.push((node.rank(RANK)?, item));
-    }
+        Ok((node.rank(RANK)?, item))
+    });
     items.sort_by(|a, b| (&a.0, &a.1.id).cmp(&(&b.0, &b.1.id)));
     let (mut deleted_items, mut items): (Vec<_>, Vec<_>) =
         items.into_iter().map(|(_, i)| i).partition(|i| i.deleted);
 
-    let mut needs_offers = Vec::new();
-    for (id, node) in root.map(NEEDS_OFFERS)?.children()? {
-        needs_offers.push(NeedOffer {
-            kind: node.word(KIND, "need or offer")?,
-            text: node.string(TEXT)?,
-            by: node.string(BY)?,
-            time: node.int(TIME)?,
-            resolved: node.boolean(RESOLVED)?,
-            id,
+    let mut needs_offers = root
+        .map(NEEDS_OFFERS)?
+        .read_each(&mut set_aside, |id, node| {
+            Ok(NeedOffer {
+                kind: node.word(KIND, "need or offer")?,
+                text: node.string(TEXT)?,
+                by: node.string(BY)?,
+                time: node.int(TIME)?,
+                resolved: node.boolean(RESOLVED)?,
+                id,
+            })
         });
-    }
     needs_offers.sort_by(|a, b| (a.time, &a.id).cmp(&(b.time, &b.id)));
 
-    let mut loans = Vec::new();
-    for (id, node) in root.map(LOANS)?.children()? {
+    let mut loans = root.map(LOANS)?.read_each(&mut set_aside, |id, node| {
         let item = node.string(ITEM)?;
         if !items.iter().chain(&deleted_items).any(|i| i.id == item) {
             return Err(node.error(ITEM, format!("no item “{item}” in this list")));
         }
-        loans.push(Loan {
+        Ok(Loan {
             item,
             to: node.string(TO)?,
             lent_at: node.int(LENT_AT)?,
@@ -354,8 +357,8 @@ pub(crate) fn read(root: &Node<'_>, header: Header) -> Result<Resources, SchemaE
             returned_at: node.opt_int(RETURNED_AT)?,
             returned_by: node.opt_string(RETURNED_BY)?,
             id,
-        });
-    }
+        })
+    });
     loans.sort_by(|a, b| (a.lent_at, &a.id).cmp(&(b.lent_at, &b.id)));
 
     let lent: HashSet<&str> = loans
@@ -375,6 +378,7 @@ pub(crate) fn read(root: &Node<'_>, header: Header) -> Result<Resources, SchemaE
         deleted_items,
         needs_offers,
         loans,
+        set_aside,
     })
 }
 
@@ -599,8 +603,16 @@ pub fn resolve_need_offer(
 fn open_loans(root: &Node<'_>, item: &str) -> Result<Vec<(automerge::ObjId, String)>, Error> {
     let mut open = Vec::new();
     for (_, loan) in root.map(LOANS)?.children()? {
-        if loan.string(ITEM)? == item && loan.opt_int(RETURNED_AT)?.is_none() {
-            open.push((loan.id.clone(), loan.string(TO)?));
+        // A loan that does not read is set aside by the read model, and lends nothing.
+        let (Ok(lent), Ok(returned), Ok(to)) = (
+            loan.string(ITEM),
+            loan.opt_int(RETURNED_AT),
+            loan.string(TO),
+        ) else {
+            continue;
+        };
+        if lent == item && returned.is_none() {
+            open.push((loan.id.clone(), to));
         }
     }
     Ok(open)
