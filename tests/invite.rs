@@ -475,7 +475,8 @@ fn a_removed_admin_cannot_take_the_founder_down_with_a_counter_removal_and_an_ad
     let mallory_node = Serving::start(&mallory);
     alice.ok(&["dial", &mallory_node.address()]);
     let admin = eventually("Mallory an admin on her laptop", || {
-        let view = mallory.json(&["group", "show", &group]);
+        let run = mallory.run(&["group", "show", &group, "--json"]);
+        let view: Value = serde_json::from_str(&run.stdout).ok()?;
         view["members"]
             .as_array()
             .unwrap()

@@ -8,7 +8,7 @@ use automerge::{ActorId, AutoCommit, ChangeHash, ObjId, ObjType, ReadDoc};
 
 use crate::id::resolve;
 use crate::schema::Node;
-use crate::{Error, Kind, SCHEMA_VERSION, SchemaError, Stamp, View};
+use crate::{Authors, Error, Kind, SCHEMA_VERSION, SchemaError, Stamp, View};
 use crate::{assembly, board, index, input, rank, resources};
 
 /// Root keys shared by every kind.
@@ -27,6 +27,9 @@ pub(crate) const CREATED_BY: &str = "created_by";
 pub struct Document {
     doc: AutoCommit,
     kind: Kind,
+    /// Who each device is, when known: facts about members are then judged by who signed
+    /// them (see [`Authors`]).
+    authors: Option<Authors>,
 }
 
 impl fmt::Debug for Document {
@@ -118,7 +121,11 @@ impl Document {
                 .with_message(format!("created {what} “{}”", input::short(title)))
                 .with_time(stamp.time),
         );
-        Ok(Document { doc, kind })
+        Ok(Document {
+            doc,
+            kind,
+            authors: None,
+        })
     }
 
     /// Loads a saved document (a full save, optionally followed by incremental saves, all
@@ -135,6 +142,7 @@ impl Document {
         let document = Document {
             doc,
             kind: header.kind,
+            authors: None,
         };
         document.view()?;
         Ok(document)
@@ -206,6 +214,7 @@ impl Document {
         let mut fork = Document {
             doc: self.doc.fork_at(&seen)?,
             kind: self.kind,
+            authors: self.authors.clone(),
         };
         fork.doc.set_actor(actor);
         let result = edit(&mut fork)?;
@@ -225,6 +234,7 @@ impl Document {
         let mut document = Document {
             doc: std::mem::take(am),
             kind,
+            authors: None,
         };
         let result = edit(&mut document);
         *am = document.doc;
@@ -233,9 +243,26 @@ impl Document {
 
     /// The read model of a document held elsewhere, checking it against the schema.
     pub fn view_of(am: &AutoCommit) -> Result<View, Error> {
+        Document::view_by(am, None)
+    }
+
+    /// The read model of a document held elsewhere, with facts about members judged by
+    /// who signed them when `authors` is given.
+    pub fn view_by(am: &AutoCommit, authors: Option<&Authors>) -> Result<View, Error> {
         let root = Node::root(am);
         let header = read_header(&root)?;
-        read_view(&root, header)
+        read_view(&root, header, authors)
+    }
+
+    /// From now on, facts about members in this document are judged by who signed them.
+    pub fn set_authors(&mut self, authors: Authors) {
+        self.authors = Some(authors);
+    }
+
+    /// The member this device writes as, if the document knows who signs what.
+    pub(crate) fn writer(&self) -> Option<String> {
+        let authors = self.authors.as_ref()?;
+        authors.member_of(self.doc.get_actor()).map(str::to_owned)
     }
 
     /// The kind a document held elsewhere says it is.
@@ -271,7 +298,7 @@ impl Document {
             )
             .into());
         }
-        read_view(&root, header)
+        read_view(&root, header, self.authors.as_ref())
     }
 
     /// Every change so far, oldest first (in causal order).
@@ -334,9 +361,9 @@ impl Document {
     }
 }
 
-fn read_view(root: &Node<'_>, header: Header) -> Result<View, Error> {
+fn read_view(root: &Node<'_>, header: Header, authors: Option<&Authors>) -> Result<View, Error> {
     Ok(match header.kind {
-        Kind::Assembly => View::Assembly(assembly::read(root, header)?),
+        Kind::Assembly => View::Assembly(assembly::read(root, header, authors)?),
         Kind::Board => View::Board(board::read(root, header)?),
         Kind::Resources => View::Resources(resources::read(root, header)?),
         Kind::Index => View::Index(index::read(root, header)?),

@@ -25,6 +25,7 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use authors::Authors;
 pub use document::{Document, HistoryEntry};
 pub use error::{Error, SchemaError};
 pub use id::{DocId, ParseDocIdError, seed_ids};
@@ -105,6 +106,7 @@ words! {
 }
 
 pub mod assembly;
+mod authors;
 pub mod board;
 mod document;
 mod error;

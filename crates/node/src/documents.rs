@@ -76,12 +76,23 @@ impl Node {
             .doc(doc_id)
             .ok_or_else(|| Error::UnknownDoc(doc_id.to_string()))?;
         let heads = engine.doc_heads(doc_id).unwrap_or_default();
+        let authors = self.authors_of(&group)?;
         Ok(DocView {
             id: doc_id.to_string(),
             group: group.to_string(),
             heads: heads.iter().map(ToString::to_string).collect(),
-            content: Document::view_of(automerge)?,
+            content: Document::view_by(automerge, Some(&authors))?,
         })
+    }
+
+    /// Whose each device of the group is (every device its log ever certified), so that a
+    /// document's facts about members are judged by who signed them, never by what a
+    /// change claims.
+    pub(crate) fn authors_of(&self, group: &GroupId) -> Result<mutual_docs::Authors, Error> {
+        let known = self.log(group)?.known_devices();
+        Ok(mutual_docs::Authors::new(known.into_iter().map(
+            |(device, known)| (*device.as_bytes(), known.member.to_string()),
+        )))
     }
 
     /// Renames a document (its own title and its entry in the group's index).
@@ -136,6 +147,7 @@ impl Node {
     ) -> Result<(T, Vec<Output>), Error> {
         let group = self.load_doc(doc_id)?;
         let stamp = self.my_stamp(&group)?;
+        let authors = self.authors_of(&group)?;
         let engine = self.engine_mut()?;
         let found = engine
             .doc(doc_id)
@@ -153,7 +165,10 @@ impl Node {
         }
         let edited = engine
             .edit(doc_id, |am| {
-                Document::edit_in_place(am, |doc| edit(doc, &stamp))
+                Document::edit_in_place(am, |doc| {
+                    doc.set_authors(authors);
+                    edit(doc, &stamp)
+                })
             })
             .map_err(Error::from_local)?;
         match edited {

@@ -452,12 +452,21 @@ struct MemberSession {
 
 impl MemberSession {
     async fn start() -> Result<MemberSession> {
-        let (mut alice, (key, index)) = Alice::online(|node, group| {
+        Ok(MemberSession::start_with(|_, _| Ok(())).await?.0)
+    }
+
+    /// As [`MemberSession::start`], with `prepare` run on Alice's node first (after
+    /// Mallory is a member); returns what it returned.
+    async fn start_with<T>(
+        prepare: impl FnOnce(&mut Node, &GroupId) -> Result<T>,
+    ) -> Result<(MemberSession, T)> {
+        let (mut alice, (key, index, prepared)) = Alice::online(|node, group| {
             let key = key_below(&node.identity()?.device.peer_id());
             node.add_device(group, &key.peer_id().to_string(), Role::Member, "Mallory")?;
+            let prepared = prepare(node, group)?;
             let index_id = mutual_node::index_doc_id(group);
             let index = node.engine()?.doc(&index_id).cloned();
-            Ok((key, index.context("the group has no index")?))
+            Ok((key, index.context("the group has no index")?, prepared))
         })
         .await?;
         let mallory = Raw::connect(key, &mut alice).await?;
@@ -475,13 +484,14 @@ impl MemberSession {
                 offers: vec![offer.clone()],
             })
             .await?;
-        Ok(MemberSession {
+        let member = MemberSession {
             alice,
             mallory,
             session,
             offer,
             index,
-        })
+        };
+        Ok((member, prepared))
     }
 }
 
@@ -1089,5 +1099,108 @@ async fn a_members_malformed_change_is_set_aside_and_the_group_stays_readable() 
         after.history.last().map(|h| h.member.as_str()),
         Some("Mallory")
     );
+    Ok(())
+}
+
+// ---- authorship ----------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_position_cast_in_another_members_name_is_not_counted_and_is_reported() -> Result<()> {
+    // 1. Alice's group has an assembly with a proposal; Mallory, a member, holds it.
+    let (member, (assembly, proposal, doc)) = MemberSession::start_with(|node, group| {
+        let assembly = node.create_doc(group, mutual_docs::Kind::Assembly, "March")?;
+        let op = mutual_docs::DocOp::Assembly(mutual_docs::assembly::Op::Propose {
+            title: "Start the rent strike".into(),
+            text: String::new(),
+            rule: mutual_docs::assembly::Rule::Consensus,
+        });
+        let proposal = match node.apply(&assembly, op)? {
+            mutual_docs::Applied::Created(value) => value,
+            other => bail!("proposing answered {other:?}"),
+        };
+        let doc = node.engine()?.doc(&assembly).cloned();
+        Ok((assembly, proposal, doc.context("no assembly")?))
+    })
+    .await?;
+    let MemberSession {
+        mut alice,
+        mallory,
+        mut session,
+        ..
+    } = member;
+    let alice_member = alice
+        .snapshot()
+        .await?
+        .members
+        .iter()
+        .find(|m| m.name == "Alice")
+        .map(|m| m.id.clone())
+        .context("Alice is no member")?;
+
+    // 2. Mallory, from her own device (her change is signed and accepted), records a block
+    //    in Alice's name, claiming Alice recorded it herself.
+    let mut doc = mutual_docs::Document::from_automerge(doc)?;
+    doc.automerge_mut()
+        .set_actor(ActorId::from(mallory.key.id().as_bytes()));
+    let stamp = mutual_docs::Stamp {
+        member: alice_member.clone(),
+        time: 0,
+    };
+    mutual_docs::assembly::set_position(
+        &mut doc,
+        &stamp,
+        &proposal,
+        &alice_member,
+        mutual_docs::assembly::Stance::Block,
+        "",
+    )?;
+    let am = doc.automerge_mut();
+    let last = am.get_last_local_change().context("no change")?;
+    let (change, hash) = (last.raw_bytes().to_vec(), last.hash().0);
+    let message = automerge::sync::Message {
+        heads: am.get_heads(),
+        need: Vec::new(),
+        have: Vec::new(),
+        changes: ChunkList::from(vec![change]),
+        flags: None,
+        version: MessageVersion::V1,
+    };
+    session
+        .send(&Message::Sync {
+            group: alice.group,
+            doc: assembly,
+            message: message.encode(),
+            signatures: vec![(hash, mallory.key.sign_change(&hash))],
+        })
+        .await?;
+    let doc_id = assembly.to_string();
+    alice
+        .wait_for(
+            "the change taken",
+            |e| matches!(e, Event::DocChanged { doc, .. } if *doc == doc_id),
+        )
+        .await?;
+
+    // 3. Alice's node does not count it, and says where it is and who wrote it.
+    let taken = alice
+        .handle
+        .with_node(move |node| node.doc(&assembly).map(|view| view.content));
+    let view = tokio::time::timeout(DEADLINE, taken)
+        .await
+        .context("Alice's runtime did not answer")?
+        .context("Alice's runtime stopped")??;
+    let mutual_docs::View::Assembly(read) = &view else {
+        bail!("not an assembly: {view:?}");
+    };
+    assert!(read.proposals[0].positions.is_empty(), "{read:?}");
+    assert_eq!(read.proposals[0].tally.block, 0);
+    let aside = view.set_aside();
+    assert_eq!(aside.len(), 1, "{aside:?}");
+    assert_eq!(
+        aside[0].path,
+        format!("proposals/{proposal}/positions/{alice_member}")
+    );
+    assert!(aside[0].problem.contains("not counted"), "{aside:?}");
+    alice.stop().await?;
     Ok(())
 }

@@ -285,8 +285,24 @@ pub fn set_position(
 ) -> Result<(), Error> {
     let member = input::required("member", member)?;
     let reason = reason.trim();
+    let writer = doc.writer();
     doc.transact(Kind::Assembly, stamp, |tx| {
         let root = Node::root(tx);
+        // Every device counts only positions its member signed, or that the facilitator or
+        // the note-taker recorded for someone: refuse here what nobody would count.
+        if let Some(writer) = &writer
+            && writer != member
+        {
+            let roles = [root.opt_string(FACILITATOR)?, root.opt_string(NOTE_TAKER)?];
+            if !roles.iter().any(|r| r.as_deref() == Some(writer.as_str())) {
+                return Err(Error::InvalidArgument {
+                    what: "member",
+                    reason:
+                        "only the facilitator or the note-taker may record someone else's position"
+                            .into(),
+                });
+            }
+        }
         let (id, node) = find(&root.map(PROPOSALS)?, "proposal", proposal)?;
         let title = node.string(TITLE)?;
         if root.map(DECISIONS)?.keys().contains(&id) {
@@ -313,6 +329,16 @@ pub fn set_position(
 /// Closes a proposal: records its current outcome and tally in the decision register, and
 /// returns the outcome. Refused when nobody has taken a position or it is already decided.
 pub fn decide(doc: &mut Document, stamp: &Stamp, proposal: &str) -> Result<Outcome, Error> {
+    // The tally the read model shows: positions cast in another member's name (when the
+    // document knows who signed what) are not counted here either.
+    let tallies: std::collections::HashMap<String, Tally> = match doc.view()? {
+        crate::View::Assembly(assembly) => assembly
+            .proposals
+            .iter()
+            .map(|p| (p.id.clone(), p.tally))
+            .collect(),
+        _ => std::collections::HashMap::new(),
+    };
     doc.transact(Kind::Assembly, stamp, |tx| {
         let root = Node::root(tx);
         let (id, node) = find(&root.map(PROPOSALS)?, "proposal", proposal)?;
@@ -322,11 +348,7 @@ pub fn decide(doc: &mut Document, stamp: &Stamp, proposal: &str) -> Result<Outco
             return Err(Error::AlreadyDecided { proposal: title });
         }
         let rule: Rule = node.word(RULE, "decision rule")?;
-        let mut stances = Vec::new();
-        for (_, p) in node.map(POSITIONS)?.children()? {
-            stances.push(p.word::<Stance>(STANCE, "stance")?);
-        }
-        let tally = Tally::count(stances);
+        let tally = tallies.get(&id).copied().unwrap_or_default();
         let result = outcome(rule, &tally);
         if result == Outcome::Pending {
             return Err(Error::NoPositions { proposal: title });

@@ -46,6 +46,7 @@ use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ObjType};
 use serde::{Deserialize, Serialize};
 
+use crate::Authors;
 use crate::document::{DELETED, Header, RANK, put_text};
 use crate::id::resolve;
 use crate::schema::{Node, SetAside};
@@ -398,8 +399,14 @@ pub(crate) fn init(doc: &mut AutoCommit) -> Result<(), Error> {
 }
 
 /// Reads and checks a whole assembly.
-pub(crate) fn read(root: &Node<'_>, header: Header) -> Result<Assembly, SchemaError> {
+pub(crate) fn read(
+    root: &Node<'_>,
+    header: Header,
+    authors: Option<&Authors>,
+) -> Result<Assembly, SchemaError> {
     let mut set_aside = Vec::new();
+    let facilitator = root.opt_string(FACILITATOR)?;
+    let note_taker = root.opt_string(NOTE_TAKER)?;
     let mut agenda = root.map(AGENDA)?.read_each(&mut set_aside, |id, node| {
         let item = AgendaItem {
             title: node.string(TITLE)?,
@@ -439,17 +446,29 @@ pub(crate) fn read(root: &Node<'_>, header: Header) -> Result<Assembly, SchemaEr
     });
     decisions.sort_by(|a, b| (a.time, &a.proposal).cmp(&(b.time, &b.proposal)));
 
+    let mut forged: Vec<SetAside> = Vec::new();
     let mut proposals = root.map(PROPOSALS)?.read_each(&mut set_aside, |id, node| {
         let rule: Rule = node.word(RULE, "decision rule")?;
         let mut positions = Vec::new();
-        for (member, p) in node.map(POSITIONS)?.children()? {
-            positions.push(Position {
+        let positions_node = node.map(POSITIONS)?;
+        for (member, p) in positions_node.children()? {
+            let mut position = Position {
                 stance: p.word(STANCE, "stance")?,
                 reason: p.string(REASON)?,
                 time: p.int(TIME)?,
                 recorded_by: p.string(RECORDED_BY)?,
                 member,
-            });
+            };
+            if let Some(authors) = authors {
+                match authorship(authors, &p, &position, &facilitator, &note_taker) {
+                    Ok(writer) => position.recorded_by = writer,
+                    Err(problem) => {
+                        forged.push(positions_node.error(&position.member, problem).into());
+                        continue;
+                    }
+                }
+            }
+            positions.push(position);
         }
         let tally = Tally::count(positions.iter().map(|p| p.stance));
         Ok(Proposal {
@@ -466,6 +485,7 @@ pub(crate) fn read(root: &Node<'_>, header: Header) -> Result<Assembly, SchemaEr
         })
     });
     proposals.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+    set_aside.extend(forged);
     decisions.retain(|d| {
         let known = proposals.iter().any(|p| p.id == d.proposal);
         if !known {
@@ -504,8 +524,8 @@ pub(crate) fn read(root: &Node<'_>, header: Header) -> Result<Assembly, SchemaEr
         created_by: header.created_by,
         scheduled_at: root.opt_string(SCHEDULED_AT)?,
         place: root.opt_string(PLACE)?,
-        facilitator: root.opt_string(FACILITATOR)?,
-        note_taker: root.opt_string(NOTE_TAKER)?,
+        facilitator,
+        note_taker,
         attendance: root.map(ATTENDANCE)?.set_or_aside(&mut set_aside),
         agenda,
         deleted_agenda,
@@ -541,6 +561,38 @@ mod op;
 
 pub use edit::*;
 pub use op::Op;
+
+/// Who recorded `position`, from the device that signed it: the member themself, or the
+/// assembly's facilitator or note-taker recording it for them (visibly: the position names
+/// them as its recorder). Anything else is a position cast in another member's name, which
+/// is not counted; the sentence says why.
+fn authorship(
+    authors: &Authors,
+    node: &Node<'_>,
+    position: &Position,
+    facilitator: &Option<String>,
+    note_taker: &Option<String>,
+) -> Result<String, String> {
+    let Some(writer) = authors.writer_of(&node.id) else {
+        return Err(format!(
+            "a position for {} written by a device the group does not know: not counted",
+            position.member
+        ));
+    };
+    if writer == position.member {
+        return Ok(writer.to_owned());
+    }
+    let may_record = [facilitator, note_taker]
+        .iter()
+        .any(|role| role.as_deref() == Some(writer));
+    if may_record && position.recorded_by == writer {
+        return Ok(writer.to_owned());
+    }
+    Err(format!(
+        "a position for {} written by {writer}, who may not record it for them: not counted",
+        position.member
+    ))
+}
 
 #[cfg(test)]
 mod tests {

@@ -250,14 +250,16 @@ impl Engine {
                 }
             }
         };
+        // Counted before any op is checked: a peer cannot make this device verify more than
+        // the cap allows.
+        if log.len().saturating_add(ops.len()) > MAX_JOIN_OPS {
+            return self.refuse(peer, Refusal::JoinLogTooLong, out);
+        }
         for op in ops {
             if let Err(e) = log.insert(op) {
                 // An honest peer sends a log parents first: even a missing parent is a fault.
                 return self.refuse(peer, Refusal::JoinOp(e), out);
             }
-        }
-        if log.len() > MAX_JOIN_OPS {
-            return self.refuse(peer, Refusal::JoinLogTooLong, out);
         }
         if log.state().member_of_device(&self.me).is_none() {
             sync.joining = Some(log);
