@@ -1,5 +1,7 @@
 //! The simulation matrix: seeds × peer counts, with random edits, partitions and heals,
-//! crashes and restarts, removals and strangers; then quiet, convergence and members-only.
+//! crashes and restarts, removals, strangers that probe members for the group, and hostile
+//! members that write junk; then quiet, convergence (every board still reads) and
+//! members-only.
 //!
 //! Replay one case as a failure prints it (peers counted with the two strangers):
 //! `SIM_SEED=7 SIM_PEERS=12 cargo nextest run -p mutual-testkit`.
@@ -44,7 +46,7 @@ fn scenario(seed: u64, n: usize, model: LinkModel) -> Sim {
         sim.connect(a, b);
     }
     let steps = 50;
-    let mut edits = 0;
+    let (mut edits, mut probes, mut vandals) = (0, 0, 0);
     for step in 0..steps {
         let roll = sim.rng().random_range(0..100);
         let mut p = sim.rng().random_range(0..n);
@@ -104,6 +106,22 @@ fn scenario(seed: u64, n: usize, model: LinkModel) -> Sim {
                 let q = sim.rng().random_range(0..n);
                 sim.disconnect(p, q);
             }
+            95..98 => {
+                // A stranger who learned the group's id links to a device and probes it.
+                let s = stranger(sim.rng().random_range(0..strangers));
+                sim.connect(s, p);
+                sim.run_for(50);
+                if sim.probe(s, p, group) {
+                    probes += 1;
+                }
+            }
+            98..100 if !current.is_empty() => {
+                // A hostile member writes junk into the board.
+                let vandal = current[sim.rng().random_range(0..current.len())];
+                if sim.vandalize(vandal, group) {
+                    vandals += 1;
+                }
+            }
             _ => {}
         }
         let pause = sim.rng().random_range(5..200);
@@ -121,7 +139,7 @@ fn scenario(seed: u64, n: usize, model: LinkModel) -> Sim {
     sim.assert_members_only();
     if std::env::var("SIM_VERBOSE").is_ok() {
         eprintln!(
-            "seed {seed} n {n}: {edits} edits, members {member:?}, {} frames",
+            "seed {seed} n {n}: {edits} edits, {probes} probes, {vandals} vandalisms, members {member:?}, {} frames",
             sim.frames_delivered()
         );
     }

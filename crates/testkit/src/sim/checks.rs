@@ -82,6 +82,15 @@ impl Sim {
                         (!heads.is_empty()).then_some((d, heads))
                     })
                     .collect();
+                // Whatever a hostile member wrote, the board reads (its junk set aside).
+                if engine
+                    .doc_heads(&group.board)
+                    .is_some_and(|h| !h.is_empty())
+                    && let Some(am) = engine.doc(&group.board)
+                    && let Err(e) = Document::view_of(am)
+                {
+                    self.fail(&format!("g{n}: p{p}'s board does not read: {e}"));
+                }
                 match &reference {
                     None => reference = Some((p, docs)),
                     Some((q, expected)) => {

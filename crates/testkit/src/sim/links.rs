@@ -154,6 +154,12 @@ impl Sim {
             return;
         };
         self.check_members_only(from, to, &frame);
+        self.transmit(from, to, frame);
+    }
+
+    /// Puts a frame on the wire from `from` to `to`, through the link model, unchecked: an
+    /// honest engine's frames go through [`Sim::send`]; an attacker's come here.
+    pub(super) fn transmit(&mut self, from: PeerIdx, to: PeerIdx, frame: Vec<u8>) {
         let Some(conn_id) = self.conn_between(from, to) else {
             return;
         };
@@ -256,6 +262,7 @@ impl Sim {
         for group in groups {
             let log = self.engine(from).and_then(|e| e.log(&group));
             let sender = self.device(from);
+            let lacks = log.is_none();
             let allowed = match log {
                 Some(log) => {
                     log.state().member_of_device(&receiver).is_some()
@@ -270,7 +277,12 @@ impl Sim {
                     group.fmt_short()
                 ));
             }
-            self.heard.entry(to).or_default().insert(group);
+            // A request for a group the sender lacks (an empty-heads offer) only echoes the
+            // id the receiver offered first: a prober who named the group learns nothing.
+            let request = lacks && matches!(&message, Message::Offer(o) if o.log_heads.is_empty());
+            if !request {
+                self.heard.entry(to).or_default().insert(group);
+            }
         }
     }
 

@@ -5,11 +5,11 @@ use std::fmt;
 
 use automerge::{ActorId, AutoCommit};
 use mutual_auth::{
-    Action, DeviceCert, DeviceId, DeviceKey, GroupId, Inserted, Log, MemberKey, Rejected, Role,
-    SignedOp,
+    Action, DeviceCert, DeviceId, DeviceKey, GroupId, Inserted, Log, MemberKey, Op, OpId, Rejected,
+    Role, SignedOp,
 };
 use mutual_docs::{DocId, Document, Kind, Stamp, View, board, index};
-use mutual_sync::wire::FrameDecoder;
+use mutual_sync::wire::{self, FrameDecoder, Message, Offer};
 use mutual_sync::{Engine, Event, Held, Output, StoredDoc, StoredGroup};
 use rand::rngs::StdRng;
 use rand::{RngExt as _, SeedableRng as _};
@@ -394,6 +394,104 @@ impl Sim {
         self.change(peer, group, board_id, |doc, stamp| {
             doc.set_title(stamp, title)
         })
+    }
+
+    /// `stranger`, connected to `target`, probes it as one who learned the group's id would:
+    /// it offers the group (with made-up heads, then asking for its log), claims to have
+    /// added the target, pushes an op admitting itself, and asks for the board. Honest
+    /// engines answer none of it: `assert_members_only` fails if the stranger heard of the
+    /// group, and convergence if any of it was taken.
+    pub fn probe(&mut self, stranger: PeerIdx, target: PeerIdx, group: usize) -> bool {
+        if self.conn_between(stranger, target).is_none() {
+            return false;
+        }
+        let id = self.groups[group].id;
+        let board = self.groups[group].board;
+        let me = &self.peers[stranger];
+        let cert = DeviceCert::new(&me.member, &me.key);
+        let forged = Op {
+            group: Some(id),
+            author: me.key.id(),
+            parents: vec![OpId::from_bytes(*id.as_bytes())],
+            time: self.now,
+            action: Action::AddMember {
+                cert,
+                name: format!("p{stranger}"),
+                role: Role::Admin,
+                via: None,
+            },
+        };
+        let Ok(forged) = SignedOp::sign(forged, &me.key) else {
+            return false;
+        };
+        let made_up = OpId::from_bytes([7; 32]);
+        let messages = [
+            Message::Offer(Offer {
+                group: id,
+                log_heads: vec![made_up],
+                docs_digest: [1; 32],
+            }),
+            Message::Offer(Offer {
+                group: id,
+                log_heads: Vec::new(),
+                docs_digest: [0; 32],
+            }),
+            Message::Added {
+                group: id,
+                name: "Co-op".into(),
+                added_by: "p0".into(),
+                at: self.now,
+            },
+            Message::Ops {
+                group: id,
+                ops: vec![forged],
+                heads: vec![made_up],
+            },
+            Message::DocHeads {
+                group: id,
+                index: None,
+                docs: vec![(board, Vec::new())],
+            },
+        ];
+        for message in &messages {
+            if let Ok(frame) = wire::encode(message) {
+                self.transmit(stranger, target, frame);
+            }
+        }
+        self.note(format!(
+            "stranger p{stranger} probes p{target} for g{group}"
+        ));
+        true
+    }
+
+    /// `peer`, a hostile member, writes junk into the group's board with its own device
+    /// (a change every member accepts: it is a member's, signed by its device): a card
+    /// whose title is a number, and an entry of the cards that is no card. Every member's
+    /// board must still read, the junk set aside.
+    pub fn vandalize(&mut self, peer: PeerIdx, group: usize) -> bool {
+        use automerge::ReadDoc as _;
+        use automerge::transaction::Transactable as _;
+        let board = self.groups[group].board;
+        let now = self.now;
+        let Some(engine) = self.peers[peer].engine.as_mut() else {
+            return false;
+        };
+        let edited = engine.edit(&board, |am| {
+            let (_, cards) = am
+                .get(automerge::ROOT, "cards")?
+                .ok_or_else(|| automerge::AutomergeError::InvalidObjId("cards".into()))?;
+            let junk = am.put_object(&cards, format!("junk{now}"), automerge::ObjType::Map)?;
+            am.put(&junk, "title", 7_i64)?;
+            am.put(&cards, format!("nocard{now}"), "junk")?;
+            am.commit();
+            Ok::<(), automerge::AutomergeError>(())
+        });
+        let Ok(Ok(((), outs))) = edited else {
+            return false;
+        };
+        self.note(format!("p{peer} vandalizes g{group}'s board"));
+        self.apply(peer, outs);
+        true
     }
 
     /// The id of the first card on the group's board as `peer` holds it, if any.
