@@ -1204,3 +1204,35 @@ async fn a_position_cast_in_another_members_name_is_not_counted_and_is_reported(
     alice.stop().await?;
     Ok(())
 }
+
+// ---- bounded tables --------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_strangers_connections_leave_no_row_in_the_address_book() -> Result<()> {
+    // 1. Strangers, each with a made-up identity, connect to Alice and say hello.
+    let (mut alice, ()) = Alice::online(|_, _| Ok(())).await?;
+    let mut strangers = Vec::new();
+    for _ in 0..3 {
+        let stranger = Raw::connect(key_below(&alice.peer), &mut alice).await?;
+        let mut session = stranger.open_sync().await?;
+        session.send(&empty_hello()).await?;
+        strangers.push((stranger, session));
+    }
+
+    // 2. Alice's address book, as stored, names none of them: a device she shares nothing
+    //    with, that she did not dial, costs her no row and no disk sync.
+    let names: Vec<String> = strangers.iter().map(|(s, _)| s.peer()).collect();
+    let read = alice.handle.with_node(|node| node.address_book());
+    let book = tokio::time::timeout(DEADLINE, read)
+        .await
+        .context("Alice's runtime did not answer")?
+        .context("Alice's runtime stopped")??;
+    alice.stop().await?;
+    for name in &names {
+        assert!(
+            !book.iter().any(|row| row.peer_id == *name),
+            "{name} is in {book:?}"
+        );
+    }
+    Ok(())
+}

@@ -38,6 +38,9 @@ impl Relay {
     }
 }
 
+/// Most devices found on the LAN kept in memory for a join that may start.
+pub(super) const MAX_LAN_SEEN: usize = 64;
+
 impl Runtime {
     /// Whether `peer` is a device this one shares a group with (both are members' devices
     /// there).
@@ -113,6 +116,36 @@ impl Runtime {
         self.net.relay_for(devices.iter().map(DeviceId::peer_id));
     }
 
+    /// Keeps a device mDNS found, that this one had no reason to dial, for a join that may
+    /// start soon; the oldest is forgotten past [`MAX_LAN_SEEN`].
+    pub(super) fn saw_on_lan(&mut self, peer: PeerId, addresses: Vec<Multiaddr>) {
+        if peer == self.me {
+            return;
+        }
+        self.lan_seen.retain(|(seen, _)| *seen != peer);
+        if self.lan_seen.len() >= MAX_LAN_SEEN {
+            self.lan_seen.pop_front();
+        }
+        self.lan_seen.push_back((peer, addresses));
+    }
+
+    /// A join started: dials the devices mDNS found before it (a member may be among them).
+    pub(super) fn dial_lan_seen(&mut self) {
+        for (peer, addresses) in std::mem::take(&mut self.lan_seen) {
+            if self.peers.contains_key(&peer) {
+                continue;
+            }
+            self.emit(Event::Dialing {
+                target: peer.to_string(),
+            });
+            if let Err(e) = self.net.dial_peer(peer, addresses) {
+                self.emit(Event::Warning {
+                    message: e.to_string(),
+                });
+            }
+        }
+    }
+
     /// Whether to dial a peer found on the local network: a device this one shares a group
     /// with, or any while a join is under way (a member of the group may be among them). A
     /// removed or departed device, or a stranger, is not dialed.
@@ -120,12 +153,20 @@ impl Runtime {
         self.joining.is_some() || self.is_member_device(&peer)
     }
 
-    /// Records where a peer was reached in the address book (memory and store).
+    /// Records where a peer was reached in the address book (memory and store): a device
+    /// this one shares a group with, any while a join is under way, or one this device
+    /// dialed at an address (a person's `mutual dial`). A stranger announcing itself on the
+    /// LAN, or connecting, is not written down: any number of made-up peer ids would
+    /// otherwise each cost a row and a disk sync.
     pub(super) fn remember(
         &mut self,
         peer: PeerId,
         addresses: &[Multiaddr],
+        dialed: bool,
     ) -> Result<(), RuntimeError> {
+        if !dialed && !self.worth_meeting(peer) {
+            return Ok(());
+        }
         let record = self.book.seen(peer, &book_addresses(addresses), now_ms());
         if !self.ephemeral_book {
             self.node.remember_peer(record)?;

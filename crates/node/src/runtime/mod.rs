@@ -188,6 +188,10 @@ pub struct Runtime {
     /// members who cannot reach a device directly try through those that are connected.
     relay_peers: BTreeMap<PeerId, Multiaddr>,
     joining: Option<join::Joining>,
+    /// Devices mDNS found lately that this one had no reason to dial (at most
+    /// [`dialing::MAX_LAN_SEEN`], the newest kept): a join that starts dials them, since
+    /// mDNS tells of each device once. Kept in memory only.
+    lan_seen: std::collections::VecDeque<(PeerId, Vec<Multiaddr>)>,
     /// Dials a person asked for, by connection, until their outcome is told.
     dials: HashMap<mutual_net::ConnectionId, dialing::AskedDial>,
     /// Join asks per peer in the current window (when it began, how many).
@@ -247,6 +251,7 @@ impl Runtime {
                 .collect(),
             relay_peers: BTreeMap::new(),
             joining: None,
+            lan_seen: std::collections::VecDeque::new(),
             dials: HashMap::new(),
             join_asks: HashMap::new(),
             ephemeral_book: config.ephemeral_book,

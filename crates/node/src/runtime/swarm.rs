@@ -31,7 +31,7 @@ impl Runtime {
                 // Only the address dialed is one to dial again; an inbound connection's is
                 // the peer's ephemeral port.
                 let dialed = dialer.then_some(address);
-                self.remember(peer, dialed.as_slice())?;
+                self.remember(peer, dialed.as_slice(), dialer)?;
                 self.book.connected(&peer);
                 let device = PublicKey::from_peer_id(&peer).ok();
                 self.peers.insert(
@@ -64,7 +64,7 @@ impl Runtime {
                 if let Some(gone) = self.peers.remove(&peer) {
                     // Last seen: now, not when the connection began.
                     if self.is_member_device(&peer) {
-                        self.remember(peer, &[])?;
+                        self.remember(peer, &[], false)?;
                     }
                     if gone.session.is_some()
                         && let Some(device) = gone.device
@@ -78,8 +78,10 @@ impl Runtime {
                 tokio::spawn(join::serve(peer, stream, self.to_loop.clone()));
             }
             E::Discovered { peer, addresses } => {
-                self.remember(peer, &addresses)?;
-                if peer != self.me && !self.peers.contains_key(&peer) && self.worth_meeting(peer) {
+                self.remember(peer, &addresses, false)?;
+                if !self.worth_meeting(peer) {
+                    self.saw_on_lan(peer, addresses);
+                } else if peer != self.me && !self.peers.contains_key(&peer) {
                     self.emit(Event::Dialing {
                         target: peer.to_string(),
                     });

@@ -90,6 +90,7 @@ impl Runtime {
                 for peer in connected {
                     self.ask_to_join(peer);
                 }
+                self.dial_lan_seen();
             }
             Err(error) => {
                 let _ = reply.send(Response::JoinFailed(error));
