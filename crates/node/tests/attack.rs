@@ -429,6 +429,35 @@ impl Session {
     }
 }
 
+/// The `Sync` message carrying `am`'s last local change alone (`what` made it), in a V1
+/// Automerge message, with `key`'s signature over it: how a device sends one edit.
+fn last_change_alone(
+    am: &mut AutoCommit,
+    what: &str,
+    key: &DeviceKey,
+    group: GroupId,
+    doc: mutual_docs::DocId,
+) -> Result<Message> {
+    let last = am
+        .get_last_local_change()
+        .with_context(|| format!("{what} made no change"))?;
+    let (change, hash) = (last.raw_bytes().to_vec(), last.hash().0);
+    let message = automerge::sync::Message {
+        heads: am.get_heads(),
+        need: Vec::new(),
+        have: Vec::new(),
+        changes: ChunkList::from(vec![change]),
+        flags: None,
+        version: MessageVersion::V1,
+    };
+    Ok(Message::Sync {
+        group,
+        doc,
+        message: message.encode(),
+        signatures: vec![(hash, key.sign_change(&hash))],
+    })
+}
+
 /// The hello of a device with no offer: a stranger's, or what a stranger receives.
 fn empty_hello() -> Message {
     Message::Hello {
@@ -850,28 +879,16 @@ async fn a_member_cannot_edit_a_document_in_the_admins_name() -> Result<()> {
         time: 0,
     };
     mutual_docs::index::rename_group(&mut doc, &stamp, "Mallory's co-op")?;
+    // She can only sign it with her own key.
+    let index_id = mutual_node::index_doc_id(&alice.group);
     let am = doc.automerge_mut();
-    let last = am
+    let message = last_change_alone(am, "the rename", &mallory.key, alice.group, index_id)?;
+    let hash = am
         .get_last_local_change()
-        .context("the rename made no change")?;
-    let (change, hash) = (last.raw_bytes().to_vec(), last.hash().0);
-    let message = automerge::sync::Message {
-        heads: am.get_heads(),
-        need: Vec::new(),
-        have: Vec::new(),
-        changes: ChunkList::from(vec![change]),
-        flags: None,
-        version: MessageVersion::V1,
-    };
-    session
-        .send(&Message::Sync {
-            group: alice.group,
-            doc: mutual_node::index_doc_id(&alice.group),
-            message: message.encode(),
-            // She can only sign it with her own key.
-            signatures: vec![(hash, mallory.key.sign_change(&hash))],
-        })
-        .await?;
+        .context("the rename made no change")?
+        .hash()
+        .0;
+    session.send(&message).await?;
 
     // 3. Alice refuses her for the change: a change must be signed by its actor's device.
     //    (Nothing more is sent: Alice may already have closed the connection.)
@@ -1051,27 +1068,9 @@ async fn a_members_malformed_change_is_set_aside_and_the_group_stays_readable() 
     )?;
     automerge::transaction::Transactable::put(&mut am, &junk, "kind", 42_i64)?;
     am.commit();
-    let last = am
-        .get_last_local_change()
-        .context("the junk made no change")?;
-    let (change, hash) = (last.raw_bytes().to_vec(), last.hash().0);
-    let message = automerge::sync::Message {
-        heads: am.get_heads(),
-        need: Vec::new(),
-        have: Vec::new(),
-        changes: ChunkList::from(vec![change]),
-        flags: None,
-        version: MessageVersion::V1,
-    };
     let index_id = mutual_node::index_doc_id(&alice.group);
-    session
-        .send(&Message::Sync {
-            group: alice.group,
-            doc: index_id,
-            message: message.encode(),
-            signatures: vec![(hash, mallory.key.sign_change(&hash))],
-        })
-        .await?;
+    let message = last_change_alone(&mut am, "the junk", &mallory.key, alice.group, index_id)?;
+    session.send(&message).await?;
     let group = alice.group.to_string();
     alice
         .wait_for(
@@ -1155,24 +1154,8 @@ async fn a_position_cast_in_another_members_name_is_not_counted_and_is_reported(
         "",
     )?;
     let am = doc.automerge_mut();
-    let last = am.get_last_local_change().context("no change")?;
-    let (change, hash) = (last.raw_bytes().to_vec(), last.hash().0);
-    let message = automerge::sync::Message {
-        heads: am.get_heads(),
-        need: Vec::new(),
-        have: Vec::new(),
-        changes: ChunkList::from(vec![change]),
-        flags: None,
-        version: MessageVersion::V1,
-    };
-    session
-        .send(&Message::Sync {
-            group: alice.group,
-            doc: assembly,
-            message: message.encode(),
-            signatures: vec![(hash, mallory.key.sign_change(&hash))],
-        })
-        .await?;
+    let message = last_change_alone(am, "the position", &mallory.key, alice.group, assembly)?;
+    session.send(&message).await?;
     let doc_id = assembly.to_string();
     alice
         .wait_for(
