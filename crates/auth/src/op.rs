@@ -266,6 +266,18 @@ pub enum Action {
     },
 }
 
+impl Action {
+    /// The device this action makes a member's device, if it admits one.
+    pub fn admits(&self) -> Option<DeviceId> {
+        match self {
+            Action::Create { founder, .. } => Some(founder.device),
+            Action::AddMember { cert, .. } | Action::LinkDevice { cert, .. } => Some(cert.device),
+            Action::AddDevice { device, .. } => Some(*device),
+            _ => None,
+        }
+    }
+}
+
 /// Proof that the joiner holds an invite's secret: its signature over
 /// [`join_request_message`] for the admitted device's certificate and name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

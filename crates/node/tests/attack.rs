@@ -402,6 +402,27 @@ impl Session {
         Ok(self.stream.flush().await?)
     }
 
+    /// Says hello offering `group` at `heads`, as a device that holds it would, and pushes
+    /// `ops` of it.
+    async fn offer_with_ops(
+        &mut self,
+        group: GroupId,
+        heads: Vec<OpId>,
+        ops: Vec<SignedOp>,
+    ) -> Result<()> {
+        let offer = Offer {
+            group,
+            log_heads: heads.clone(),
+            docs_digest: [0; 32],
+        };
+        self.send(&Message::Hello {
+            version: wire::VERSION,
+            offers: vec![offer],
+        })
+        .await?;
+        self.send(&Message::Ops { group, ops, heads }).await
+    }
+
     /// Alice's next message; `None` once she ended the session (or the connection).
     async fn next(&mut self) -> Result<Option<Message>> {
         let mut buf = vec![0; 64 * 1024];
@@ -713,24 +734,7 @@ async fn a_forged_add_member_op_over_sync_is_refused() -> Result<()> {
         mallory.sign_op(group, genesis.clone(), mallory.key.id(), herself)?,
         mallory.sign_op(group, genesis.clone(), alices_device, as_alice)?,
     ];
-    let offer = Offer {
-        group,
-        log_heads: genesis,
-        docs_digest: [0; 32],
-    };
-    session
-        .send(&Message::Hello {
-            version: wire::VERSION,
-            offers: vec![offer],
-        })
-        .await?;
-    session
-        .send(&Message::Ops {
-            group,
-            ops,
-            heads: Vec::new(),
-        })
-        .await?;
+    session.offer_with_ops(group, genesis, ops).await?;
 
     // 3. A second hello, which ends any session, shows when Alice has read all that: she
     //    ignored the offer and the ops of a group Mallory is not in (no refusal for them,
@@ -1217,5 +1221,126 @@ async fn a_strangers_connections_leave_no_row_in_the_address_book() -> Result<()
             "{name} is in {book:?}"
         );
     }
+    Ok(())
+}
+
+// ---- the membership log --------------------------------------------------------------
+
+/// Admits Eve as an admin, takes `count` ops that Eve signs one after another from there
+/// (invites, each valid where it stands: in its past she is an admin), then removes her:
+/// her ops are all concurrent with her removal, as a removed member's backdated flood is.
+fn removed_admin_with_backdated_ops(
+    node: &mut Node,
+    group: &GroupId,
+    count: u64,
+) -> Result<Vec<SignedOp>> {
+    let eve = DeviceKey::generate();
+    node.add_device(group, &eve.peer_id().to_string(), Role::Admin, "Eve")?;
+    let mut parents = node.engine()?.log(group).context("no log")?.heads();
+    let time = u64::try_from(SystemTime::now().duration_since(UNIX_EPOCH)?.as_millis())?;
+    let mut ops = Vec::new();
+    for i in 0..count {
+        let invite = Action::CreateInvite {
+            invite: InviteKey::generate().public(),
+            role: Role::Member,
+            expires_at: time + 3_600_000,
+            max_uses: 1,
+            for_member: None,
+        };
+        let op = Op {
+            group: Some(*group),
+            author: eve.id(),
+            parents,
+            time: time + i,
+            action: invite,
+        };
+        let signed = SignedOp::sign(op, &eve)?;
+        parents = vec![signed.id()];
+        ops.push(signed);
+    }
+    node.remove_member(group, "Eve")?;
+    Ok(ops)
+}
+
+/// Sends a second hello, which ends any session, and waits until Alice refused it: she has
+/// read everything sent before it.
+async fn end_with_second_hello(
+    alice: &mut Alice,
+    session: &mut Session,
+    peer: String,
+) -> Result<()> {
+    session.send(&empty_hello()).await?;
+    let second_hello = Event::PeerRefused {
+        peer,
+        reason: "a second hello".into(),
+    };
+    alice
+        .wait_for("the second hello refused", |e| *e == second_hello)
+        .await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_removed_members_backdated_ops_pushed_by_a_non_member_are_not_taken() -> Result<()> {
+    // 1. Eve was an admin; Alice removed her. Eve kept 500 ops signed before she learned of
+    //    it, and an accomplice device that is no member offers the group with them.
+    let (mut alice, eves_ops) =
+        Alice::online(|node, group| removed_admin_with_backdated_ops(node, group, 500)).await?;
+    let before = alice.snapshot().await?;
+    assert_eq!(before.names(), ["Alice"]);
+    let accomplice = Raw::connect(key_below(&alice.peer), &mut alice).await?;
+    let mut session = accomplice.open_sync().await?;
+    assert_eq!(session.next().await?, Some(empty_hello()));
+    let group = alice.group;
+    let heads = vec![eves_ops.last().context("no ops")?.id()];
+    session.offer_with_ops(group, heads, eves_ops).await?;
+    end_with_second_hello(&mut alice, &mut session, accomplice.peer()).await?;
+
+    // 2. A device that is no member here has reason to send only the ops that admit it:
+    //    none of Eve's was looked at, and Alice's log is as it was.
+    let (after, _) = alice.stop().await?;
+    assert_eq!(after, before);
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_removed_members_backdated_ops_relayed_by_a_member_are_taken_only_within_an_hourly_allowance()
+-> Result<()> {
+    // 1. Mallory is a member; Eve was an admin until Alice removed her, with 500 ops signed
+    //    before she learned of it. Mallory relays them all.
+    let (
+        MemberSession {
+            mut alice,
+            mallory,
+            mut session,
+            ..
+        },
+        eves_ops,
+    ) = MemberSession::start_with(|node, group| removed_admin_with_backdated_ops(node, group, 500))
+        .await?;
+    let before = alice.snapshot().await?;
+    assert_eq!(before.names(), ["Alice", "Mallory"]);
+    let heads = vec![eves_ops.last().context("no ops")?.id()];
+    session
+        .send(&Message::Ops {
+            group: alice.group,
+            ops: eves_ops,
+            heads,
+        })
+        .await?;
+    end_with_second_hello(&mut alice, &mut session, mallory.peer()).await?;
+
+    // 2. Alice took the first ones of them, up to the hour's allowance for an author who is
+    //    no longer a member, and dropped the rest unread; Mallory was not refused for
+    //    relaying (an honest member may have taken them before it learned of the removal).
+    let (after, events) = alice.stop().await?;
+    let allowance = usize::try_from(mutual_sync::engine::REVOKED_AUTHOR_OPS_PER_HOUR)?;
+    assert_eq!(after.ops, before.ops + allowance);
+    assert_eq!(after.names(), before.names());
+    let refusals = events
+        .iter()
+        .filter(|e| matches!(e, Event::PeerRefused { .. }))
+        .count();
+    assert_eq!(refusals, 1, "{events:#?}");
     Ok(())
 }

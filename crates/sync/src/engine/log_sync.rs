@@ -2,7 +2,7 @@
 //! parents are missing; the log of a group this device is joining; and what a log change
 //! does to the sessions (offers to new members, nothing more for removed ones).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use mutual_auth::{DeviceId, GroupId, Inserted, Log, OpId, Rejected, SignedOp};
 
@@ -57,7 +57,10 @@ impl Engine {
     }
 
     /// Inserts the valid ops among `ops` from a peer that is not (yet) a member in my log,
-    /// in the order given (parents first); drops the others silently.
+    /// in the order given (parents first); drops the others silently. Only ops that admit
+    /// the peer, and their ancestors, are looked at: all it has reason to send while my log
+    /// may lack its admission (a removed member's backdated ops are not among them). A peer
+    /// that is a member here may send any.
     fn take_unsolicited_ops(
         &mut self,
         id: GroupId,
@@ -68,9 +71,20 @@ impl Engine {
         let Some(group) = self.replicas.group_mut(&id) else {
             return;
         };
+        let now = self.now;
+        let ops = if group.log.state().member_of_device(&peer).is_some() {
+            // A member here, whose session is not active (it has not offered the group,
+            // perhaps because it knows I was removed).
+            ops
+        } else {
+            admission_of(ops, &peer)
+        };
         let new: Vec<SignedOp> = ops
             .into_iter()
-            .filter(|op| matches!(group.log.insert(op.clone()), Ok(Inserted::New)))
+            .filter(|op| {
+                group.admits_op_from_peer(op, now)
+                    && matches!(group.log.insert(op.clone()), Ok(Inserted::New))
+            })
             .collect();
         if !new.is_empty() {
             out.push(Output::PersistOps {
@@ -109,6 +123,11 @@ impl Engine {
         let mut new = Vec::new();
         let mut refused = None;
         for op in ops {
+            if from.is_some() && !group.admits_op_from_peer(&op, self.now) {
+                // Beyond a removed author's allowance: dropped unchecked, neither stored
+                // nor parked nor held against the peer (an honest one may relay them).
+                continue;
+            }
             match group.log.insert(op.clone()) {
                 Ok(Inserted::New) => new.push(op),
                 Ok(Inserted::Duplicate) => {}
@@ -267,6 +286,25 @@ impl Engine {
         }
         self.on_added(peer, log, out);
     }
+}
+
+/// The ops of `ops` that admit `device`, with their ancestors among `ops`, in the order
+/// given.
+fn admission_of(ops: Vec<SignedOp>, device: &DeviceId) -> Vec<SignedOp> {
+    let index: HashMap<OpId, usize> = ops.iter().enumerate().map(|(i, op)| (op.id(), i)).collect();
+    let mut wanted = vec![false; ops.len()];
+    let mut stack: Vec<usize> = (0..ops.len())
+        .filter(|&i| ops[i].op.action.admits() == Some(*device))
+        .collect();
+    while let Some(i) = stack.pop() {
+        if !std::mem::replace(&mut wanted[i], true) {
+            stack.extend(ops[i].op.parents.iter().filter_map(|p| index.get(p)));
+        }
+    }
+    ops.into_iter()
+        .zip(wanted)
+        .filter_map(|(op, wanted)| wanted.then_some(op))
+        .collect()
 }
 
 /// Retries parked ops after new ones went in, until none moves.

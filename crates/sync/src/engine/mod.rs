@@ -14,6 +14,7 @@
 //! hellos, offers, summaries), `log_sync.rs` (membership ops and joining), `doc_sync.rs`
 //! (documents), `vouch.rs` (tip signatures), `local.rs` (what this device does itself).
 
+mod allowance;
 mod consent;
 mod doc_sync;
 mod ending;
@@ -37,6 +38,7 @@ use crate::output::{Event, Output};
 use crate::tips::Tip;
 use crate::wire::{self, Message, Offer};
 
+pub use allowance::REVOKED_AUTHOR_OPS_PER_HOUR;
 pub use consent::{Addition, Expected};
 pub use knowledge::Held;
 pub use local::LocalRefusal;
@@ -106,6 +108,8 @@ pub struct Engine {
     knowledge: Knowledge,
     /// Which groups this device's owner agreed to be added to.
     consent: Consent,
+    /// The time of the input being handled (ms, from the driver's clock).
+    now: u64,
 }
 
 impl std::fmt::Debug for Engine {
@@ -131,6 +135,7 @@ impl Engine {
             sessions: Sessions::default(),
             knowledge: Knowledge::default(),
             consent: Consent::default(),
+            now: 0,
         }
     }
 
@@ -337,6 +342,7 @@ impl Engine {
     /// Handles one input at time `now` (ms, from the driver's clock) and returns what to
     /// do, in order.
     pub fn handle(&mut self, now: u64, input: Input) -> Vec<Output> {
+        self.now = now;
         let mut out = Vec::new();
         match input {
             Input::Connected { peer, dialer } => self.on_connected(now, peer, dialer, &mut out),

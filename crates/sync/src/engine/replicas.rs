@@ -8,6 +8,7 @@ use mutual_auth::{DeviceId, GroupId, Log};
 use mutual_docs::{DocId, Kind};
 use sha2::{Digest as _, Sha256};
 
+use super::allowance::Allowance;
 use super::{MAX_DOCS_PER_GROUP, MAX_PENDING_TIPS, Refusal};
 use crate::output::Output;
 use crate::tips::Tip;
@@ -36,6 +37,8 @@ pub(crate) struct Group {
     /// Whether this device is a member's device in `log` (as of its last change): a group
     /// it is not is kept, read-only, and synced with nobody.
     pub(crate) mine: bool,
+    /// What is left of each non-member author's hourly allowance of ops.
+    pub(crate) allowance: Allowance,
 }
 
 impl Group {
@@ -48,9 +51,20 @@ impl Group {
             known: BTreeSet::new(),
             parked: Vec::new(),
             mine,
+            allowance: Allowance::default(),
         };
         group.refresh_known();
         group
+    }
+
+    /// Whether an op a peer sent may be checked and stored at `now`: one by an author who
+    /// is not a member's device here (removed, unlinked, gone) only within its allowance.
+    /// Ops already held cost nothing.
+    pub(crate) fn admits_op_from_peer(&mut self, op: &mutual_auth::SignedOp, now: u64) -> bool {
+        let author = op.op.author;
+        self.log.state().member_of_device(&author).is_some()
+            || self.log.contains(&op.id())
+            || self.allowance.take(author, now)
     }
 
     pub(crate) fn refresh_known(&mut self) {
