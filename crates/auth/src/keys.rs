@@ -330,9 +330,9 @@ impl InviteKey {
         public_of(&self.0)
     }
 
-    /// The key an invite code's short secret stands for. Codes carry 12 random bytes (96
-    /// bits: short enough to read aloud, far beyond guessing); the signing key is derived
-    /// from them.
+    /// The key an invite code's short secret stands for. Codes carry 12 bytes (an invite's
+    /// from [`new_invite_secret`], a link's random: short enough to read aloud, far beyond
+    /// guessing); the signing key is derived from them.
     pub fn from_code_secret(secret: &[u8]) -> Self {
         use sha2::{Digest as _, Sha256};
         let digest = Sha256::new()
@@ -358,6 +358,46 @@ impl InviteKey {
             signature: sign_with(&self.0, &join_request_message(group, cert, name)),
         }
     }
+}
+
+/// Bytes of an invite code's secret.
+pub const INVITE_SECRET_LEN: usize = 12;
+/// Of them, the random ones; the rest bind the secret to its group.
+const INVITE_RANDOM_LEN: usize = 8;
+/// Domain tag of the binding of an invite secret to its group.
+const INVITE_BINDING_TAG: &[u8] = b"mutual/invite-binding/v1\0";
+
+/// A new invite secret for `group`: 8 random bytes (64 bits: beyond guessing, online where
+/// members answer a few asks a minute, or offline for the life of an invite), then 4 bytes
+/// that bind them to the group. A meetup code carries the secret alone, so its newcomer
+/// checks with [`invite_secret_binds`] that the group a member offers is the one the code
+/// was made for: whoever knows the invite's public key (any member, or one removed since)
+/// could otherwise offer a group of its own; without the secret's random bytes it can pass
+/// the check only by chance, once in 2^32 groups offered.
+pub fn new_invite_secret(group: &GroupId) -> [u8; INVITE_SECRET_LEN] {
+    let mut secret = [0; INVITE_SECRET_LEN];
+    let (random, bound) = secret.split_at_mut(INVITE_RANDOM_LEN);
+    rand::fill(random);
+    bound.copy_from_slice(&binding(random, group));
+    secret
+}
+
+/// Whether `secret` was made by [`new_invite_secret`] for `group`.
+pub fn invite_secret_binds(secret: &[u8; INVITE_SECRET_LEN], group: &GroupId) -> bool {
+    let (random, bound) = secret.split_at(INVITE_RANDOM_LEN);
+    binding(random, group) == bound
+}
+
+fn binding(random: &[u8], group: &GroupId) -> [u8; INVITE_SECRET_LEN - INVITE_RANDOM_LEN] {
+    use sha2::{Digest as _, Sha256};
+    let digest = Sha256::new()
+        .chain_update(INVITE_BINDING_TAG)
+        .chain_update(random)
+        .chain_update(group.as_bytes())
+        .finalize();
+    let mut bound = [0; INVITE_SECRET_LEN - INVITE_RANDOM_LEN];
+    bound.copy_from_slice(&digest[..INVITE_SECRET_LEN - INVITE_RANDOM_LEN]);
+    bound
 }
 
 /// Domain tag of a device's signature over one of its Automerge changes.
@@ -493,6 +533,19 @@ mod tests {
         assert!(alice.id().verify_change(&[4u8; 32], &signature).is_err());
         // Not interchangeable with a signature over the bare hash.
         assert!(alice.id().verify_change(&hash, &alice.sign(&hash)).is_err());
+    }
+
+    #[test]
+    fn an_invite_secret_binds_its_group_and_no_other() {
+        let group = GroupId::from_bytes([1; 32]);
+        let other = GroupId::from_bytes([2; 32]);
+        let secret = new_invite_secret(&group);
+        assert!(invite_secret_binds(&secret, &group));
+        assert!(!invite_secret_binds(&secret, &other));
+        assert_ne!(secret, new_invite_secret(&group), "the secret is random");
+        let mut tampered = secret;
+        tampered[0] ^= 1;
+        assert!(!invite_secret_binds(&tampered, &group));
     }
 
     #[test]

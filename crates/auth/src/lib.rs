@@ -113,8 +113,8 @@ mod rules;
 pub use base32::ParseError;
 pub use decode::DecodeError;
 pub use keys::{
-    DeviceCert, DeviceId, DeviceKey, InviteKey, KeyError, MemberId, MemberKey, PublicKey,
-    Signature, invite_lookup, verify_ask,
+    DeviceCert, DeviceId, DeviceKey, INVITE_SECRET_LEN, InviteKey, KeyError, MemberId, MemberKey,
+    PublicKey, Signature, invite_lookup, invite_secret_binds, new_invite_secret, verify_ask,
 };
 pub use log::{Ended, Ending, Inserted, KnownDevice, Log, OpStatus};
 pub use op::{

@@ -137,7 +137,7 @@ impl Node {
                 max: MAX_INVITE_USES,
             });
         }
-        let secret: [u8; mutual_codes::SECRET_LEN] = rand::random();
+        let secret = mutual_auth::new_invite_secret(group_id);
         let key = InviteKey::from_code_secret(&secret);
         let expires_at = expiry(valid_for);
         let action = Action::CreateInvite {

@@ -29,7 +29,10 @@ use mutual_auth::{
 };
 use mutual_net::{Control, JOIN_PROTOCOL, Net, SYNC_PROTOCOL, Stream};
 use mutual_node::runtime::join::{JoinMessage, OfferedGroup, read_frame, write_frame};
-use mutual_node::runtime::{Config, Event, Handle, Multiaddr, NetConfig, Runtime, RuntimeError};
+use mutual_node::runtime::{
+    Config, Event, Handle, JoinError, Multiaddr, NetConfig, Request, Response, Runtime,
+    RuntimeError,
+};
 use mutual_node::view::{HistoryEntry, InviteView, MemberView};
 use mutual_node::{JoinRequest, Node, Refusal};
 use mutual_sync::wire::{self, FrameDecoder, Message, Offer};
@@ -227,6 +230,8 @@ struct Raw {
     member: MemberKey,
     alice: PeerId,
     control: Control,
+    /// Join streams Alice opened to this device.
+    joins: mpsc::Receiver<Stream>,
     swarm: JoinHandle<()>,
 }
 
@@ -249,12 +254,19 @@ impl Raw {
         let control = net.control();
         net.dial(alice.address.clone())?;
         let (connected, mut connections) = mpsc::channel(8);
-        // The swarm makes progress only while polled; it serves nothing (streams that Alice
-        // would open are dropped).
+        let (joined, joins) = mpsc::channel(8);
+        // The swarm makes progress only while polled. It hands on the join streams Alice
+        // opens, and drops the rest.
         let swarm = tokio::spawn(async move {
             loop {
-                if let mutual_net::Event::Connected { peer, .. } = net.next_event().await {
-                    let _ = connected.try_send(peer);
+                match net.next_event().await {
+                    mutual_net::Event::Connected { peer, .. } => {
+                        let _ = connected.try_send(peer);
+                    }
+                    mutual_net::Event::InboundJoin { stream, .. } => {
+                        let _ = joined.try_send(stream);
+                    }
+                    _ => {}
                 }
             }
         });
@@ -263,6 +275,7 @@ impl Raw {
             member: MemberKey::generate(),
             alice: alice.peer,
             control,
+            joins,
             swarm,
         };
         let up = tokio::time::timeout(DEADLINE, async {
@@ -698,6 +711,75 @@ async fn a_request_signed_with_the_wrong_invite_key_is_refused() -> Result<()> {
     let (after, _) = alice.stop().await?;
     assert_eq!(after, before);
     assert_eq!(after.invites[0].uses, 0);
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_meetup_code_answered_with_a_fake_group_is_not_joined() -> Result<()> {
+    // 1. The tenants' union (founded on an offline node here) reads a meetup code aloud.
+    //    Mallory, a member removed since, still knows the invite's public key from the
+    //    union's log, and her device is already connected to Alice's when Alice types it.
+    let union = tempfile::tempdir()?;
+    let mut founder = Node::open(union.path())?;
+    founder.init("Uma")?;
+    let union_id = founder.create_group("Tenants' union")?;
+    let invite = founder.create_invite(&union_id, Role::Member, 5, Duration::from_secs(3600))?;
+    let (mut alice, ()) = Alice::online(|_, _| Ok(())).await?;
+    let mut mallory = Raw::connect(key_below(&alice.peer), &mut alice).await?;
+    let (handle, code) = (alice.handle.clone(), invite.meetup_code.clone());
+    let join = tokio::spawn(async move {
+        let join = Request::Join {
+            code,
+            name: None,
+            timeout_ms: 5_000,
+        };
+        handle.request(join).await
+    });
+
+    // 2. Alice asks Mallory, who answers first with a group of her own under the union's
+    //    name: what an invite's public key lets anyone do.
+    let mut stream = tokio::time::timeout(DEADLINE, mallory.joins.recv())
+        .await
+        .context("Alice never asked Mallory")?
+        .context("Mallory's swarm stopped")?;
+    match read_frame(&mut stream).await {
+        Ok(JoinMessage::Ask { .. }) => {}
+        other => bail!("Alice opened with {other:?}, not an ask"),
+    }
+    let fake = JoinMessage::Offer {
+        invite: invite.invite,
+        groups: vec![OfferedGroup {
+            group: GroupId::from_bytes(rand::random()),
+            name: "Tenants' union".into(),
+        }],
+    };
+    write_frame(&mut stream, &fake)
+        .await
+        .map_err(|e| anyhow!("offering the fake group: {e}"))?;
+
+    // 3. The code binds the union: Alice sends no request for Mallory's group (it would
+    //    carry the invite key's signature over it, all Mallory needs to admit her there),
+    //    and the join finds no member of the union.
+    if let Ok(message) = read_frame(&mut stream).await {
+        bail!("Alice answered a fake group with {message:?}");
+    }
+    let answer = tokio::time::timeout(DEADLINE, join)
+        .await
+        .context("the join never ended")??;
+    assert!(
+        matches!(
+            answer,
+            Some(Response::JoinFailed(JoinError::NoMemberReachable { .. }))
+        ),
+        "{answer:?}"
+    );
+    let (_, events) = alice.stop().await?;
+    assert!(
+        !events
+            .iter()
+            .any(|e| matches!(e, Event::MembershipChanged { .. })),
+        "{events:#?}"
+    );
     Ok(())
 }
 

@@ -169,6 +169,10 @@ impl Runtime {
             // A link code links this device in every group of its member that the admitting
             // device shares; the code's group only says where to start.
             group: group.filter(|_| member_secret.is_none()),
+            meetup_secret: match &code {
+                Code::Meetup(meetup) => Some(meetup.secret),
+                Code::Full(_) => None,
+            },
             device,
         };
         Ok((credentials, member_secret, inviter))

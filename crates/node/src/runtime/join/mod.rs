@@ -114,6 +114,9 @@ pub(in crate::runtime) struct Credentials {
     pub(super) name: String,
     /// A full code's group: the member must offer this one.
     pub(super) group: Option<GroupId>,
+    /// A meetup code's secret, which names no group: the member must offer the one it
+    /// binds ([`mutual_auth::invite_secret_binds`]).
+    pub(super) meetup_secret: Option<[u8; mutual_auth::INVITE_SECRET_LEN]>,
     /// This device's key, which the ask proof binds.
     pub(super) device: mutual_auth::DeviceId,
 }
@@ -165,6 +168,11 @@ async fn exchange(
     let groups: Vec<OfferedGroup> = offered
         .into_iter()
         .filter(|o| credentials.group.is_none_or(|g| g == o.group))
+        .filter(|o| {
+            credentials
+                .meetup_secret
+                .is_none_or(|secret| mutual_auth::invite_secret_binds(&secret, &o.group))
+        })
         .collect();
     if groups.is_empty() {
         return Err(unhelpful("it offered another group than the code's"));
