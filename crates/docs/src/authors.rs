@@ -28,7 +28,8 @@ impl Authors {
         self.0.get(actor.to_bytes()).map(String::as_str)
     }
 
-    /// The member whose device made the object `obj` (an entry written as a new map).
+    /// The member whose device made the object `obj` (an entry written as a new map), or
+    /// wrote the value whose op id `obj` is.
     pub(crate) fn writer_of(&self, obj: &ObjId) -> Option<&str> {
         match obj {
             ObjId::Id(_, actor, _) => self.member_of(actor),
@@ -43,6 +44,7 @@ mod tests {
 
     use super::Authors;
     use crate::assembly::{self, Outcome, Rule, Stance};
+    use crate::board;
     use crate::{Document, Kind, Stamp, View};
 
     const ALICE: &str = "aaaa";
@@ -126,5 +128,41 @@ mod tests {
             panic!("not an assembly")
         };
         assert_eq!(read.proposals[0].positions.len(), 1);
+    }
+
+    #[test]
+    fn who_made_an_entry_commented_or_decided_is_the_device_that_signed_it() {
+        // Bob's device writes everything while claiming to be Alice.
+        let mut board = Document::create(Kind::Board, "Tasks", device(1), &stamp(ALICE)).unwrap();
+        let mut assembly =
+            Document::create(Kind::Assembly, "March", device(1), &stamp(ALICE)).unwrap();
+        let (mut card, mut p) = (String::new(), String::new());
+        write(&mut board, 2, |d| {
+            let column = board::add_column(d, &stamp(ALICE), "To do").unwrap();
+            card = board::add_card(d, &stamp(ALICE), &column, "Flyers").unwrap();
+            board::add_comment(d, &stamp(ALICE), &card, "Done by Friday").unwrap();
+        });
+        write(&mut assembly, 2, |d| {
+            p = assembly::add_proposal(d, &stamp(ALICE), "Strike", "", Rule::Majority).unwrap();
+            assembly::set_position(d, &stamp(BOB), &p, BOB, Stance::Agree, "").unwrap();
+            assembly::decide(d, &stamp(ALICE), &p).unwrap();
+        });
+        for doc in [&mut board, &mut assembly] {
+            doc.set_authors(authors());
+        }
+
+        let View::Board(read) = board.view().unwrap() else {
+            panic!("not a board")
+        };
+        let card = &read.columns[0].cards[0];
+        assert_eq!(card.created_by, BOB);
+        assert_eq!(card.comments[0].author, BOB);
+        // The document itself is Alice's: her device made it.
+        assert_eq!(read.created_by, ALICE);
+        let View::Assembly(read) = assembly.view().unwrap() else {
+            panic!("not an assembly")
+        };
+        assert_eq!(read.proposals[0].created_by, BOB);
+        assert_eq!(read.decisions[0].by, BOB);
     }
 }

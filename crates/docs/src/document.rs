@@ -84,7 +84,7 @@ pub(crate) fn read_header(root: &Node<'_>) -> Result<Header, SchemaError> {
         kind: root.word(KIND, "document kind")?,
         title: root.string(TITLE)?,
         created_at: root.int(CREATED_AT)?,
-        created_by: root.string(CREATED_BY)?,
+        created_by: root.author(CREATED_BY)?,
     })
 }
 
@@ -249,7 +249,7 @@ impl Document {
     /// The read model of a document held elsewhere, with facts about members judged by
     /// who signed them when `authors` is given.
     pub fn view_by(am: &AutoCommit, authors: Option<&Authors>) -> Result<View, Error> {
-        let root = Node::root(am);
+        let root = Node::root_by(am, authors);
         let header = read_header(&root)?;
         read_view(&root, header, authors)
     }
@@ -288,7 +288,7 @@ impl Document {
 
     /// The read model of the whole document, checking it against the schema on the way.
     pub fn view(&self) -> Result<View, Error> {
-        let root = Node::root(&self.doc);
+        let root = Node::root_by(&self.doc, self.authors.as_ref());
         let header = read_header(&root)?;
         if header.kind != self.kind {
             // Only possible if someone merged in an unrelated document.

@@ -89,7 +89,7 @@ pub(crate) fn read(root: &Node<'_>, header: Header) -> Result<Index, SchemaError
             kind: node.word(KIND, "document kind")?,
             title: node.string(TITLE)?,
             archived: node.boolean(ARCHIVED)?,
-            created_by: node.string(CREATED_BY)?,
+            created_by: node.author(CREATED_BY)?,
             created_at: node.int(CREATED_AT)?,
         })
     });

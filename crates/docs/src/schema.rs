@@ -9,12 +9,16 @@ use automerge::{AutoCommit, ObjId, ObjType, ReadDoc, ScalarValue, Value};
 use serde::{Deserialize, Serialize};
 
 use crate::SchemaError;
+use crate::authors::Authors;
 use crate::rank;
 
 /// A map object in a document, with the path that leads to it.
 #[derive(Debug, Clone)]
 pub(crate) struct Node<'a> {
     doc: &'a AutoCommit,
+    /// Whose each device is, when known: then [`Node::author`] reads the signer, not the
+    /// claim.
+    authors: Option<&'a Authors>,
     /// The map's object id, for writes.
     pub(crate) id: ObjId,
     /// `/`-separated keys from the root; empty for the root.
@@ -45,8 +49,15 @@ fn describe(value: &Value<'_>) -> &'static str {
 impl<'a> Node<'a> {
     /// The document's root map.
     pub(crate) fn root(doc: &'a AutoCommit) -> Node<'a> {
+        Node::root_by(doc, None)
+    }
+
+    /// The document's root map, reading authorship from the signatures when `authors` is
+    /// given.
+    pub(crate) fn root_by(doc: &'a AutoCommit, authors: Option<&'a Authors>) -> Node<'a> {
         Node {
             doc,
+            authors,
             id: automerge::ROOT,
             path: String::new(),
         }
@@ -88,6 +99,7 @@ impl<'a> Node<'a> {
         match self.required(key)? {
             (Value::Object(ObjType::Map), id) => Ok(Node {
                 doc: self.doc,
+                authors: self.authors,
                 id,
                 path: self.at(key),
             }),
@@ -126,6 +138,27 @@ impl<'a> Node<'a> {
         match value.as_str() {
             Some(s) => Ok(s.to_owned()),
             None => Err(self.mismatch(key, "a string", &value)),
+        }
+    }
+
+    /// The member who wrote the value at `key`, which claims to name them (`created_by`, a
+    /// comment's author, who decided): the member whose device signed the write when the
+    /// group's devices are known, whatever the claim says; otherwise the claim.
+    pub(crate) fn author(&self, key: &str) -> Result<String, SchemaError> {
+        let claim = self.string(key)?;
+        let signer = self.authors.and_then(|authors| {
+            let (_, write) = self.doc.get(&self.id, key).ok().flatten()?;
+            authors.writer_of(&write)
+        });
+        Ok(signer.map_or(claim, str::to_owned))
+    }
+
+    /// The member who wrote the value at `key`, as [`Node::author`], or `None` if the key
+    /// is absent or null.
+    pub(crate) fn opt_author(&self, key: &str) -> Result<Option<String>, SchemaError> {
+        match self.opt_string(key)? {
+            None => Ok(None),
+            Some(_) => self.author(key).map(Some),
         }
     }
 

@@ -1192,72 +1192,26 @@ async fn a_members_malformed_change_is_set_aside_and_the_group_stays_readable() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_position_cast_in_another_members_name_is_not_counted_and_is_reported() -> Result<()> {
     // 1. Alice's group has an assembly with a proposal; Mallory, a member, holds it.
-    let (member, (assembly, proposal, doc)) = MemberSession::start_with(|node, group| {
-        let assembly = node.create_doc(group, mutual_docs::Kind::Assembly, "March")?;
-        let op = mutual_docs::DocOp::Assembly(mutual_docs::assembly::Op::Propose {
-            title: "Start the rent strike".into(),
-            text: String::new(),
-            rule: mutual_docs::assembly::Rule::Consensus,
-        });
-        let proposal = match node.apply(&assembly, op)? {
-            mutual_docs::Applied::Created(value) => value,
-            other => bail!("proposing answered {other:?}"),
-        };
-        let doc = node.engine()?.doc(&assembly).cloned();
-        Ok((assembly, proposal, doc.context("no assembly")?))
-    })
-    .await?;
-    let MemberSession {
-        mut alice,
-        mallory,
-        mut session,
-        ..
-    } = member;
-    let alice_member = alice
-        .snapshot()
-        .await?
-        .members
-        .iter()
-        .find(|m| m.name == "Alice")
-        .map(|m| m.id.clone())
-        .context("Alice is no member")?;
+    let mut march = March::start().await?;
 
     // 2. Mallory, from her own device (her change is signed and accepted), records a block
     //    in Alice's name, claiming Alice recorded it herself.
-    let mut doc = mutual_docs::Document::from_automerge(doc)?;
-    doc.automerge_mut()
-        .set_actor(ActorId::from(mallory.key.id().as_bytes()));
-    let stamp = mutual_docs::Stamp {
-        member: alice_member.clone(),
-        time: 0,
-    };
-    mutual_docs::assembly::set_position(
-        &mut doc,
-        &stamp,
-        &proposal,
-        &alice_member,
-        mutual_docs::assembly::Stance::Block,
-        "",
-    )?;
-    let am = doc.automerge_mut();
-    let message = last_change_alone(am, "the position", &mallory.key, alice.group, assembly)?;
-    session.send(&message).await?;
-    let doc_id = assembly.to_string();
-    alice
-        .wait_for(
-            "the change taken",
-            |e| matches!(e, Event::DocChanged { doc, .. } if *doc == doc_id),
-        )
+    let (proposal, alice_member) = (march.proposal.clone(), march.alice_member.clone());
+    let view = march
+        .write_as_alice("the position", |doc, stamp| {
+            mutual_docs::assembly::set_position(
+                doc,
+                stamp,
+                &proposal,
+                &alice_member,
+                mutual_docs::assembly::Stance::Block,
+                "",
+            )?;
+            Ok(())
+        })
         .await?;
 
     // 3. Alice's node does not count it, and says where it is and who wrote it.
-    let taken = alice
-        .handle
-        .with_node(move |node| node.doc(&assembly).map(|view| view.content));
-    let view = tokio::time::timeout(DEADLINE, taken)
-        .await
-        .context("Alice's runtime did not answer")?
-        .context("Alice's runtime stopped")??;
     let mutual_docs::View::Assembly(read) = &view else {
         bail!("not an assembly: {view:?}");
     };
@@ -1270,8 +1224,131 @@ async fn a_position_cast_in_another_members_name_is_not_counted_and_is_reported(
         format!("proposals/{proposal}/positions/{alice_member}")
     );
     assert!(aside[0].problem.contains("not counted"), "{aside:?}");
-    alice.stop().await?;
+    march.member.alice.stop().await?;
     Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_proposal_made_in_another_members_name_shows_who_really_made_it() -> Result<()> {
+    // 1. Alice's group has an assembly; Mallory, a member, holds it.
+    let mut march = March::start().await?;
+
+    // 2. Mallory, from her own device, puts a proposal on the floor in Alice's name.
+    let mut made = String::new();
+    let view = march
+        .write_as_alice("the proposal", |doc, stamp| {
+            made = mutual_docs::assembly::add_proposal(
+                doc,
+                stamp,
+                "Cancel the strike",
+                "",
+                mutual_docs::assembly::Rule::Majority,
+            )?;
+            Ok(())
+        })
+        .await?;
+
+    // 3. Alice's node names Mallory as its author: the device that signed it, not the claim.
+    let mutual_docs::View::Assembly(read) = &view else {
+        bail!("not an assembly: {view:?}");
+    };
+    let proposal = read
+        .proposals
+        .iter()
+        .find(|p| p.id == made)
+        .context("the proposal did not arrive")?;
+    assert_eq!(proposal.created_by, march.mallory_member);
+    march.member.alice.stop().await?;
+    Ok(())
+}
+
+/// Alice's group with an assembly holding one proposal, and Mallory a member in session.
+struct March {
+    member: MemberSession,
+    assembly: mutual_docs::DocId,
+    proposal: String,
+    /// The assembly as Mallory holds it.
+    doc: AutoCommit,
+    alice_member: String,
+    mallory_member: String,
+}
+
+impl March {
+    async fn start() -> Result<March> {
+        let (mut member, (assembly, proposal, doc)) = MemberSession::start_with(|node, group| {
+            let assembly = node.create_doc(group, mutual_docs::Kind::Assembly, "March")?;
+            let op = mutual_docs::DocOp::Assembly(mutual_docs::assembly::Op::Propose {
+                title: "Start the rent strike".into(),
+                text: String::new(),
+                rule: mutual_docs::assembly::Rule::Consensus,
+            });
+            let proposal = match node.apply(&assembly, op)? {
+                mutual_docs::Applied::Created(value) => value,
+                other => bail!("proposing answered {other:?}"),
+            };
+            let doc = node.engine()?.doc(&assembly).cloned();
+            Ok((assembly, proposal, doc.context("no assembly")?))
+        })
+        .await?;
+        let members = member.alice.snapshot().await?.members;
+        let id_of = |name: &str| {
+            members
+                .iter()
+                .find(|m| m.name == name)
+                .map(|m| m.id.clone())
+                .with_context(|| format!("{name} is no member"))
+        };
+        Ok(March {
+            alice_member: id_of("Alice")?,
+            mallory_member: id_of("Mallory")?,
+            member,
+            assembly,
+            proposal,
+            doc,
+        })
+    }
+
+    /// Mallory makes one change on her own device (signed by her, so accepted), with every
+    /// claim in it naming Alice (`what` made it); returns the assembly as Alice's node
+    /// reads it once the change arrived.
+    async fn write_as_alice(
+        &mut self,
+        what: &str,
+        write: impl FnOnce(&mut mutual_docs::Document, &mutual_docs::Stamp) -> Result<()>,
+    ) -> Result<mutual_docs::View> {
+        let MemberSession {
+            alice,
+            mallory,
+            session,
+            ..
+        } = &mut self.member;
+        let mut doc = mutual_docs::Document::from_automerge(self.doc.clone())?;
+        doc.automerge_mut()
+            .set_actor(ActorId::from(mallory.key.id().as_bytes()));
+        let stamp = mutual_docs::Stamp {
+            member: self.alice_member.clone(),
+            time: 0,
+        };
+        write(&mut doc, &stamp)?;
+        let am = doc.automerge_mut();
+        let message = last_change_alone(am, what, &mallory.key, alice.group, self.assembly)?;
+        session.send(&message).await?;
+        let doc_id = self.assembly.to_string();
+        alice
+            .wait_for(
+                "the change taken",
+                |e| matches!(e, Event::DocChanged { doc, .. } if *doc == doc_id),
+            )
+            .await?;
+        let assembly = self.assembly;
+        let taken = alice
+            .handle
+            .with_node(move |node| node.doc(&assembly).map(|view| view.content));
+        Ok(tokio::time::timeout(DEADLINE, taken)
+            .await
+            .context("Alice's runtime did not answer")?
+            .context("Alice's runtime stopped")??)
+    }
 }
 
 // ---- bounded tables --------------------------------------------------------------------------

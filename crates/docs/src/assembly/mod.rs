@@ -413,7 +413,7 @@ pub(crate) fn read(
             time_box_minutes: node.opt_u32(TIME_BOX)?,
             status: node.word(STATUS, "agenda status")?,
             notes: node.text(NOTES)?,
-            created_by: node.string(CREATED_BY)?,
+            created_by: node.author(CREATED_BY)?,
             created_at: node.int(CREATED_AT)?,
             deleted: node.boolean(DELETED)?,
             id,
@@ -440,7 +440,7 @@ pub(crate) fn read(
                 block: count(&tally, "block")?,
             },
             time: node.int(TIME)?,
-            by: node.string(BY)?,
+            by: node.author(BY)?,
             proposal,
         })
     });
@@ -479,7 +479,7 @@ pub(crate) fn read(
             tally,
             outcome: outcome(rule, &tally),
             decided: decisions.iter().any(|d| d.proposal == id),
-            created_by: node.string(CREATED_BY)?,
+            created_by: node.author(CREATED_BY)?,
             created_at: node.int(CREATED_AT)?,
             id,
         })
@@ -511,7 +511,7 @@ pub(crate) fn read(
             assignee: node.opt_string(ASSIGNEE)?,
             card,
             done: node.boolean(DONE)?,
-            created_by: node.string(CREATED_BY)?,
+            created_by: node.author(CREATED_BY)?,
             created_at: node.int(CREATED_AT)?,
             id,
         })

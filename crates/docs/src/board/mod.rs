@@ -237,7 +237,7 @@ fn read_card(id: &str, node: &Node<'_>) -> Result<Card, SchemaError> {
     for (comment_id, c) in node.map(COMMENTS)?.children()? {
         comments.push(Comment {
             id: comment_id,
-            author: c.string(AUTHOR)?,
+            author: c.author(AUTHOR)?,
             time: c.int(TIME)?,
             text: c.string(TEXT)?,
         });
@@ -253,7 +253,7 @@ fn read_card(id: &str, node: &Node<'_>) -> Result<Card, SchemaError> {
         due: node.opt_string(DUE)?,
         checklist: checklist.into_iter().map(|(_, item)| item).collect(),
         comments,
-        created_by: node.string(CREATED_BY)?,
+        created_by: node.author(CREATED_BY)?,
         created_at: node.int(CREATED_AT)?,
         deleted: node.boolean(DELETED)?,
     })

@@ -318,7 +318,7 @@ pub(crate) fn read(root: &Node<'_>, header: Header) -> Result<Resources, SchemaE
             condition: node.opt_string(CONDITION)?,
             status: node.word(STATUS, "item status")?,
             notes: node.text(NOTES)?,
-            created_by: node.string(CREATED_BY)?,
+            created_by: node.author(CREATED_BY)?,
             created_at: node.int(CREATED_AT)?,
             deleted: node.boolean(DELETED)?,
             id,
@@ -335,7 +335,7 @@ pub(crate) fn read(root: &Node<'_>, header: Header) -> Result<Resources, SchemaE
             Ok(NeedOffer {
                 kind: node.word(KIND, "need or offer")?,
                 text: node.string(TEXT)?,
-                by: node.string(BY)?,
+                by: node.author(BY)?,
                 time: node.int(TIME)?,
                 resolved: node.boolean(RESOLVED)?,
                 id,
@@ -353,9 +353,9 @@ pub(crate) fn read(root: &Node<'_>, header: Header) -> Result<Resources, SchemaE
             to: node.string(TO)?,
             lent_at: node.int(LENT_AT)?,
             due: node.string(DUE)?,
-            lent_by: node.string(LENT_BY)?,
+            lent_by: node.author(LENT_BY)?,
             returned_at: node.opt_int(RETURNED_AT)?,
-            returned_by: node.opt_string(RETURNED_BY)?,
+            returned_by: node.opt_author(RETURNED_BY)?,
             id,
         })
     });
