@@ -78,12 +78,11 @@ pub(crate) fn init(doc: &mut AutoCommit) -> Result<(), Error> {
 
 /// Reads and checks a whole group index.
 pub(crate) fn read(root: &Node<'_>, header: Header) -> Result<Index, SchemaError> {
-    let entries_node = root.map(ENTRIES)?;
     let mut set_aside = Vec::new();
-    let mut entries = entries_node.read_each(&mut set_aside, |key, node| {
+    let mut entries = root.read_each_at(ENTRIES, &mut set_aside, |key, node| {
         let doc: DocId = key
             .parse()
-            .map_err(|e| entries_node.error(&key, format!("not a document id: {e}")))?;
+            .map_err(|e| SchemaError::new(node.path.clone(), format!("not a document id: {e}")))?;
         Ok(Entry {
             doc,
             kind: node.word(KIND, "document kind")?,

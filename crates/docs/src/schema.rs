@@ -277,6 +277,24 @@ impl<'a> Node<'a> {
         read_ok
     }
 
+    /// Reads every entry of the collection at `key` as [`Node::read_each`] does. A
+    /// collection that is not a map is set aside whole (nothing of it is read) rather than
+    /// making the document unreadable.
+    pub(crate) fn read_each_at<T>(
+        &self,
+        key: &str,
+        aside: &mut Vec<SetAside>,
+        read: impl FnMut(String, &Node<'a>) -> Result<T, SchemaError>,
+    ) -> Vec<T> {
+        match self.map(key) {
+            Ok(collection) => collection.read_each(aside, read),
+            Err(e) => {
+                aside.push(e.into());
+                Vec::new()
+            }
+        }
+    }
+
     /// The keys of a map used as a set: every value must be the boolean `true`.
     pub(crate) fn set(&self) -> Result<Vec<String>, SchemaError> {
         let mut out = Vec::new();
@@ -356,6 +374,16 @@ pub struct SetAside {
     pub path: String,
     /// What is wrong there.
     pub problem: String,
+}
+
+/// What `read` gave, or the type's empty value with the problem set aside (reported in
+/// `aside`): for a field of the document itself (its minutes, its facilitator), which one
+/// malformed change should cost, not the whole document. The header stays strict.
+pub(crate) fn or_aside<T: Default>(read: Result<T, SchemaError>, aside: &mut Vec<SetAside>) -> T {
+    read.unwrap_or_else(|e| {
+        aside.push(e.into());
+        T::default()
+    })
 }
 
 impl From<SchemaError> for SetAside {

@@ -332,6 +332,48 @@ fn assembly_resources_and_index_mismatches_name_the_path() {
 }
 
 #[test]
+fn a_malformed_field_of_the_document_itself_is_set_aside_and_the_rest_reads() {
+    // The assembly's minutes become a string, its facilitator a number, its actions a
+    // string: each is set aside with its path, and the rest (agenda, proposals) reads.
+    let (doc, p) = sample_assembly();
+    let doc = damaged(doc, |d, r| {
+        d.put(r, "minutes", "").unwrap();
+        d.put(r, "facilitator", 7_i64).unwrap();
+        d.put(r, "actions", "junk").unwrap();
+    })
+    .unwrap();
+    let View::Assembly(read) = doc.view().unwrap() else {
+        panic!("not an assembly")
+    };
+    let mut paths: Vec<&str> = read.set_aside.iter().map(|a| a.path.as_str()).collect();
+    paths.sort_unstable();
+    assert_eq!(
+        paths,
+        ["actions", "facilitator", "minutes"],
+        "{:?}",
+        read.set_aside
+    );
+    assert_eq!((read.minutes.as_str(), read.facilitator), ("", None));
+    assert!(read.actions.is_empty());
+    assert_eq!(read.proposals[0].id, p);
+    assert!(!read.agenda.is_empty());
+
+    // A board whose columns are not a map: its cards are set aside with it, and the board
+    // still opens, for someone to restore an earlier version.
+    let (doc, _, _) = sample_board();
+    let doc = damaged(doc, |d, r| d.put(r, "columns", 1_i64).unwrap()).unwrap();
+    let View::Board(read) = doc.view().unwrap() else {
+        panic!("not a board")
+    };
+    assert!(read.columns.is_empty());
+    assert!(
+        read.set_aside.iter().any(|a| a.path == "columns"),
+        "{:?}",
+        read.set_aside
+    );
+}
+
+#[test]
 fn an_item_stored_as_lent_without_an_open_loan_reads_available() {
     // A document where the status register says lent but the loan came back (as older
     // versions could leave it): the lending log decides.

@@ -49,7 +49,7 @@ use serde::{Deserialize, Serialize};
 use crate::Authors;
 use crate::document::{DELETED, Header, RANK, put_text};
 use crate::id::resolve;
-use crate::schema::{Node, SetAside};
+use crate::schema::{Node, SetAside, or_aside};
 use crate::{DocId, Error, SchemaError};
 
 const SCHEDULED_AT: &str = "scheduled_at";
@@ -405,9 +405,9 @@ pub(crate) fn read(
     authors: Option<&Authors>,
 ) -> Result<Assembly, SchemaError> {
     let mut set_aside = Vec::new();
-    let facilitator = root.opt_string(FACILITATOR)?;
-    let note_taker = root.opt_string(NOTE_TAKER)?;
-    let mut agenda = root.map(AGENDA)?.read_each(&mut set_aside, |id, node| {
+    let facilitator = or_aside(root.opt_string(FACILITATOR), &mut set_aside);
+    let note_taker = or_aside(root.opt_string(NOTE_TAKER), &mut set_aside);
+    let mut agenda = root.read_each_at(AGENDA, &mut set_aside, |id, node| {
         let item = AgendaItem {
             title: node.string(TITLE)?,
             time_box_minutes: node.opt_u32(TIME_BOX)?,
@@ -424,8 +424,7 @@ pub(crate) fn read(
     let (deleted_agenda, agenda): (Vec<_>, Vec<_>) =
         agenda.into_iter().map(|(_, i)| i).partition(|i| i.deleted);
 
-    let decisions_node = root.map(DECISIONS)?;
-    let mut decisions = decisions_node.read_each(&mut set_aside, |proposal, node| {
+    let mut decisions = root.read_each_at(DECISIONS, &mut set_aside, |proposal, node| {
         let tally = node.map(TALLY)?;
         Ok(Decision {
             id: node
@@ -447,7 +446,7 @@ pub(crate) fn read(
     decisions.sort_by(|a, b| (a.time, &a.proposal).cmp(&(b.time, &b.proposal)));
 
     let mut forged: Vec<SetAside> = Vec::new();
-    let mut proposals = root.map(PROPOSALS)?.read_each(&mut set_aside, |id, node| {
+    let mut proposals = root.read_each_at(PROPOSALS, &mut set_aside, |id, node| {
         let rule: Rule = node.word(RULE, "decision rule")?;
         let mut positions = Vec::new();
         let positions_node = node.map(POSITIONS)?;
@@ -489,13 +488,16 @@ pub(crate) fn read(
     decisions.retain(|d| {
         let known = proposals.iter().any(|p| p.id == d.proposal);
         if !known {
-            let orphan = decisions_node.error(&d.proposal, "no proposal has this id");
+            let orphan = root.error(
+                &format!("{DECISIONS}/{}", d.proposal),
+                "no proposal has this id",
+            );
             set_aside.push(orphan.into());
         }
         known
     });
 
-    let mut actions = root.map(ACTIONS)?.read_each(&mut set_aside, |id, node| {
+    let mut actions = root.read_each_at(ACTIONS, &mut set_aside, |id, node| {
         let card = match node.opt_map(CARD)? {
             None => None,
             Some(link) => Some(CardLink {
@@ -522,16 +524,20 @@ pub(crate) fn read(
         title: header.title,
         created_at: header.created_at,
         created_by: header.created_by,
-        scheduled_at: root.opt_string(SCHEDULED_AT)?,
-        place: root.opt_string(PLACE)?,
+        scheduled_at: or_aside(root.opt_string(SCHEDULED_AT), &mut set_aside),
+        place: or_aside(root.opt_string(PLACE), &mut set_aside),
         facilitator,
         note_taker,
-        attendance: root.map(ATTENDANCE)?.set_or_aside(&mut set_aside),
+        attendance: or_aside(
+            root.map(ATTENDANCE)
+                .map(|set| set.set_or_aside(&mut set_aside)),
+            &mut set_aside,
+        ),
         agenda,
         deleted_agenda,
         proposals,
         decisions,
-        minutes: root.text(MINUTES)?,
+        minutes: or_aside(root.text(MINUTES), &mut set_aside),
         actions,
         set_aside,
     })

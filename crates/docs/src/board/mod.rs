@@ -41,7 +41,7 @@ use crate::document::{
 };
 use crate::id::{new_id, resolve};
 use crate::input::{self, short};
-use crate::schema::{Node, SetAside};
+use crate::schema::{Node, SetAside, or_aside};
 use crate::{Document, Error, Kind, SchemaError, Stamp};
 
 const COLUMNS: &str = "columns";
@@ -175,13 +175,14 @@ pub(crate) fn init(doc: &mut AutoCommit) -> Result<(), Error> {
 /// Reads and checks a whole board.
 pub(crate) fn read(root: &Node<'_>, header: Header) -> Result<Board, SchemaError> {
     let mut set_aside = Vec::new();
-    let column_slots = read_columns(root, &mut set_aside)?;
+    let column_slots = read_columns(root, &mut set_aside);
+    let column_slots = or_aside(column_slots, &mut set_aside);
     let mut cards_by_column: HashMap<String, Vec<(String, Card)>> = column_slots
         .iter()
         .map(|c| (c.slot.id.clone(), Vec::new()))
         .collect();
     let mut deleted = Vec::new();
-    let cards = root.map(CARDS)?.read_each(&mut set_aside, |id, node| {
+    let cards = root.read_each_at(CARDS, &mut set_aside, |id, node| {
         let card = read_card(&id, node)?;
         let rank = node.rank(RANK)?;
         if !cards_by_column.contains_key(&card.column) {

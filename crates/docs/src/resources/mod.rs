@@ -307,7 +307,7 @@ pub(crate) fn init(doc: &mut AutoCommit) -> Result<(), Error> {
 /// Reads and checks a whole resource list.
 pub(crate) fn read(root: &Node<'_>, header: Header) -> Result<Resources, SchemaError> {
     let mut set_aside = Vec::new();
-    let mut items = root.map(ITEMS)?.read_each(&mut set_aside, |id, node| {
+    let mut items = root.read_each_at(ITEMS, &mut set_aside, |id, node| {
         let item = Item {
             name: node.string(NAME)?,
             category: node.opt_string(CATEGORY)?,
@@ -329,21 +329,19 @@ pub(crate) fn read(root: &Node<'_>, header: Header) -> Result<Resources, SchemaE
     let (mut deleted_items, mut items): (Vec<_>, Vec<_>) =
         items.into_iter().map(|(_, i)| i).partition(|i| i.deleted);
 
-    let mut needs_offers = root
-        .map(NEEDS_OFFERS)?
-        .read_each(&mut set_aside, |id, node| {
-            Ok(NeedOffer {
-                kind: node.word(KIND, "need or offer")?,
-                text: node.string(TEXT)?,
-                by: node.author(BY)?,
-                time: node.int(TIME)?,
-                resolved: node.boolean(RESOLVED)?,
-                id,
-            })
-        });
+    let mut needs_offers = root.read_each_at(NEEDS_OFFERS, &mut set_aside, |id, node| {
+        Ok(NeedOffer {
+            kind: node.word(KIND, "need or offer")?,
+            text: node.string(TEXT)?,
+            by: node.author(BY)?,
+            time: node.int(TIME)?,
+            resolved: node.boolean(RESOLVED)?,
+            id,
+        })
+    });
     needs_offers.sort_by(|a, b| (a.time, &a.id).cmp(&(b.time, &b.id)));
 
-    let mut loans = root.map(LOANS)?.read_each(&mut set_aside, |id, node| {
+    let mut loans = root.read_each_at(LOANS, &mut set_aside, |id, node| {
         let item = node.string(ITEM)?;
         if !items.iter().chain(&deleted_items).any(|i| i.id == item) {
             return Err(node.error(ITEM, format!("no item “{item}” in this list")));
