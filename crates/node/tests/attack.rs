@@ -1353,6 +1353,60 @@ impl March {
 
 // ---- bounded tables --------------------------------------------------------------------------
 
+/// Sends the length prefix of a frame declaring a body of `size` bytes, then `sent` zero
+/// bytes of that body (no valid message: what matters is whether Alice reads it).
+async fn send_large_frame(session: &mut Session, size: usize, sent: usize) -> Result<()> {
+    use futures::AsyncWriteExt as _;
+    let mut frame = u32::try_from(size)?.to_be_bytes().to_vec();
+    frame.resize(4 + sent, 0);
+    session.stream.write_all(&frame).await?;
+    Ok(session.stream.flush().await?)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_strangers_large_frame_is_refused_before_it_is_read_and_a_members_is_read() -> Result<()>
+{
+    const SIZE: usize = 1024 * 1024;
+    // 1. A stranger says hello, then starts a frame of a mebibyte: Alice refuses it from
+    //    its length alone, without waiting for the rest (a stranger may send frames of
+    //    64 KiB at most).
+    let (mut alice, ()) = Alice::online(|_, _| Ok(())).await?;
+    let stranger = Raw::connect(key_below(&alice.peer), &mut alice).await?;
+    let mut session = stranger.open_sync().await?;
+    session.send(&empty_hello()).await?;
+    send_large_frame(&mut session, SIZE, 1024).await?;
+    let refused = format!(
+        "the sync stream with {} ended: bad frame: frame of {SIZE} bytes is larger than the {} allowed",
+        stranger.peer(),
+        mutual_sync::wire::STRANGER_FRAME
+    );
+    alice
+        .wait_for(
+            "the large frame refused",
+            |e| matches!(e, Event::Warning { message } if *message == refused),
+        )
+        .await?;
+    alice.stop().await?;
+
+    // 2. A member's frame of the same size is read whole, and only then judged (it is no
+    //    valid message).
+    let MemberSession {
+        mut alice,
+        mallory,
+        mut session,
+        ..
+    } = MemberSession::start().await?;
+    send_large_frame(&mut session, SIZE, SIZE).await?;
+    let peer = mallory.peer();
+    alice
+        .wait_for("the member's frame read and refused", |e| {
+            matches!(e, Event::PeerRefused { peer: p, reason } if *p == peer && reason.starts_with("bad frame"))
+        })
+        .await?;
+    alice.stop().await?;
+    Ok(())
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_strangers_connections_leave_no_row_in_the_address_book() -> Result<()> {
     // 1. Strangers, each with a made-up identity, connect to Alice and say hello.

@@ -15,6 +15,11 @@ pub const VERSION: u8 = 4;
 /// The largest frame body accepted or produced, in bytes (8 MiB).
 pub const MAX_FRAME: usize = 8 * 1024 * 1024;
 
+/// The largest frame body read from a peer not yet known to be a member's device (nor
+/// bringing this device a group it is joining): a stranger costs at most this much memory
+/// per connection.
+pub const STRANGER_FRAME: usize = 64 * 1024;
+
 /// Bytes of the length prefix.
 pub const LEN_BYTES: usize = 4;
 
@@ -151,11 +156,14 @@ impl Message {
 /// Why bytes are not a valid frame or message.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Error {
-    /// A body (declared or actual) is larger than [`MAX_FRAME`].
-    #[error("frame of {size} bytes is larger than the {MAX_FRAME} allowed")]
+    /// A body (declared or actual) is larger than allowed ([`MAX_FRAME`], or a decoder's
+    /// limit).
+    #[error("frame of {size} bytes is larger than the {limit} allowed")]
     TooLarge {
         /// Its size in bytes.
         size: usize,
+        /// The largest allowed.
+        limit: usize,
     },
     /// An empty body (no version byte).
     #[error("empty frame")]
@@ -175,11 +183,15 @@ pub fn encode(message: &Message) -> Result<Vec<u8>, Error> {
     let mut frame =
         postcard::to_extend(message, frame).map_err(|e| Error::Malformed(e.to_string()))?;
     let size = frame.len() - LEN_BYTES;
+    let too_large = Error::TooLarge {
+        size,
+        limit: MAX_FRAME,
+    };
     if size > MAX_FRAME {
-        return Err(Error::TooLarge { size });
+        return Err(too_large);
     }
     // `size` ≤ MAX_FRAME < u32::MAX, so the conversion cannot fail.
-    let len = u32::try_from(size).map_err(|_| Error::TooLarge { size })?;
+    let len = u32::try_from(size).map_err(|_| too_large)?;
     frame[..LEN_BYTES].copy_from_slice(&len.to_be_bytes());
     Ok(frame)
 }
@@ -187,7 +199,10 @@ pub fn encode(message: &Message) -> Result<Vec<u8>, Error> {
 /// Decodes one frame body (without its length prefix). Never panics.
 pub fn decode_body(body: &[u8]) -> Result<Message, Error> {
     if body.len() > MAX_FRAME {
-        return Err(Error::TooLarge { size: body.len() });
+        return Err(Error::TooLarge {
+            size: body.len(),
+            limit: MAX_FRAME,
+        });
     }
     let (&version, rest) = body.split_first().ok_or(Error::Empty)?;
     if version != VERSION {
@@ -207,19 +222,36 @@ pub fn decode_body(body: &[u8]) -> Result<Message, Error> {
 /// Cuts a byte stream into frame bodies. Feed it what the stream yields with
 /// [`FrameDecoder::push`], then take complete bodies with [`FrameDecoder::next_body`].
 ///
-/// Memory: at most one incomplete frame (≤ [`MAX_FRAME`] + 4 bytes) plus what was pushed
-/// and not yet taken; a declared length above [`MAX_FRAME`] is an error at once, before
-/// anything of that frame is buffered.
-#[derive(Debug, Default)]
+/// Memory: at most one incomplete frame (≤ its limit + 4 bytes) plus what was pushed and
+/// not yet taken; a declared length above the limit ([`MAX_FRAME`] unless set lower) is an
+/// error at once, before anything of that frame is buffered.
+#[derive(Debug)]
 pub struct FrameDecoder {
     buf: Vec<u8>,
+    limit: usize,
     failed: Option<Error>,
+}
+
+impl Default for FrameDecoder {
+    fn default() -> FrameDecoder {
+        FrameDecoder {
+            buf: Vec::new(),
+            limit: MAX_FRAME,
+            failed: None,
+        }
+    }
 }
 
 impl FrameDecoder {
     /// An empty decoder.
     pub fn new() -> FrameDecoder {
         FrameDecoder::default()
+    }
+
+    /// Sets the largest body accepted from now on (at most [`MAX_FRAME`]): checked when a
+    /// frame's length is read.
+    pub fn set_limit(&mut self, limit: usize) {
+        self.limit = limit.min(MAX_FRAME);
     }
 
     /// Appends bytes read from the stream.
@@ -239,8 +271,11 @@ impl FrameDecoder {
             return Ok(None);
         };
         let size = u32::from_be_bytes(*prefix) as usize;
-        if size > MAX_FRAME {
-            let error = Error::TooLarge { size };
+        if size > self.limit {
+            let error = Error::TooLarge {
+                size,
+                limit: self.limit,
+            };
             self.failed = Some(error.clone());
             self.buf = Vec::new();
             return Err(error);
@@ -272,6 +307,31 @@ mod tests {
                 docs_digest: [2; 32],
             }],
         }
+    }
+
+    #[test]
+    fn a_decoder_refuses_a_frame_above_its_limit_from_the_length_alone() {
+        let frame = encode(&hello()).unwrap();
+        let body = frame.len() - LEN_BYTES;
+        let mut decoder = FrameDecoder::new();
+        decoder.set_limit(body - 1);
+        decoder.push(&frame[..LEN_BYTES]);
+        assert_eq!(
+            decoder.next_body(),
+            Err(Error::TooLarge {
+                size: body,
+                limit: body - 1
+            })
+        );
+        assert_eq!(decoder.buffered(), 0);
+        // Raised in time (before the length is read), the same frame goes through.
+        let mut decoder = FrameDecoder::new();
+        decoder.set_limit(body - 1);
+        decoder.set_limit(body);
+        decoder.push(&frame);
+        assert_eq!(decoder.next_body().unwrap().map(|b| b.len()), Some(body));
+        decoder.set_limit(usize::MAX);
+        assert_eq!(decoder.limit, MAX_FRAME);
     }
 
     #[test]

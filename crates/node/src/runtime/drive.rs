@@ -14,8 +14,15 @@ impl Runtime {
     /// performs the rest.
     pub(super) fn drive(&mut self, input: Input) -> Result<(), RuntimeError> {
         let now = self.now();
+        // A frame changes at most what its own peer may send (a change of membership, which
+        // may change it for all, is an event: `on_engine_event`).
+        let from = match &input {
+            Input::Frame { peer, .. } => Some(*peer),
+            _ => None,
+        };
         self.node.handle(now, input)?;
         self.perform_outbox();
+        self.refresh_frame_limits(from);
         Ok(())
     }
 
@@ -71,6 +78,7 @@ impl Runtime {
             E::MembershipChanged { .. } | E::GroupJoined { .. } | E::Ended { .. }
         ) {
             self.refresh_relayed();
+            self.refresh_frame_limits(None);
         }
         let event = match event {
             E::PeerSynced { peer, group } => {

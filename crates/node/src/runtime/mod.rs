@@ -389,6 +389,7 @@ impl Runtime {
             Msg::WithNode(call) => {
                 call(&mut self.node);
                 self.perform_outbox();
+                self.refresh_frame_limits(None);
             }
         }
         Ok(())
@@ -399,6 +400,8 @@ impl Runtime {
             Request::Execute(command) => {
                 let reply = self.node.execute(command);
                 self.perform_outbox();
+                // An addition accepted lets the peers that offered it send its log.
+                self.refresh_frame_limits(None);
                 Response::Executed(reply.map_err(|e| crate::Failure::from(&e)))
             }
             Request::Status => match self.status() {

@@ -48,6 +48,8 @@ pub(super) struct Session {
     id: u64,
     frames: mpsc::Sender<Vec<u8>>,
     queued: Arc<AtomicUsize>,
+    /// The largest frame its reader takes now (`Engine::frame_limit`).
+    frame_limit: Arc<AtomicUsize>,
     /// Whether this side opened its stream.
     pub(super) mine: bool,
 }
@@ -142,12 +144,27 @@ impl Runtime {
         let (read, write) = stream.split();
         let (frames, frames_rx) = mpsc::channel(WRITER_FRAMES);
         let queued = Arc::new(AtomicUsize::new(0));
-        tokio::spawn(read_frames(peer, id, read, self.to_loop.clone()));
+        let limit = self
+            .node
+            .engine()
+            .map_or(mutual_sync::wire::STRANGER_FRAME, |engine| {
+                engine.frame_limit(&device)
+            });
+        let frame_limit = Arc::new(AtomicUsize::new(limit));
+        let reader = read_frames(
+            peer,
+            id,
+            read,
+            Arc::clone(&frame_limit),
+            self.to_loop.clone(),
+        );
+        tokio::spawn(reader);
         tokio::spawn(write_frames(write, frames_rx, Arc::clone(&queued)));
         state.session = Some(Session {
             id,
             frames,
             queued,
+            frame_limit,
             mine: opened_by_me,
         });
         self.emit(Event::SessionStarted {
@@ -220,6 +237,23 @@ impl Runtime {
         (state.session.as_ref()?.id == session).then_some(state.device)?
     }
 
+    /// Tells the readers of the sessions with `only` (or with every peer) the largest
+    /// frame each peer may send now, as the engine judges it.
+    pub(super) fn refresh_frame_limits(&self, only: Option<DeviceId>) {
+        let Ok(engine) = self.node.engine() else {
+            return;
+        };
+        for state in self.peers.values() {
+            let (Some(session), Some(device)) = (&state.session, state.device) else {
+                continue;
+            };
+            if only.is_none_or(|only| only == device) {
+                let limit = engine.frame_limit(&device);
+                session.frame_limit.store(limit, Ordering::Relaxed);
+            }
+        }
+    }
+
     /// The peers with an open session.
     pub(super) fn in_session(&self) -> impl Iterator<Item = (&PeerId, &Peer)> {
         self.peers
@@ -255,12 +289,13 @@ impl Runtime {
     }
 }
 
-/// Reads a session's stream, cuts it into frame bodies and hands them to the loop (waiting
-/// when the loop is busy: backpressure on this peer only).
+/// Reads a session's stream, cuts it into frame bodies of at most `limit` bytes and hands
+/// them to the loop (waiting when the loop is busy: backpressure on this peer only).
 async fn read_frames(
     peer: PeerId,
     session: u64,
     mut read: futures::io::ReadHalf<Stream>,
+    limit: Arc<AtomicUsize>,
     to_loop: mpsc::Sender<Msg>,
 ) {
     let mut decoder = mutual_sync::wire::FrameDecoder::new();
@@ -273,6 +308,9 @@ async fn read_frames(
         };
         decoder.push(&buf[..n]);
         loop {
+            // The loop raises it once the peer is known to be a member's device; a frame
+            // declared larger before that is refused before it is buffered.
+            decoder.set_limit(limit.load(Ordering::Relaxed));
             match decoder.next_body() {
                 Ok(Some(bytes)) => {
                     let frame = Msg::Frame {

@@ -59,6 +59,16 @@ pub(super) struct Consent {
 }
 
 impl Consent {
+    /// Whether a join is under way.
+    pub(super) fn joining(&self) -> bool {
+        self.expected.is_some()
+    }
+
+    /// Whether the owner agreed to be added to `group`.
+    pub(super) fn agreed_to(&self, group: &GroupId) -> bool {
+        self.accepted.contains(group)
+    }
+
     /// Whether this device may adopt `log`, where it is a member's device.
     fn allows(&self, log: &Log, me: &DeviceId) -> bool {
         let id = log.group_id();

@@ -60,7 +60,7 @@ impl Engine {
     /// in the order given (parents first); drops the others silently. Only ops that admit
     /// the peer, and their ancestors, are looked at: all it has reason to send while my log
     /// may lack its admission (a removed member's backdated ops are not among them). A peer
-    /// that is a member here may send any.
+    /// that is or was a member's device here may send any.
     fn take_unsolicited_ops(
         &mut self,
         id: GroupId,
@@ -72,9 +72,10 @@ impl Engine {
             return;
         };
         let now = self.now;
-        let ops = if group.log.state().member_of_device(&peer).is_some() {
-            // A member here, whose session is not active (it has not offered the group,
-            // perhaps because it knows I was removed).
+        let ops = if group.known.contains(&peer) {
+            // A member here, or one once, whose session is not active: it may know that I
+            // was removed, or that its own removal was undone by a more senior one's
+            // (judged op by op, its backdated ones within their allowance).
             ops
         } else {
             admission_of(ops, &peer)

@@ -371,6 +371,36 @@ impl Engine {
         }));
     }
 
+    /// The largest frame `peer` may send now: [`wire::MAX_FRAME`] from a member's device of
+    /// a group this device shares with it, or while it may be bringing this device a
+    /// group's log (a join under way, a group it offered that this device's owner agreed
+    /// to, or a group this device holds whose log it says is ahead of mine);
+    /// [`wire::STRANGER_FRAME`] from anyone else, who does not even know a group's id.
+    pub fn frame_limit(&self, peer: &DeviceId) -> usize {
+        let co_member = self
+            .replicas
+            .groups
+            .values()
+            .any(|group| group.mine && group.has_member_device(peer));
+        let bringing = self.consent.joining()
+            || self.sessions.get(peer).is_some_and(|session| {
+                session
+                    .groups
+                    .iter()
+                    .any(|(id, sync)| match self.replicas.group(id) {
+                        None => self.consent.agreed_to(id),
+                        // Its log is ahead of mine: it may know us both as members (a stale
+                        // push of the log, judged op by op when it comes).
+                        Some(group) => sync.their_log.iter().any(|op| !group.log.contains(op)),
+                    })
+            });
+        if co_member || bringing {
+            wire::MAX_FRAME
+        } else {
+            wire::STRANGER_FRAME
+        }
+    }
+
     /// Whether data of `group` may flow with `peer`: both offers crossed and the peer and
     /// this device are members' devices in my current log.
     fn active(&self, peer: &DeviceId, group: &GroupId) -> bool {

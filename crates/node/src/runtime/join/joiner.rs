@@ -61,6 +61,8 @@ impl Runtime {
                 if let Ok(engine) = self.node.engine_mut() {
                     engine.expect_join(Some(expected));
                 }
+                // Whoever admits this device may send the group's log in large frames.
+                self.refresh_frame_limits(None);
                 let deadline = Instant::now() + Duration::from_millis(timeout_ms);
                 self.joining = Some(Joining {
                     credentials,
@@ -305,6 +307,7 @@ impl Runtime {
         if let Ok(engine) = self.node.engine_mut() {
             engine.expect_join(None);
         }
+        self.refresh_frame_limits(None);
         let response = match outcome {
             Ok(synced) => Response::Joined(Joined {
                 groups: joining.admitted,
