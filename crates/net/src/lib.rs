@@ -59,6 +59,10 @@ pub struct Config {
     pub max_connections: u32,
     /// At most this many connections with one peer (mDNS makes both sides dial).
     pub max_connections_per_peer: u32,
+    /// At most this many peers connected that share no group with this device and that it
+    /// did not dial, so that strangers cannot take every slot from members. Enforced by the
+    /// node (which knows who is a member), except on a relay for anyone.
+    pub max_strangers: usize,
     /// Close a connection with no stream open for this long.
     pub idle_timeout: Duration,
 }
@@ -79,6 +83,7 @@ impl Default for Config {
             relay_for_anyone: false,
             max_connections: 256,
             max_connections_per_peer: 4,
+            max_strangers: 64,
             idle_timeout: Duration::from_secs(60),
         }
     }

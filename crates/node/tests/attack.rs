@@ -106,18 +106,28 @@ impl Alice {
     async fn online<T>(
         prepare: impl FnOnce(&mut Node, &GroupId) -> Result<T>,
     ) -> Result<(Alice, T)> {
+        Alice::online_with(|_| {}, prepare).await
+    }
+
+    /// As [`Alice::online`], with `tweak` applied to her network configuration.
+    async fn online_with<T>(
+        tweak: impl FnOnce(&mut NetConfig),
+        prepare: impl FnOnce(&mut Node, &GroupId) -> Result<T>,
+    ) -> Result<(Alice, T)> {
         let dir = tempfile::tempdir().context("creating Alice's data directory")?;
         let mut node = Node::open(dir.path()).context("opening Alice's node")?;
         node.init("Alice")?;
         let group = node.create_group(GROUP_NAME)?;
         let prepared = prepare(&mut node, &group).context("preparing Alice's node")?;
         let peer = node.identity()?.device.peer_id();
+        let mut net = NetConfig {
+            listen: vec!["/ip4/127.0.0.1/tcp/0".parse()?],
+            mdns: false,
+            ..NetConfig::default()
+        };
+        tweak(&mut net);
         let config = Config {
-            net: NetConfig {
-                listen: vec!["/ip4/127.0.0.1/tcp/0".parse()?],
-                mdns: false,
-                ..NetConfig::default()
-            },
+            net,
             relays: Vec::new(),
             ephemeral_book: false,
         };
@@ -1404,6 +1414,59 @@ async fn a_strangers_large_frame_is_refused_before_it_is_read_and_a_members_is_r
         })
         .await?;
     alice.stop().await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn strangers_beyond_their_quota_are_let_go_and_a_member_still_gets_in() -> Result<()> {
+    // 1. Alice lets two strangers be connected at once (64 by default); Mallory is a
+    //    member of her group.
+    let (mut alice, mallory_key) = Alice::online_with(
+        |net| net.max_strangers = 2,
+        |node, group| {
+            let key = key_below(&node.identity()?.device.peer_id());
+            node.add_device(group, &key.peer_id().to_string(), Role::Member, "Mallory")?;
+            Ok(key)
+        },
+    )
+    .await?;
+
+    // 2. Two strangers connect and stay; a third is let go at once.
+    let mut strangers = Vec::new();
+    for _ in 0..2 {
+        strangers.push(Raw::connect(key_below(&alice.peer), &mut alice).await?);
+    }
+    let third = Raw::connect(key_below(&alice.peer), &mut alice).await?;
+    let (peer, reason) = (
+        third.peer(),
+        "too many devices that share no group with this one are connected",
+    );
+    alice
+        .wait_for(
+            "the third stranger let go",
+            |e| matches!(e, Event::PeerRefused { peer: p, reason: r } if *p == peer && r == reason),
+        )
+        .await?;
+
+    // 3. The slots left are for members: Mallory connects and is offered the group.
+    let mallory = Raw::connect(mallory_key, &mut alice).await?;
+    let mut session = mallory.open_sync().await?;
+    match session.next().await? {
+        Some(Message::Hello { offers, .. }) => {
+            assert_eq!(
+                offers.iter().map(|o| o.group).collect::<Vec<_>>(),
+                [alice.group]
+            );
+        }
+        other => bail!("Alice opened with {other:?}, not a hello"),
+    }
+    let (_, events) = alice.stop().await?;
+    let refused: Vec<&Event> = events
+        .iter()
+        .filter(|e| matches!(e, Event::PeerRefused { .. }))
+        .collect();
+    assert_eq!(refused.len(), 1, "{refused:#?}");
+    drop(strangers);
     Ok(())
 }
 

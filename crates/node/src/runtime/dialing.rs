@@ -7,6 +7,7 @@ use libp2p_identity::PeerId;
 use mutual_auth::{DeviceId, PublicKey};
 use tokio::sync::oneshot;
 
+use super::sessions::Peer;
 use super::{Event, Multiaddr, Protocol, Response, Runtime, RuntimeError, now_ms};
 
 /// A relay reservation that failed is asked for again after this long.
@@ -46,6 +47,22 @@ impl Runtime {
     /// there).
     pub(super) fn is_member_device(&self, peer: &PeerId) -> bool {
         PublicKey::from_peer_id(peer).is_ok_and(|device| self.engine().shares_a_group_with(&device))
+    }
+
+    /// Whether `peer`, just connected, is a stranger (it shares no group with this device,
+    /// which did not dial it) beyond the quota: then it is let go at once, and the slots
+    /// left stay for members. No quota while a join is under way, when whoever admits this
+    /// device is a stranger until it does.
+    pub(super) fn strangers_over_quota(&self, peer: &PeerId) -> bool {
+        let Some(quota) = self.max_strangers else {
+            return false;
+        };
+        let stranger =
+            |peer: &PeerId, state: &Peer| state.dialed.is_none() && !self.is_member_device(peer);
+        if self.joining.is_some() || !self.peers.get(peer).is_some_and(|s| stranger(peer, s)) {
+            return false;
+        }
+        self.peers.iter().filter(|(p, s)| stranger(p, s)).count() > quota
     }
 
     /// Asks each configured relay whose reservation is not held (and is due) for one.

@@ -197,6 +197,8 @@ pub struct Runtime {
     /// Join asks per peer in the current window (when it began, how many).
     join_asks: HashMap<PeerId, (Instant, u32)>,
     ephemeral_book: bool,
+    /// At most this many strangers connected at once (none counted on a relay for anyone).
+    max_strangers: Option<usize>,
     socket: PathBuf,
     next_session: u64,
     started: Instant,
@@ -255,6 +257,7 @@ impl Runtime {
             dials: HashMap::new(),
             join_asks: HashMap::new(),
             ephemeral_book: config.ephemeral_book,
+            max_strangers: (!config.net.relay_for_anyone).then_some(config.net.max_strangers),
             socket,
             next_session: 0,
             started: Instant::now(),

@@ -51,6 +51,14 @@ impl Runtime {
                         reason: "its key is not an ed25519 device key".into(),
                     });
                     self.net.disconnect(peer);
+                } else if self.strangers_over_quota(&peer) {
+                    self.emit(Event::PeerRefused {
+                        peer: peer.to_string(),
+                        reason: "too many devices that share no group with this one are \
+                                 connected"
+                            .into(),
+                    });
+                    self.net.disconnect(peer);
                 } else {
                     self.open_session(peer, false);
                     self.ask_to_join(peer);
