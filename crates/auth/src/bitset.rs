@@ -1,4 +1,5 @@
-//! A small growable bit set over dense op indices, used for ancestor sets.
+//! A small growable bit set over dense op indices, used for sets of ops (an op's ancestors
+//! while it is judged, a revocation's relatives while the log is resolved).
 
 /// A set of small integers (dense indices into the log's entries).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -23,16 +24,6 @@ impl BitSet {
             .is_some_and(|word| word & (1 << (index % 64)) != 0)
     }
 
-    /// Adds every element of `other` to the set.
-    pub(crate) fn union_with(&mut self, other: &BitSet) {
-        if other.words.len() > self.words.len() {
-            self.words.resize(other.words.len(), 0);
-        }
-        for (mine, theirs) in self.words.iter_mut().zip(&other.words) {
-            *mine |= theirs;
-        }
-    }
-
     /// The number of elements.
     pub(crate) fn count(&self) -> usize {
         self.words
@@ -47,14 +38,12 @@ mod tests {
     use super::BitSet;
 
     #[test]
-    fn insert_contains_union_and_count_agree() {
+    fn insert_contains_and_count_agree() {
         let mut a = BitSet::default();
         a.insert(3);
         a.insert(130);
-        let mut b = BitSet::default();
-        b.insert(3);
-        b.insert(64);
-        a.union_with(&b);
+        a.insert(64);
+        a.insert(3);
         assert!(a.contains(3) && a.contains(64) && a.contains(130));
         assert!(!a.contains(4) && !a.contains(10_000));
         assert_eq!(a.count(), 3);

@@ -6,7 +6,7 @@ use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 
 use crate::bitset::BitSet;
-use crate::log::{Entry, OpStatus};
+use crate::log::{Entry, OpStatus, ancestors_of, descendants_of};
 use crate::op::{Action, GroupId};
 use crate::rejected::Rejected;
 use crate::rules::{self, Authority, Mode, Revocation, Revoker};
@@ -106,8 +106,9 @@ struct Replay<'a> {
     /// Entry index -> the revocation (entry index) that cancels it. Only ever grows, even when
     /// that revocation is cancelled in turn: this is what makes the replay end.
     cancelled: HashMap<usize, usize>,
-    /// Effective revocations so far: (position, entry index, what it revokes, who made it).
-    revocations: Vec<(usize, usize, Revocation, Revoker)>,
+    /// Effective revocations so far: (position, entry index, what it revokes, who made it,
+    /// which ops it is not concurrent with).
+    revocations: Vec<(usize, usize, Revocation, Revoker, Related)>,
     /// The replay state after the processed positions.
     state: GroupState,
 }
@@ -157,10 +158,10 @@ impl Replay<'_> {
         let cancelled_by = self
             .revocations
             .iter()
-            .find(|(_, by, revocation, revoker)| {
-                self.concurrent(index, *by) && revocation.cancels(*revoker, op, &authority)
+            .find(|(_, by, revocation, revoker, related)| {
+                related.concurrent(*by, index) && revocation.cancels(*revoker, op, &authority)
             })
-            .map(|(_, by, _, _)| *by);
+            .map(|(_, by, ..)| *by);
         if let Some(by) = cancelled_by {
             self.cancelled.insert(index, by);
             self.push(Some(authority), Outcome::Cancelled(by));
@@ -175,8 +176,12 @@ impl Replay<'_> {
         // if one was applied, the replay starts again from it (and meets this op again). So
         // whether this op still applies is judged without them: a senior admin's removal of
         // a junior who removed her a moment before is not refused for leaving no admin.
-        if let Some(revocation) = authority.revocation
-            && let Some(rewind_to) = self.cancel_earlier(position, index, revocation, revoker)
+        let related = authority
+            .revocation
+            .map(|_| Related::of(self.entries, index));
+        if let (Some(revocation), Some(related)) = (authority.revocation, &related)
+            && let Some(rewind_to) =
+                self.cancel_earlier(position, index, revocation, revoker, related)
         {
             return Some(rewind_to);
         }
@@ -187,9 +192,9 @@ impl Replay<'_> {
         rules::apply(&mut self.state, op, authority.member);
         let revocation = authority.revocation;
         self.push(Some(authority), Outcome::Effective);
-        let revocation = revocation?;
+        let (revocation, related) = (revocation?, related?);
         self.revocations
-            .push((position, index, revocation, revoker));
+            .push((position, index, revocation, revoker, related));
         None
     }
 
@@ -201,6 +206,7 @@ impl Replay<'_> {
         index: usize,
         revocation: Revocation,
         revoker: Revoker,
+        related: &Related,
     ) -> Option<usize> {
         let mut rewind_to = None;
         for earlier in 0..position {
@@ -209,7 +215,7 @@ impl Replay<'_> {
                 continue;
             };
             if self.cancelled.contains_key(&target)
-                || !self.concurrent(index, target)
+                || !related.concurrent(index, target)
                 || !revocation.cancels(revoker, &self.entries[target].op.op, target_authority)
             {
                 continue;
@@ -242,7 +248,8 @@ impl Replay<'_> {
     /// at `position`.
     fn causal_past(&self, position: usize) -> GroupState {
         let index = self.order[position];
-        self.effective_state(position, Some(&self.entries[index].ancestors))
+        let ancestors = ancestors_of(self.entries, &self.entries[index].parents);
+        self.effective_state(position, Some(&ancestors))
     }
 
     fn effective_state(&self, position: usize, within: Option<&BitSet>) -> GroupState {
@@ -258,8 +265,27 @@ impl Replay<'_> {
         }
         state
     }
+}
 
-    fn concurrent(&self, a: usize, b: usize) -> bool {
-        a != b && !self.entries[a].ancestors.contains(b) && !self.entries[b].ancestors.contains(a)
+/// The ops a revocation is causally related to: its ancestors and its descendants. Only a
+/// revocation is ever asked whether it is concurrent with another op, so these are kept for
+/// revocations alone, for the length of one resolution.
+#[derive(Clone, Debug)]
+struct Related {
+    ancestors: BitSet,
+    descendants: BitSet,
+}
+
+impl Related {
+    fn of(entries: &[Entry], revocation: usize) -> Related {
+        Related {
+            ancestors: ancestors_of(entries, &[revocation]),
+            descendants: descendants_of(entries, revocation),
+        }
+    }
+
+    /// Whether the op `other` is concurrent with `revocation`, whose relations these are.
+    fn concurrent(&self, revocation: usize, other: usize) -> bool {
+        other != revocation && !self.ancestors.contains(other) && !self.descendants.contains(other)
     }
 }
