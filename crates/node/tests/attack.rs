@@ -1471,6 +1471,50 @@ async fn strangers_beyond_their_quota_are_let_go_and_a_member_still_gets_in() ->
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_stranger_is_let_go_and_an_idle_member_is_not() -> Result<()> {
+    // 1. Mallory, a member, is in session with Alice; a stranger connects, says hello, and
+    //    then does nothing.
+    let MemberSession {
+        mut alice,
+        mallory,
+        mut session,
+        ..
+    } = MemberSession::start().await?;
+    let stranger = Raw::connect(key_below(&alice.peer), &mut alice).await?;
+    let mut idle = stranger.open_sync().await?;
+    idle.send(&empty_hello()).await?;
+
+    // 2. After a few seconds' grace, Alice lets the stranger go: it holds no slot for as long
+    //    as it likes.
+    let peer = stranger.peer();
+    let reason = "it shares no group with this device and has nothing under way";
+    alice
+        .wait_for(
+            "the idle stranger let go",
+            |e| matches!(e, Event::PeerRefused { peer: p, reason: r } if *p == peer && r == reason),
+        )
+        .await?;
+    assert_eq!(idle.rest().await?, [empty_hello()]);
+
+    // 3. Mallory, as idle, is still in session: a second hello is still refused as one.
+    session.send(&empty_hello()).await?;
+    let second_hello = Event::PeerRefused {
+        peer: mallory.peer(),
+        reason: "a second hello".into(),
+    };
+    alice
+        .wait_for("Mallory's second hello refused", |e| *e == second_hello)
+        .await?;
+    let (_, events) = alice.stop().await?;
+    let mallorys: Vec<&Event> = events
+        .iter()
+        .filter(|e| matches!(e, Event::PeerRefused { peer, .. } if *peer == mallory.peer()))
+        .collect();
+    assert_eq!(mallorys, [&second_hello]);
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_strangers_connections_leave_no_row_in_the_address_book() -> Result<()> {
     // 1. Strangers, each with a made-up identity, connect to Alice and say hello.
     let (mut alice, ()) = Alice::online(|_, _| Ok(())).await?;

@@ -8,6 +8,9 @@ use mutual_auth::{DeviceId, PublicKey};
 use tokio::sync::oneshot;
 
 use super::sessions::Peer;
+
+/// How long a stranger may stay connected with nothing under way (ms).
+const STRANGER_GRACE_MS: i64 = 10_000;
 use super::{Event, Multiaddr, Protocol, Response, Runtime, RuntimeError, now_ms};
 
 /// A relay reservation that failed is asked for again after this long.
@@ -63,6 +66,52 @@ impl Runtime {
             return false;
         }
         self.peers.iter().filter(|(p, s)| stranger(p, s)).count() > quota
+    }
+
+    /// Lets go the strangers connected for longer than [`STRANGER_GRACE_MS`] with nothing
+    /// under way: no group shared, offered or brought, no join asked, not dialed by this
+    /// device. A stranger holds a slot for seconds, not for as long as it likes; the grace
+    /// leaves a joiner, whose hello may come before its ask, the time to ask.
+    pub(super) fn let_go_idle_strangers(&mut self) -> Result<(), RuntimeError> {
+        if self.max_strangers.is_none() {
+            // A relay for anyone: strangers are whom it serves.
+            return Ok(());
+        }
+        let now = now_ms();
+        let engine = self.engine();
+        let idle: Vec<PeerId> = self
+            .peers
+            .iter()
+            .filter(|(peer, state)| {
+                state.dialed.is_none()
+                    && state.parting.is_none()
+                    && now.saturating_sub(state.since) > STRANGER_GRACE_MS
+                    && !self.join_asks.contains_key(peer)
+                    && state
+                        .device
+                        .is_some_and(|device| !engine.has_business_with(&device))
+            })
+            .map(|(peer, _)| *peer)
+            .collect();
+        for peer in idle {
+            self.emit(Event::PeerRefused {
+                peer: peer.to_string(),
+                reason: "it shares no group with this device and has nothing under way".into(),
+            });
+            let Some(state) = self.peers.get_mut(&peer) else {
+                continue;
+            };
+            // Marked as parting, so that it is let go once; the engine forgets its session
+            // now (its disconnection would not tell it: the session is gone by then).
+            state.parting = Some(Instant::now());
+            if state.session.take().is_some()
+                && let Some(device) = state.device
+            {
+                self.drive(mutual_sync::Input::Disconnected { peer: device })?;
+            }
+            self.net.disconnect(peer);
+        }
+        Ok(())
     }
 
     /// Asks each configured relay whose reservation is not held (and is due) for one.

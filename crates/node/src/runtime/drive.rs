@@ -155,6 +155,7 @@ impl Runtime {
         for peer in waiting {
             self.open_session(peer, true);
         }
+        self.let_go_idle_strangers()?;
         self.reserve_relays();
         self.redial_members();
         self.expire_dials();

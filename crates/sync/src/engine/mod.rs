@@ -223,6 +223,19 @@ impl Engine {
             .any(|g| self.replicas.shared_with(g, peer))
     }
 
+    /// Whether this device has anything under way with `peer`: a group they share, a group
+    /// either offered the other (one it may bring, an ending to tell), or a join of this
+    /// device's own. A connected peer with none of these is a stranger with nothing to do
+    /// here.
+    pub fn has_business_with(&self, peer: &DeviceId) -> bool {
+        self.consent.joining()
+            || self.shares_a_group_with(peer)
+            || self
+                .sessions
+                .get(peer)
+                .is_some_and(|session| !session.groups.is_empty())
+    }
+
     /// Whether this device is a member's device in `group`.
     pub fn is_member(&self, group: &GroupId) -> bool {
         self.replicas.group(group).is_some_and(|g| g.mine)
