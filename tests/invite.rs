@@ -164,7 +164,12 @@ fn every_failed_join_says_why_with_its_own_exit_code_and_changes_nothing() {
 
     let carol = Device::init("Carol");
     let (_, once, _) = invite(&alice, &group, &[]);
-    carol.ok(&["join", &once]);
+    // The newcomer is shown whom the code brought her to.
+    let joined = carol.ok(&["join", &once]);
+    assert!(
+        joined.contains("Who is in “Food co-op”: Alice (admin)"),
+        "{joined}"
+    );
     let (exit, message) = join(&bob, &once, "20s");
     unusable(exit, &message, "a used-up invite");
     assert_eq!(message, expired_message);

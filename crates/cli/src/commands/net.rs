@@ -134,6 +134,11 @@ pub(crate) fn join(
     match response {
         Response::Joined(joined) => {
             out.show(&joined, print_joined)?;
+            if !joined.linked && !out.is_json() {
+                // Whom the code brought them to, in their own words: the names they expect
+                // to see, or the sign that something is wrong.
+                show_members(dir, wait, &joined, out)?;
+            }
             Ok(ExitCode::SUCCESS)
         }
         Response::JoinFailed(error) => {
@@ -232,6 +237,30 @@ fn join_here(node: Node, request: Request, mdns: bool) -> anyhow::Result<Respons
         run.await?;
         response.context("the node stopped before the join ended")
     })
+}
+
+/// Prints who is in each group just joined.
+fn show_members(dir: &Path, wait: Duration, joined: &Joined, out: &Output) -> anyhow::Result<()> {
+    let mut target = Target::open(dir, Access::Read, wait)?;
+    for group in &joined.groups {
+        let ask = mutual_node::Command::Group {
+            group: group.group.to_string(),
+        };
+        if let mutual_node::Reply::Group(view) = target.execute(ask)? {
+            let members: Vec<String> = view
+                .members
+                .iter()
+                .filter(|m| !m.is_me)
+                .map(|m| format!("{} ({})", line(&m.name), m.role))
+                .collect();
+            out.write(&format!(
+                "Who is in “{}”: {}.\n",
+                line(&view.name),
+                members.join(", ")
+            ))?;
+        }
+    }
+    Ok(())
 }
 
 fn print_joined(joined: &Joined) -> String {
