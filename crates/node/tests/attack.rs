@@ -1472,8 +1472,9 @@ async fn strangers_beyond_their_quota_are_let_go_and_a_member_still_gets_in() ->
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_idle_stranger_is_let_go_and_an_idle_member_is_not() -> Result<()> {
-    // 1. Mallory, a member, is in session with Alice; a stranger connects, says hello, and
-    //    then does nothing.
+    // 1. Mallory, a member, is in session with Alice; a stranger connects, says hello
+    //    offering a group with a made-up id (as if it had business here), and then does
+    //    nothing.
     let MemberSession {
         mut alice,
         mallory,
@@ -1482,7 +1483,16 @@ async fn an_idle_stranger_is_let_go_and_an_idle_member_is_not() -> Result<()> {
     } = MemberSession::start().await?;
     let stranger = Raw::connect(key_below(&alice.peer), &mut alice).await?;
     let mut idle = stranger.open_sync().await?;
-    idle.send(&empty_hello()).await?;
+    let made_up = Offer {
+        group: GroupId::from_bytes(rand::random()),
+        log_heads: vec![OpId::from_bytes(rand::random())],
+        docs_digest: [0; 32],
+    };
+    idle.send(&Message::Hello {
+        version: wire::VERSION,
+        offers: vec![made_up],
+    })
+    .await?;
 
     // 2. After a few seconds' grace, Alice lets the stranger go: it holds no slot for as long
     //    as it likes.
@@ -1494,7 +1504,7 @@ async fn an_idle_stranger_is_let_go_and_an_idle_member_is_not() -> Result<()> {
             |e| matches!(e, Event::PeerRefused { peer: p, reason: r } if *p == peer && r == reason),
         )
         .await?;
-    assert_eq!(idle.rest().await?, [empty_hello()]);
+    assert_eq!(idle.rest().await?.first(), Some(&empty_hello()));
 
     // 3. Mallory, as idle, is still in session: a second hello is still refused as one.
     session.send(&empty_hello()).await?;

@@ -8,10 +8,10 @@ use mutual_auth::{DeviceId, PublicKey};
 use tokio::sync::oneshot;
 
 use super::sessions::Peer;
+use super::{Event, Multiaddr, Protocol, Response, Runtime, RuntimeError, now_ms};
 
 /// How long a stranger may stay connected with nothing under way (ms).
 const STRANGER_GRACE_MS: i64 = 10_000;
-use super::{Event, Multiaddr, Protocol, Response, Runtime, RuntimeError, now_ms};
 
 /// A relay reservation that failed is asked for again after this long.
 const RELAY_RETRY: Duration = Duration::from_secs(30);

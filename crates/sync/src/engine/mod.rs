@@ -224,16 +224,19 @@ impl Engine {
     }
 
     /// Whether this device has anything under way with `peer`: a group they share, a group
-    /// either offered the other (one it may bring, an ending to tell), or a join of this
+    /// this device holds that either offered the other (a log to catch up, an ending to
+    /// tell), a group it offered that this device's owner agreed to, or a join of this
     /// device's own. A connected peer with none of these is a stranger with nothing to do
-    /// here.
+    /// here, even if it offered groups nobody here agreed to (made-up ids cost nothing).
     pub fn has_business_with(&self, peer: &DeviceId) -> bool {
         self.consent.joining()
             || self.shares_a_group_with(peer)
-            || self
-                .sessions
-                .get(peer)
-                .is_some_and(|session| !session.groups.is_empty())
+            || self.sessions.get(peer).is_some_and(|session| {
+                session
+                    .groups
+                    .keys()
+                    .any(|id| self.replicas.groups.contains_key(id) || self.consent.agreed_to(id))
+            })
     }
 
     /// Whether this device is a member's device in `group`.
