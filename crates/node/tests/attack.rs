@@ -1418,6 +1418,95 @@ async fn a_strangers_large_frame_is_refused_before_it_is_read_and_a_members_is_r
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_alice_does_not_know_yet_brings_its_admission_in_a_large_frame() -> Result<()> {
+    // 1. Carol, an admin of Alice's group, made 400 invites and then admitted Bob, all while
+    //    Alice was away: Alice's log knows Carol, not Bob.
+    let carol = DeviceKey::generate();
+    let (mut alice, mut parents) = Alice::online(|node, group| {
+        node.add_device(group, &carol.peer_id().to_string(), Role::Admin, "Carol")?;
+        Ok(node.engine()?.log(group).context("no log")?.heads())
+    })
+    .await?;
+    let bob = key_below(&alice.peer);
+    let time = u64::try_from(SystemTime::now().duration_since(UNIX_EPOCH)?.as_millis())?;
+    let invite = |_| Action::CreateInvite {
+        invite: InviteKey::generate().public(),
+        role: Role::Member,
+        expires_at: time + 3_600_000,
+        max_uses: 1,
+        for_member: None,
+    };
+    let admit = Action::AddDevice {
+        device: bob.id(),
+        name: "Bob".into(),
+        role: Role::Member,
+    };
+    let mut ops = Vec::new();
+    for action in (0..400).map(invite).chain([admit]) {
+        let op = Op {
+            group: Some(alice.group),
+            author: carol.id(),
+            parents,
+            time,
+            action,
+        };
+        let signed = SignedOp::sign(op, &carol)?;
+        parents = vec![signed.id()];
+        ops.push(signed);
+    }
+
+    // 2. Bob meets Alice: his hello offers the group at heads she lacks, and his log follows
+    //    at once, in one frame larger than a stranger may send, written with the hello.
+    let bob = Raw::connect(bob, &mut alice).await?;
+    let mut session = bob.open_sync().await?;
+    assert_eq!(session.next().await?, Some(empty_hello()));
+    let heads = vec![ops.last().context("no ops")?.id()];
+    let hello = Message::Hello {
+        version: wire::VERSION,
+        offers: vec![Offer {
+            group: alice.group,
+            log_heads: heads.clone(),
+            docs_digest: [0; 32],
+        }],
+    };
+    let push = Message::Ops {
+        group: alice.group,
+        ops,
+        heads,
+    };
+    let mut frames = wire::encode(&hello)?;
+    let log = wire::encode(&push)?;
+    assert!(
+        log.len() > mutual_sync::wire::STRANGER_FRAME,
+        "{}",
+        log.len()
+    );
+    frames.extend(log);
+    {
+        use futures::AsyncWriteExt as _;
+        session.stream.write_all(&frames).await?;
+        session.stream.flush().await?;
+    }
+
+    // 3. Alice reads it all (her hello judged first, the frame after), and Bob is a member.
+    alice
+        .wait_for("Bob's admission taken", |e| {
+            matches!(e, Event::MembershipChanged { .. })
+        })
+        .await?;
+    let after = alice.snapshot().await?;
+    assert!(after.names().contains(&"Bob"), "{:?}", after.names());
+    let (_, events) = alice.stop().await?;
+    assert!(
+        !events
+            .iter()
+            .any(|e| matches!(e, Event::Warning { message } if message.contains("bad frame"))),
+        "{events:#?}"
+    );
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn strangers_beyond_their_quota_are_let_go_and_a_member_still_gets_in() -> Result<()> {
     // 1. Alice lets two strangers be connected at once (64 by default); Mallory is a
     //    member of her group.

@@ -288,6 +288,12 @@ impl FrameDecoder {
         Ok(Some(body))
     }
 
+    /// The declared length of the next frame's body, once its length prefix is buffered.
+    pub fn next_len(&self) -> Option<usize> {
+        let prefix = self.buf.first_chunk::<LEN_BYTES>()?;
+        Some(u32::from_be_bytes(*prefix) as usize)
+    }
+
     /// Bytes buffered and not yet returned.
     pub fn buffered(&self) -> usize {
         self.buf.len()
@@ -324,6 +330,10 @@ mod tests {
             })
         );
         assert_eq!(decoder.buffered(), 0);
+        assert_eq!(FrameDecoder::new().next_len(), None);
+        let mut peek = FrameDecoder::new();
+        peek.push(&frame[..LEN_BYTES]);
+        assert_eq!(peek.next_len(), Some(body));
         // Raised in time (before the length is read), the same frame goes through.
         let mut decoder = FrameDecoder::new();
         decoder.set_limit(body - 1);

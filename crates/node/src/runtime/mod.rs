@@ -105,6 +105,9 @@ enum Msg {
         session: u64,
         bytes: Vec<u8>,
     },
+    /// A session's reader waits until the loop handled everything sent before (each
+    /// frame may change what the peer may send next: `Engine::frame_limit`).
+    Barrier(oneshot::Sender<()>),
     /// A session's stream ended.
     Closed {
         peer: PeerId,
@@ -337,6 +340,9 @@ impl Runtime {
                         bytes,
                     })?;
                 }
+            }
+            Msg::Barrier(reply) => {
+                let _ = reply.send(());
             }
             Msg::Closed {
                 peer,

@@ -11,7 +11,8 @@ use libp2p_identity::PeerId;
 use mutual_auth::DeviceId;
 use mutual_net::{SYNC_PROTOCOL, Stream};
 use mutual_sync::Input;
-use tokio::sync::mpsc;
+use mutual_sync::wire::MAX_FRAME;
+use tokio::sync::{mpsc, oneshot};
 
 use super::{Event, Msg, Multiaddr, Runtime, RuntimeError};
 
@@ -309,7 +310,16 @@ async fn read_frames(
         decoder.push(&buf[..n]);
         loop {
             // The loop raises it once the peer is known to be a member's device; a frame
-            // declared larger before that is refused before it is buffered.
+            // declared larger before that is refused before it is buffered. The frames
+            // before this one may not be judged yet (a hello or ops that make the peer a
+            // member, read in the same chunk): then the loop is asked to catch up first.
+            let declared = decoder.next_len().unwrap_or(0);
+            if declared > limit.load(Ordering::Relaxed) && declared <= MAX_FRAME {
+                let (reply, caught_up) = oneshot::channel();
+                if to_loop.send(Msg::Barrier(reply)).await.is_err() || caught_up.await.is_err() {
+                    return;
+                }
+            }
             decoder.set_limit(limit.load(Ordering::Relaxed));
             match decoder.next_body() {
                 Ok(Some(bytes)) => {
