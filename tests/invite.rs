@@ -105,6 +105,26 @@ fn a_new_person_joins_with_a_full_code_and_sees_the_documents() {
         group_status["devices"][0]["last_synced"].is_i64(),
         "{status:#}"
     );
+
+    // Bob's laptop kept where it met Alice's (the join ran without `serve`): his own node,
+    // mDNS off, reaches hers by itself.
+    let peers = bob.json(&["peers"]);
+    let alices = peers
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["members"][0] == "Alice")
+        .unwrap_or_else(|| panic!("Alice is not in Bob's address book: {peers:#}"));
+    assert!(
+        !alices["addresses"].as_array().unwrap().is_empty(),
+        "{peers:#}"
+    );
+    let alice_id = alices["peer_id"].as_str().unwrap().to_owned();
+    let bob_node = Serving::start(&bob);
+    bob_node.wait_for("Bob's node meeting Alice's by itself", |e| {
+        e["event"] == "session_started" && e["peer"] == alice_id.as_str()
+    });
+    drop(bob_node);
     drop(node);
 }
 

@@ -97,6 +97,21 @@ impl Book {
         })
     }
 
+    /// What the book holds of `peer`, as the store keeps it.
+    pub(super) fn record(&self, peer: &PeerId) -> Option<PeerRecord> {
+        let entry = self.entries.get(peer)?;
+        Some(PeerRecord {
+            peer_id: peer.to_string(),
+            addresses: entry.addresses.iter().map(ToString::to_string).collect(),
+            last_seen: entry.last_seen,
+        })
+    }
+
+    /// Every device in the book.
+    pub(super) fn peers(&self) -> impl Iterator<Item = &PeerId> {
+        self.entries.keys()
+    }
+
     /// A connection is up: the next loss redials quickly.
     pub(super) fn connected(&mut self, peer: &PeerId) {
         if let Some(entry) = self.entries.get_mut(peer) {

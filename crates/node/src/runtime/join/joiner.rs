@@ -300,6 +300,25 @@ impl Runtime {
         }
     }
 
+    /// Writes the address book's rows of the members' devices it met to the store.
+    fn keep_members_addresses(&mut self) {
+        let members: Vec<PeerId> = self
+            .book
+            .peers()
+            .filter(|peer| self.is_member_device(peer))
+            .copied()
+            .collect();
+        for peer in members {
+            if let Some(record) = self.book.record(&peer)
+                && let Err(e) = self.node.remember_peer(record)
+            {
+                self.emit(Event::Warning {
+                    message: format!("cannot keep where {peer} was met: {e}"),
+                });
+            }
+        }
+    }
+
     fn finish_join(&mut self, outcome: Result<bool, JoinError>) {
         let Some(joining) = self.joining.take() else {
             return;
@@ -308,6 +327,13 @@ impl Runtime {
             engine.expect_join(None);
         }
         self.refresh_frame_limits(None);
+        if outcome.is_ok() && self.ephemeral_book {
+            // A node started for the join alone keeps its address book in memory, so that a
+            // failed join writes nothing. One that worked keeps where it met the members:
+            // without it, `serve` (with mDNS off, or on another network) would never find
+            // them again.
+            self.keep_members_addresses();
+        }
         let response = match outcome {
             Ok(synced) => Response::Joined(Joined {
                 groups: joining.admitted,
