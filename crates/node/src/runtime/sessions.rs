@@ -241,9 +241,7 @@ impl Runtime {
     /// Tells the readers of the sessions with `only` (or with every peer) the largest
     /// frame each peer may send now, as the engine judges it.
     pub(super) fn refresh_frame_limits(&self, only: Option<DeviceId>) {
-        let Ok(engine) = self.node.engine() else {
-            return;
-        };
+        let engine = self.engine();
         for state in self.peers.values() {
             let (Some(session), Some(device)) = (&state.session, state.device) else {
                 continue;

@@ -393,11 +393,7 @@ impl Engine {
     /// to, or a group this device holds whose log it says is ahead of mine);
     /// [`wire::STRANGER_FRAME`] from anyone else, who does not even know a group's id.
     pub fn frame_limit(&self, peer: &DeviceId) -> usize {
-        let co_member = self
-            .replicas
-            .groups
-            .values()
-            .any(|group| group.mine && group.has_member_device(peer));
+        let co_member = self.shares_a_group_with(peer);
         let bringing = self.consent.joining()
             || self.sessions.get(peer).is_some_and(|session| {
                 session
