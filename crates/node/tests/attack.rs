@@ -1007,6 +1007,86 @@ async fn a_member_cannot_edit_a_document_in_the_admins_name() -> Result<()> {
     Ok(())
 }
 
+// ---- writes after removal -----------------------------------------------------------------
+
+/// A change to Alice's index document that renames the group to `name`, made on `index` by
+/// `key`'s device, in a `Sync` message signed by it.
+fn rename_by(
+    index: &AutoCommit,
+    key: &DeviceKey,
+    group: GroupId,
+    name: &str,
+) -> Result<(Message, automerge::ChangeHash)> {
+    let mut doc = mutual_docs::Document::from_automerge(index.clone())?;
+    doc.automerge_mut()
+        .set_actor(ActorId::from(key.id().as_bytes()));
+    let stamp = mutual_docs::Stamp {
+        member: key.id().to_string(),
+        time: 0,
+    };
+    mutual_docs::index::rename_group(&mut doc, &stamp, name)?;
+    let am = doc.automerge_mut();
+    let message = last_change_alone(am, name, key, group, mutual_node::index_doc_id(&group))?;
+    let hash = am.get_last_local_change().context("no rename")?.hash();
+    Ok((message, hash))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_removed_devices_later_change_relayed_by_a_member_is_not_taken() -> Result<()> {
+    // 1. Carol's device was a member's, and Alice removed her. Mallory, a member, syncs
+    //    with Alice.
+    let carol = DeviceKey::generate();
+    let (member, ()) = MemberSession::start_with(|node, group| {
+        node.add_device(group, &carol.peer_id().to_string(), Role::Member, "Carol")?;
+        node.remove_member(group, "Carol")?;
+        Ok(())
+    })
+    .await?;
+    let MemberSession {
+        mut alice,
+        mallory,
+        mut session,
+        index,
+        ..
+    } = member;
+
+    // 2. Carol, who may not know of her removal or pretends not to, renames the group; her
+    //    change, signed by her device, reaches Alice through Mallory, who relays it as a
+    //    member that has not heard of the removal would.
+    let (carols, carols_hash) = rename_by(&index, &carol, alice.group, "Carol's co-op")?;
+    session.send(&carols).await?;
+
+    // 3. Then Mallory renames it herself. Alice takes Mallory's change (so she read the
+    //    relay before it and did not refuse Mallory for it) and not Carol's.
+    let (mallorys, _) = rename_by(&index, &mallory.key, alice.group, "Mallory's co-op")?;
+    session.send(&mallorys).await?;
+    let index_id = mutual_node::index_doc_id(&alice.group).to_string();
+    alice
+        .wait_for(
+            "Mallory's change taken",
+            |e| matches!(e, Event::DocChanged { doc, .. } if *doc == index_id),
+        )
+        .await?;
+    let (after, events) = alice.stop().await?;
+    assert_eq!(after.name, "Mallory's co-op");
+    let carols_hash = carols_hash.to_string();
+    assert!(
+        after
+            .history
+            .iter()
+            .all(|entry| entry.change != carols_hash),
+        "{:#?}",
+        after.history
+    );
+    assert!(
+        !events
+            .iter()
+            .any(|e| matches!(e, Event::PeerRefused { peer, .. } if *peer == mallory.peer())),
+        "{events:#?}"
+    );
+    Ok(())
+}
+
 // ---- decompression bombs -----------------------------------------------------------------
 
 /// Bytes that inflate to `size` zeros: raw deflate, a thousandth of `size` or so.

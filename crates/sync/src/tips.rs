@@ -17,7 +17,7 @@
 //! `engine::vouch`), so a member cannot plant a fork that later leaves honest devices unable
 //! to relay.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use automerge::{Change, ChangeHash};
 use mutual_auth::{DeviceId, PublicKey, Signature};
@@ -189,6 +189,113 @@ pub(crate) fn verify(
     Ok(vouched)
 }
 
+/// Of the devices whose parts of `batch` passed [`verify`] (`parts`), those whose changes
+/// are held back. A device that is no current member's (`current` says; removed, or
+/// unlinked) has its changes taken only where a current member vouched for them: its newest
+/// change in the batch is an ancestor of a current member's signed change in the batch, or
+/// of a change already taken whose dependencies are still awaited (`covered`). So what a
+/// removed device writes after its removal is refused by every member that knows of the
+/// removal, and what a member built on (or accepted before it knew) still spreads. A device
+/// with any change that depends on a held-back change is held back too: what is taken is
+/// whole, each device's part ending at the change it signed.
+pub(crate) fn held_back(
+    batch: &[Meta],
+    parts: &[Vouched],
+    current: impl Fn(&DeviceId) -> bool,
+    covered: impl Fn(&ChangeHash) -> bool,
+) -> BTreeSet<DeviceId> {
+    let former: Vec<&Vouched> = parts.iter().filter(|p| !current(&p.tip.actor)).collect();
+    if former.is_empty() {
+        return BTreeSet::new();
+    }
+    let index: HashMap<ChangeHash, usize> = batch
+        .iter()
+        .enumerate()
+        .map(|(i, meta)| (meta.hash, i))
+        .collect();
+    let in_batch = |i: usize| {
+        batch[i]
+            .deps
+            .iter()
+            .filter_map(|dep| index.get(dep).copied())
+            .collect::<Vec<usize>>()
+    };
+    // What current members vouched for: the ancestors of their tips, and of what is
+    // awaited for changes already taken.
+    let mut reached = vec![false; batch.len()];
+    let mut stack: Vec<usize> = parts
+        .iter()
+        .filter(|p| current(&p.tip.actor))
+        .filter_map(|p| index.get(&ChangeHash(p.tip.hash)).copied())
+        .chain((0..batch.len()).filter(|&i| covered(&batch[i].hash)))
+        .collect();
+    while let Some(i) = stack.pop() {
+        if !std::mem::replace(&mut reached[i], true) {
+            stack.extend(in_batch(i));
+        }
+    }
+    let mut held: BTreeSet<DeviceId> = former
+        .iter()
+        .filter(|p| {
+            index
+                .get(&ChangeHash(p.tip.hash))
+                .is_none_or(|&i| !reached[i])
+        })
+        .map(|p| p.tip.actor)
+        .collect();
+    if held.is_empty() {
+        return held;
+    }
+    // Then whoever built on what is held back, until nothing more is: parents first, so
+    // one pass per round marks every descendant.
+    let mut actors = Actors::default();
+    let actor_of: Vec<Option<DeviceId>> = batch.iter().map(|m| actors.device(&m.actor)).collect();
+    let order = parents_first(batch.len(), in_batch);
+    loop {
+        let mut tainted = vec![false; batch.len()];
+        for &i in &order {
+            tainted[i] = actor_of[i].is_some_and(|a| held.contains(&a))
+                || batch[i]
+                    .deps
+                    .iter()
+                    .any(|dep| index.get(dep).is_some_and(|&j| tainted[j]));
+        }
+        let grown: BTreeSet<DeviceId> = (0..batch.len())
+            .filter(|&i| tainted[i])
+            .filter_map(|i| actor_of[i])
+            .collect();
+        if grown.len() == held.len() {
+            return held;
+        }
+        held = grown;
+    }
+}
+
+/// The indices `0..n` ordered so that each comes after its dependencies (`deps`), by
+/// Kahn's algorithm; a cycle (impossible between hashes) leaves its members out.
+fn parents_first(n: usize, deps: impl Fn(usize) -> Vec<usize>) -> Vec<usize> {
+    let mut waiting = vec![0usize; n];
+    let mut children = vec![Vec::new(); n];
+    for (i, waits) in waiting.iter_mut().enumerate() {
+        for d in deps(i) {
+            *waits += 1;
+            children[d].push(i);
+        }
+    }
+    let mut ready: Vec<usize> = (0..n).filter(|&i| waiting[i] == 0).collect();
+    let mut order = Vec::with_capacity(n);
+    while let Some(i) = ready.pop() {
+        order.push(i);
+        for &c in &children[i] {
+            waiting[c] -= 1;
+            if waiting[c] == 0 {
+                ready.push(c);
+            }
+        }
+    }
+    order
+}
+
 /// The devices that Automerge actor ids name, each id decoded once: decoding an ed25519
 /// public key (decompressing its curve point) costs microseconds, and a batch repeats a
 /// few actors over thousands of changes (done per change, it doubled a cold join's time).
@@ -292,5 +399,38 @@ mod tests {
         assert!(
             matches!(error, Unvouched::Stranger { change, .. } if change == ChangeHash([1; 32]))
         );
+    }
+
+    #[test]
+    fn a_former_devices_changes_are_taken_only_under_a_current_members() {
+        let (alice, carol, bob) = (key(1), key(2), key(3));
+        let current = |d: &DeviceId| *d != carol.id();
+        let nothing = |_: &ChangeHash| false;
+        // Carol 1 <- Carol 2, then Alice 3 on Carol 1 only: Carol 2 is vouched by no one,
+        // and Alice 3 (fine on its own) is whole only with Carol's part, so all wait.
+        let batch = [
+            meta(1, &carol, 1, &[]),
+            meta(2, &carol, 2, &[1]),
+            meta(3, &alice, 1, &[1]),
+        ];
+        let signatures = [sign(&carol, 2), sign(&alice, 3)];
+        let parts = verify(&batch, &signatures, |_| true).unwrap();
+        let held = held_back(&batch, &parts, current, nothing);
+        assert_eq!(held, BTreeSet::from([carol.id(), alice.id()]));
+        // Bob's change on Carol 2 vouches for all of Carol's.
+        let mut batch = batch.to_vec();
+        batch.push(meta(4, &bob, 1, &[2]));
+        let signatures = [sign(&carol, 2), sign(&alice, 3), sign(&bob, 4)];
+        let parts = verify(&batch, &signatures, |_| true).unwrap();
+        assert!(held_back(&batch, &parts, current, nothing).is_empty());
+        // As does a change already taken that waits for Carol 2.
+        let batch = &batch[..3];
+        let parts = verify(batch, &signatures[..2], |_| true).unwrap();
+        let awaited = |h: &ChangeHash| *h == ChangeHash([2; 32]);
+        assert!(held_back(batch, &parts, current, awaited).is_empty());
+        // Changes of current members alone are all taken, whatever they build on.
+        let batch = [meta(5, &alice, 2, &[2]), meta(6, &bob, 2, &[5])];
+        let parts = verify(&batch, &[sign(&alice, 5), sign(&bob, 6)], |_| true).unwrap();
+        assert!(held_back(&batch, &parts, current, nothing).is_empty());
     }
 }

@@ -443,6 +443,51 @@ fn a_member_added_while_connected_gets_the_group_at_once_and_relays_to_carol() {
     );
 }
 
+#[test]
+fn what_a_removed_member_wrote_before_its_removal_reaches_everyone_vouched_by_who_held_it() {
+    // 1. Alice, Bob and Carol are in sync. Apart from Alice, Carol adds a card and Bob
+    //    takes it; then Alice, who never saw it, removes Carol.
+    let (mut net, group, board_id) = bob_and_carol_added_offline();
+    for (a, b) in [(ALICE, BOB), (ALICE, CAROL), (BOB, CAROL)] {
+        net.connect(a, b);
+        net.drive();
+    }
+    net.disconnect(ALICE, BOB);
+    net.disconnect(ALICE, CAROL);
+    let outs = net.devices[CAROL].edit(board_id, |doc, stamp| {
+        board::add_card(doc, stamp, "To do", "Carol's, before").unwrap();
+    });
+    net.apply(CAROL, outs);
+    net.drive();
+    net.disconnect(BOB, CAROL);
+    let carol_member = net.devices[CAROL].member.id();
+    let outs = net.devices[ALICE].author(
+        group,
+        Action::RemoveMember {
+            member: carol_member,
+        },
+    );
+    net.apply(ALICE, outs);
+
+    // 2. Bob meets Alice: he learns of the removal and vouches for Carol's card with an
+    //    empty change of his own, under which Alice takes it. They end in sync, quickly.
+    net.connect(ALICE, BOB);
+    let rounds = net.drive();
+    assert!(rounds < 20, "{rounds} rounds");
+    net.assert_same(ALICE, BOB, group);
+    let titles: Vec<String> = net.devices[ALICE].board(board_id).columns[0]
+        .cards
+        .iter()
+        .map(|c| c.title.clone())
+        .collect();
+    assert_eq!(titles, ["Carol's, before"]);
+    let bob = automerge::ActorId::from(net.devices[BOB].id().as_bytes());
+    let mut am = net.devices[ALICE].engine.doc(&board_id).unwrap().clone();
+    let heads = am.get_heads();
+    let head = am.get_change_by_hash(&heads[0]).unwrap();
+    assert_eq!((heads.len(), head.actor_id(), head.len()), (1, &bob, 0));
+}
+
 /// Alice founds a group and adds Bob and Carol while nobody is connected.
 fn bob_and_carol_added_offline() -> (Net, mutual_auth::GroupId, DocId) {
     let mut alice = Device::new("alice", 1);

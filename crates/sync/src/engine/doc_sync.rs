@@ -11,10 +11,14 @@ use mutual_docs::DocId;
 
 use super::replicas::sorted_heads;
 use super::sessions::DocSync;
-use super::vouch::{self, Meta, Vouched};
+use super::vouch::{self, Meta, Verdict};
 use super::{Engine, MAX_DOCS_PER_GROUP, Refusal, send};
+
+/// Most hashes of changes held back kept per peer and document ([`DocSync::held_back`]).
+const MAX_HELD_BACK: usize = 1024;
 use crate::chunks;
 use crate::output::{Event, Output};
+use crate::tips::Actors;
 use crate::wire::{ChangeSignature, Hash, Message};
 
 impl Engine {
@@ -169,6 +173,17 @@ impl Engine {
         let Some(mut message) = doc.am.sync().generate_sync_message(&mut sync.state) else {
             return;
         };
+        if message.changes.is_empty()
+            && !message.need.is_empty()
+            && message
+                .need
+                .iter()
+                .all(|hash| sync.held_back.contains(hash))
+        {
+            // It would only ask again for what was held back, and the peer answer in
+            // kind, back and forth: nothing to say until either side has news.
+            return;
+        }
         let mut changes: Vec<Change> = message
             .changes
             .iter()
@@ -233,22 +248,27 @@ impl Engine {
                 Err(e) => return self.refuse(peer, Refusal::MalformedChange(e.to_string()), out),
             }
         }
-        // Apply exactly what was checked: bytes past a chunk's change never reach the doc.
-        message.changes = ChunkList::from(
-            changes
-                .iter()
-                .map(|c| c.raw_bytes().to_vec())
-                .collect::<Vec<_>>(),
-        );
         // Without flags the peer's capabilities stay unknown, so our own engine keeps
         // answering with V1 messages (Automerge switches to V2 for peers that advertise it).
         message.flags = None;
         let their_heads = message.heads.clone();
         let metas = changes.iter().map(Meta::of_change);
-        let vouched = match self.vouch(id, doc_id, metas, signatures) {
-            Ok(vouched) => vouched,
+        let verdict = match self.vouch(id, doc_id, metas, signatures) {
+            Ok(verdict) => verdict,
             Err(refusal) => return self.refuse(peer, refusal, out),
         };
+        // Apply exactly what was checked and taken: bytes past a chunk's change never reach
+        // the doc, nor do changes held back.
+        let mut actors = Actors::default();
+        let (taken, held_back): (Vec<&Change>, Vec<&Change>) = changes
+            .iter()
+            .partition(|c| verdict.takes(&mut actors, c.actor_id().to_bytes()));
+        message.changes = ChunkList::from(
+            taken
+                .iter()
+                .map(|c| c.raw_bytes().to_vec())
+                .collect::<Vec<_>>(),
+        );
         if let Err(refusal) = self.replicas.ensure(id, doc_id, &self.actor) {
             return self.refuse(peer, refusal, out);
         }
@@ -263,6 +283,11 @@ impl Engine {
             .entry(doc_id)
             .or_insert_with(|| DocSync::fresh(true));
         sync.opened = true;
+        sync.held_back.extend(held_back.iter().map(|c| c.hash()));
+        sync.held_back.retain(|hash| !doc.has(hash));
+        while sync.held_back.len() > MAX_HELD_BACK {
+            sync.held_back.pop_last();
+        }
         let before = doc.heads.clone();
         let received = doc.am.sync().receive_sync_message(&mut sync.state, message);
         doc.refresh_heads();
@@ -271,7 +296,7 @@ impl Engine {
         }
         // The peer's heads when it sent this: what it holds.
         self.knowledge.learn(peer, doc_id, their_heads);
-        self.after_receive(peer, id, doc_id, &before, vouched, None, out);
+        self.after_receive(peer, id, doc_id, &before, verdict, None, out);
     }
 
     /// A whole document from a peer, for a document this device held nothing of when the
@@ -305,8 +330,8 @@ impl Engine {
             .iter()
             .map(Meta::of_metadata)
             .collect();
-        let vouched = match self.vouch(id, doc_id, metas.into_iter(), signatures) {
-            Ok(vouched) => vouched,
+        let verdict = match self.vouch(id, doc_id, metas.into_iter(), signatures) {
+            Ok(verdict) => verdict,
             Err(refusal) => return self.refuse(peer, refusal, out),
         };
         if let Err(refusal) = self.replicas.ensure(id, doc_id, &self.actor) {
@@ -317,28 +342,48 @@ impl Engine {
         };
         let before = doc.heads.clone();
         let mut whole = None;
-        if before.is_empty() {
+        let merged = if !verdict.held_back.is_empty() {
+            // Only what is taken, change by change; Automerge's sync settles the rest.
+            let mut actors = Actors::default();
+            let taken: Vec<Change> = theirs
+                .get_changes(&[])
+                .into_iter()
+                .filter(|c| verdict.takes(&mut actors, c.actor_id().to_bytes()))
+                .collect();
+            doc.am.apply_changes(taken)
+        } else if before.is_empty() {
             theirs.set_actor(self.actor.clone());
             doc.am = theirs;
             whole = Some(bytes.to_vec());
-        } else if let Err(e) = doc.am.merge(&mut theirs) {
-            doc.refresh_heads();
+            Ok(())
+        } else {
+            doc.am.merge(&mut theirs).map(|_| ())
+        };
+        doc.refresh_heads();
+        if let Err(e) = merged {
             return self.refuse(peer, Refusal::DocMerge(e.to_string()), out);
         }
-        doc.refresh_heads();
         self.knowledge.learn(peer, doc_id, their_heads.clone());
         if let Some(sync) = self.sessions.group_mut(&peer, &id) {
-            // The peer holds at least what it sent, all of which this device now holds. No
-            // Automerge reply will tell it so: the summary will.
-            sync.docs.insert(doc_id, DocSync::seeded(&their_heads));
+            // The peer holds at least what it sent, all of which this device now holds
+            // unless some was held back. No Automerge reply will tell it so: the summary
+            // will.
+            let state = if verdict.held_back.is_empty() {
+                DocSync::seeded(&their_heads)
+            } else {
+                DocSync::fresh(true)
+            };
+            sync.docs.insert(doc_id, state);
             sync.owes_summary = true;
             sync.whole_received = sync.whole_received.saturating_add(1);
         }
-        self.after_receive(peer, id, doc_id, &before, vouched, whole, out);
+        self.after_receive(peer, id, doc_id, &before, verdict, whole, out);
     }
 
     /// After a peer's changes were applied to a document: record their tips, persist,
-    /// report, pass them on to the other peers and answer the peer.
+    /// report, pass them on to the other peers and answer the peer, unless some of its
+    /// changes were held back: answering would only have it send them again, and again.
+    /// It says more once it has something new (its vouch for them, when it learns why).
     #[allow(clippy::too_many_arguments)]
     fn after_receive(
         &mut self,
@@ -346,14 +391,16 @@ impl Engine {
         id: GroupId,
         doc_id: DocId,
         before: &[ChangeHash],
-        vouched: Vec<Vouched>,
+        verdict: Verdict,
         whole: Option<Vec<u8>>,
         out: &mut Vec<Output>,
     ) {
         let Some(doc) = self.replicas.doc_mut(&doc_id) else {
             return;
         };
-        let tips = doc.take_tips(vouched.into_iter().map(|v| v.tip));
+        let answer = verdict.held_back.is_empty();
+        doc.await_deps(verdict.vouched.iter().flat_map(|v| &v.outside));
+        let tips = doc.take_tips(verdict.vouched.into_iter().map(|v| v.tip));
         let changed = doc.heads != before;
         if !tips.is_empty() {
             out.push(Output::PersistTips {
@@ -370,7 +417,9 @@ impl Engine {
             }));
             self.push(id, doc_id, Some(peer), out);
         }
-        self.sync_to(peer, id, doc_id, out);
+        if answer {
+            self.sync_to(peer, id, doc_id, out);
+        }
         // No message told the peer what I hold now (it sent me changes I had from someone
         // else, or a whole document): a summary will, once I caught up with it.
         let heads = self.replicas.doc(&doc_id).map(|d| d.heads.clone());

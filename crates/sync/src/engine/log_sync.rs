@@ -238,6 +238,7 @@ impl Engine {
         for peer in unshared {
             self.settle(peer, out);
         }
+        self.vouch_for_former_devices(id, out);
     }
 
     /// Ops of a group this device lacks, sent because it asked (empty heads): accepted only

@@ -101,6 +101,10 @@ pub(crate) struct Doc {
     /// Verified tips whose changes Automerge queued (a dependency was missing): each
     /// becomes the device's tip once its change is applied.
     pub(crate) pending: Vec<Tip>,
+    /// Changes that changes taken from peers depend on but that are not here yet: a
+    /// member's verified change vouches for them, whoever made them
+    /// ([`crate::tips::held_back`]).
+    pub(crate) awaited: BTreeSet<ChangeHash>,
 }
 
 impl std::fmt::Debug for Doc {
@@ -122,6 +126,7 @@ impl Doc {
             heads,
             tips: BTreeMap::new(),
             pending: Vec::new(),
+            awaited: BTreeSet::new(),
         }
     }
 
@@ -167,6 +172,15 @@ impl Doc {
             }
         }
         changed
+    }
+
+    /// After changes were taken: what they depend on and is not here yet is awaited
+    /// (at most [`MAX_PENDING_TIPS`] hashes); what has arrived no longer is.
+    pub(crate) fn await_deps<'a>(&mut self, deps: impl IntoIterator<Item = &'a ChangeHash>) {
+        let mut awaited = std::mem::take(&mut self.awaited);
+        awaited.extend(deps);
+        awaited.retain(|hash| !self.has(hash));
+        self.awaited = awaited.into_iter().take(MAX_PENDING_TIPS).collect();
     }
 
     /// How many changes here are not among the ancestors of `heads` (those of them this

@@ -8,7 +8,7 @@
 //! partial log of a group being joined (capped at [`super::MAX_JOIN_OPS`] ops). Automerge's
 //! `State` keeps at most one sync message in flight per (peer, document).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use automerge::ChangeHash;
 use automerge::sync::{BloomFilter, Have, State};
@@ -169,6 +169,9 @@ pub(crate) struct DocSync {
     pub(crate) state: State,
     /// False while this side waits for the dialer's first message; a live push opens it.
     pub(crate) opened: bool,
+    /// Changes the peer sent that were held back (`tips::held_back`): this side does not
+    /// ask for them again.
+    pub(crate) held_back: BTreeSet<ChangeHash>,
 }
 
 impl DocSync {
@@ -189,6 +192,7 @@ impl DocSync {
         DocSync {
             state,
             opened: true,
+            held_back: BTreeSet::new(),
         }
     }
 
@@ -197,6 +201,7 @@ impl DocSync {
         DocSync {
             state: State::new(),
             opened,
+            held_back: BTreeSet::new(),
         }
     }
 }

@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use automerge::transaction::CommitOptions;
 use automerge::{AutoCommit, Change, ChangeHash};
 use mutual_auth::{DeviceId, DeviceKey, GroupId};
 use mutual_docs::DocId;
@@ -12,25 +13,29 @@ pub(super) use crate::tips::{Meta, Vouched};
 
 use super::replicas::Doc;
 use super::{Engine, Refusal};
+use crate::output::Output;
 use crate::tips::{self, Actors, Tip};
 use crate::wire::{self, ChangeSignature, Message};
 
 impl Engine {
     /// Checks that the changes of a peer's batch that this device lacks are each vouched
-    /// for by its device ([`tips::verify`]) and continue that device's chain here. Nothing
-    /// is created or changed, whatever the verdict.
+    /// for by its device ([`tips::verify`]) and continue that device's chain here, and
+    /// holds back what no current member vouched for ([`tips::held_back`]: a removed
+    /// device's later changes). Nothing is created or changed, whatever the verdict.
     pub(super) fn vouch(
         &mut self,
         id: GroupId,
         doc_id: DocId,
         batch: impl Iterator<Item = Meta>,
         signatures: &[ChangeSignature],
-    ) -> Result<Vec<Vouched>, Refusal> {
+    ) -> Result<Verdict, Refusal> {
         let Some(group) = self.replicas.groups.get(&id) else {
             // Only reached for active groups, which are held.
-            return Ok(Vec::new());
+            return Ok(Verdict::default());
         };
         let known = |device: &DeviceId| group.known.contains(device);
+        let current = group.member_devices();
+        let current = |device: &DeviceId| current.contains(device);
         let Some(doc) = self
             .replicas
             .docs
@@ -39,14 +44,101 @@ impl Engine {
         else {
             // Nothing of it here (or another group's, refused by the caller): all is new.
             let batch: Vec<Meta> = batch.collect();
-            return Ok(tips::verify(&batch, signatures, known)?);
+            let vouched = tips::verify(&batch, signatures, known)?;
+            let held_back = tips::held_back(&batch, &vouched, current, |_| false);
+            return Ok(Verdict::new(vouched, held_back));
         };
         let new: Vec<Meta> = batch.filter(|meta| !doc.has(&meta.hash)).collect();
         let vouched = tips::verify(&new, signatures, known)?;
         for part in &vouched {
             check_chain(self.me, doc, part)?;
         }
-        Ok(vouched)
+        let held_back = tips::held_back(&new, &vouched, current, |h| doc.awaited.contains(h));
+        Ok(Verdict::new(vouched, held_back))
+    }
+}
+
+impl Engine {
+    /// After the log of `id` changed: where a document of it ends in changes of a device
+    /// that is no longer a member's (a head of it), this member device vouches for them
+    /// with an empty change of its own, made on them and sent like any edit. It took them
+    /// while that device was a member, or before it knew otherwise; other members take a
+    /// former device's changes only under a current member's ([`tips::held_back`]), and
+    /// would otherwise wait for this device's next edit, which Automerge makes on
+    /// everything it holds anyway.
+    pub(super) fn vouch_for_former_devices(&mut self, id: GroupId, out: &mut Vec<Output>) {
+        let Some(group) = self.replicas.groups.get(&id).filter(|g| g.mine) else {
+            return;
+        };
+        let current = group.member_devices();
+        if group.known.iter().all(|device| current.contains(device)) {
+            return;
+        }
+        let known = group.log.known_devices();
+        let docs: Vec<DocId> = group.docs.iter().copied().collect();
+        let time = i64::try_from(self.now / 1000).unwrap_or(0);
+        let mut actors = Actors::default();
+        for doc_id in docs {
+            let Some(doc) = self.replicas.docs.get_mut(&doc_id) else {
+                continue;
+            };
+            let heads = doc.heads.clone();
+            // Named by member id, which the history shows as the member's name.
+            let mut former = BTreeSet::new();
+            for head in &heads {
+                let Some(meta) = doc.am.get_change_meta_by_hash(head) else {
+                    continue;
+                };
+                match actors.device(meta.actor.to_bytes()) {
+                    Some(device) if !current.contains(&device) => {
+                        former.insert(
+                            known.get(&device).map_or_else(
+                                || device.to_string(),
+                                |known| known.member.to_string(),
+                            ),
+                        );
+                    }
+                    _ => {}
+                }
+            }
+            if former.is_empty() {
+                continue;
+            }
+            let names: Vec<String> = former.into_iter().collect();
+            let message = format!("vouched for what {} wrote", names.join(", "));
+            let options = CommitOptions::default()
+                .with_message(message)
+                .with_time(time);
+            doc.am.empty_change(options);
+            doc.refresh_heads();
+            self.replicas.persist(doc_id, None, out);
+            self.push(id, doc_id, None, out);
+        }
+    }
+}
+
+/// What to take of a batch that passed [`Engine::vouch`].
+#[derive(Debug, Default)]
+pub(super) struct Verdict {
+    /// The parts taken, one per device.
+    pub(super) vouched: Vec<Vouched>,
+    /// The devices whose changes in the batch are left out, unapplied: no current member
+    /// vouched for them (yet). Not a fault of the peer, which may not know of a removal.
+    pub(super) held_back: BTreeSet<DeviceId>,
+}
+
+impl Verdict {
+    fn new(mut vouched: Vec<Vouched>, held_back: BTreeSet<DeviceId>) -> Verdict {
+        vouched.retain(|part| !held_back.contains(&part.tip.actor));
+        Verdict { vouched, held_back }
+    }
+
+    /// Whether a change of the batch is taken.
+    pub(super) fn takes(&self, actors: &mut Actors, actor: &[u8]) -> bool {
+        self.held_back.is_empty()
+            || actors
+                .device(actor)
+                .is_some_and(|device| !self.held_back.contains(&device))
     }
 }
 
