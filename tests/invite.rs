@@ -129,6 +129,37 @@ fn a_new_person_joins_with_a_full_code_and_sees_the_documents() {
 }
 
 #[test]
+fn a_newcomer_and_its_member_meet_again_by_themselves_after_both_restart() {
+    // mDNS is off throughout: only what each node wrote down can bring the two together.
+    let (alice, bob) = (Device::init("Alice"), Device::init("Bob"));
+    let (group, _) = group_with_board(&alice);
+    let alice_node = Serving::start(&alice);
+    let (_, code, _) = invite(&alice, &group, &[]);
+    let joined = bob.json(&["join", &code, "--name", "Bobby"]);
+    assert_eq!(joined["synced"], true, "{joined}");
+    let alice_id = alice.json(&["status"])["peer_id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no peer id in Alice's status"))
+        .to_owned();
+    let meets_alice =
+        |e: &serde_json::Value| e["event"] == "session_started" && e["peer"] == alice_id.as_str();
+    let bob_node = Serving::start(&bob);
+    bob_node.wait_for("Bob's node meeting Alice's", meets_alice);
+
+    // Both stop, and start again (Alice's first): each listens where it did before, so
+    // Bob's node finds Alice's at the address it kept from the join.
+    bob_node.stop();
+    let port = alice_node.address();
+    alice_node.stop();
+    let alice_node = Serving::start(&alice);
+    assert_eq!(alice_node.address(), port, "Alice's node moved");
+    let bob_node = Serving::start(&bob);
+    bob_node.wait_for("Bob's node meeting Alice's again by itself", meets_alice);
+    drop(bob_node);
+    drop(alice_node);
+}
+
+#[test]
 fn every_failed_join_says_why_with_its_own_exit_code_and_changes_nothing() {
     let (alice, bob) = (Device::init("Alice"), Device::init("Bob"));
     let (group, _) = group_with_board(&alice);

@@ -65,6 +65,10 @@ pub struct Config {
     pub max_strangers: usize,
     /// Close a connection with no stream open for this long.
     pub idle_timeout: Duration,
+    /// Where `listen` asks for any port (0), try this one first, for TCP and QUIC alike:
+    /// the port this device listened on last time, which members' address books hold.
+    /// Any free port if it is taken.
+    pub preferred_port: Option<u16>,
 }
 
 impl Default for Config {
@@ -85,8 +89,30 @@ impl Default for Config {
             max_connections_per_peer: 4,
             max_strangers: 64,
             idle_timeout: Duration::from_secs(60),
+            preferred_port: None,
         }
     }
+}
+
+/// `address` with `port` where it asks for any TCP or UDP port; `None` if it names one.
+fn with_port_for_any(address: &Multiaddr, port: u16) -> Option<Multiaddr> {
+    use multiaddr::Protocol;
+    let mut replaced = false;
+    let address = address
+        .iter()
+        .map(|protocol| match protocol {
+            Protocol::Tcp(0) => {
+                replaced = true;
+                Protocol::Tcp(port)
+            }
+            Protocol::Udp(0) => {
+                replaced = true;
+                Protocol::Udp(port)
+            }
+            other => other,
+        })
+        .collect();
+    replaced.then_some(address)
 }
 
 /// What happened on the network.
@@ -280,6 +306,14 @@ impl Net {
             .accept(JOIN_PROTOCOL)
             .map_err(|e| transport_error(&e))?;
         for address in &config.listen {
+            let preferred = config
+                .preferred_port
+                .and_then(|port| with_port_for_any(address, port));
+            if let Some(preferred) = preferred
+                && swarm.listen_on(preferred).is_ok()
+            {
+                continue;
+            }
             swarm
                 .listen_on(address.clone())
                 .map_err(|e| Error::Listen {

@@ -291,6 +291,16 @@ impl Node {
     pub fn remember_peer(&mut self, record: mutual_store::PeerRecord) -> Result<(), Error> {
         Ok(self.store.commit(&[Write::Peer(record)])?)
     }
+
+    /// The TCP port this device last listened on, if it ever did.
+    pub fn listen_port(&self) -> Result<Option<u16>, Error> {
+        Ok(self.store.listen_port()?)
+    }
+
+    /// Records the TCP port this device listens on, to take again at the next start.
+    pub fn remember_listen_port(&mut self, port: u16) -> Result<(), Error> {
+        Ok(self.store.commit(&[Write::ListenPort(port)])?)
+    }
 }
 
 /// The id of a group's index document, derived from the group's id so that every member

@@ -106,6 +106,8 @@ pub enum Write {
     },
     /// Where another device was reached (replaces what was known of it).
     Peer(PeerRecord),
+    /// The port this device listens on (TCP and QUIC), to take again at the next start.
+    ListenPort(u16),
     /// What another device was known to hold of a document (replaces what was known).
     Held(HeldRecord),
     /// When another device was last in sync with this one on a group.
@@ -213,6 +215,7 @@ impl Store {
                     snapshot,
                 } => docs::compact(&tx, doc_id, *through_seq, snapshot)?,
                 Write::Peer(record) => peers::upsert(&tx, record)?,
+                Write::ListenPort(port) => peers::set_listen_port(&tx, *port)?,
                 Write::Held(record) => peer_sync::put_held(&tx, record)?,
                 Write::Synced(record) => peer_sync::put_synced(&tx, record)?,
                 Write::Addition(record) => additions::insert(&tx, record)?,
@@ -224,6 +227,11 @@ impl Store {
         }
         tx.commit()?;
         Ok(())
+    }
+
+    /// The port this device last listened on, if it ever did.
+    pub fn listen_port(&self) -> Result<Option<u16>, Error> {
+        peers::listen_port(&self.conn)
     }
 
     /// This device's identity, if `init` has run.

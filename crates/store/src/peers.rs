@@ -46,3 +46,23 @@ pub(crate) fn all(conn: &Connection) -> Result<Vec<PeerRecord>, Error> {
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
+
+/// Records the port this device listens on.
+pub(crate) fn set_listen_port(conn: &Connection, port: u16) -> Result<(), Error> {
+    conn.execute(
+        "INSERT INTO listen_port (id, port) VALUES (1, ?1)
+         ON CONFLICT (id) DO UPDATE SET port = ?1",
+        params![port],
+    )?;
+    Ok(())
+}
+
+/// The port this device last listened on, if any.
+pub(crate) fn listen_port(conn: &Connection) -> Result<Option<u16>, Error> {
+    use rusqlite::OptionalExtension as _;
+    Ok(conn
+        .query_row("SELECT port FROM listen_port WHERE id = 1", [], |row| {
+            row.get(0)
+        })
+        .optional()?)
+}

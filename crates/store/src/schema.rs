@@ -16,6 +16,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../migrations/0004_doc_tips.sql")),
     M::up(include_str!("../migrations/0005_peer_sync.sql")),
     M::up(include_str!("../migrations/0006_additions.sql")),
+    M::up(include_str!("../migrations/0007_listen_port.sql")),
 ];
 
 /// Whether the schema is at the latest version (nothing to migrate).

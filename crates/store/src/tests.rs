@@ -216,6 +216,20 @@ fn the_address_book_keeps_the_latest_addresses_of_each_peer() {
 }
 
 #[test]
+fn the_listen_port_is_kept_across_a_reopen_and_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    assert_eq!(store.listen_port().unwrap(), None);
+    store.commit(&[Write::ListenPort(4001)]).unwrap();
+    store.commit(&[Write::ListenPort(4002)]).unwrap();
+    drop(store);
+    assert_eq!(
+        Store::open(dir.path()).unwrap().listen_port().unwrap(),
+        Some(4002)
+    );
+}
+
+#[test]
 fn a_tip_is_kept_per_document_and_device_and_only_moves_forward() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(dir.path()).unwrap();

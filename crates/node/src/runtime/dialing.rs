@@ -240,6 +240,26 @@ impl Runtime {
         Ok(())
     }
 
+    /// Keeps the TCP port this device now listens on, to listen on it again at the next
+    /// start (`NetConfig::preferred_port`): the members that hold this address find this
+    /// device again after both restarted, with no discovery. A join's short-lived node
+    /// keeps nothing.
+    pub(super) fn keep_listen_port(&mut self, address: &Multiaddr) -> Result<(), RuntimeError> {
+        if self.ephemeral_book || is_relayed(address) {
+            return Ok(());
+        }
+        let port = address.iter().find_map(|protocol| match protocol {
+            Protocol::Tcp(port) => Some(port),
+            _ => None,
+        });
+        if let Some(port) = port
+            && self.node.listen_port()? != Some(port)
+        {
+            self.node.remember_listen_port(port)?;
+        }
+        Ok(())
+    }
+
     /// Addresses a member announced (identify), kept for later redials.
     pub(super) fn heard(
         &mut self,

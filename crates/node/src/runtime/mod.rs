@@ -227,7 +227,11 @@ impl Runtime {
         let keypair = node.identity()?.device.to_libp2p_keypair();
         node.load_all()?;
         let book = book::Book::load(node.address_book()?);
-        let net = Net::new(keypair, &config.net)?;
+        let mut net_config = config.net.clone();
+        if !config.ephemeral_book && net_config.preferred_port.is_none() {
+            net_config.preferred_port = node.listen_port()?;
+        }
+        let net = Net::new(keypair, &net_config)?;
         let socket_error = |source| RuntimeError::Socket {
             path: node.dir().join(SOCKET_FILE),
             source,

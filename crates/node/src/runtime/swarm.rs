@@ -12,6 +12,7 @@ impl Runtime {
         use mutual_net::Event as E;
         match event {
             E::Listening { address } => {
+                self.keep_listen_port(&address)?;
                 let address = address.with_p2p(self.me).unwrap_or_else(|a| a);
                 self.listening.push(address.clone());
                 self.node.set_online_addresses(self.listening.clone());
