@@ -1139,9 +1139,32 @@ const BOMB: u64 = 256 * 1024 * 1024;
 /// What a refused bomb may cost Alice's process at most, far below what inflating it would.
 const BOMB_BOUND: u64 = 64 * 1024 * 1024;
 
-/// Mallory, a member, sends `message`, holding a bomb; Alice refuses it with `reason`,
+/// A V1 sync message for the group's index that carries `chunk` alone, unsigned.
+fn sync_carrying(member: &MemberSession, chunk: Vec<u8>) -> Message {
+    let message = automerge::sync::Message {
+        heads: Vec::new(),
+        need: Vec::new(),
+        have: Vec::new(),
+        changes: ChunkList::from(vec![chunk]),
+        flags: None,
+        version: MessageVersion::V1,
+    };
+    Message::Sync {
+        group: member.alice.group,
+        doc: mutual_node::index_doc_id(&member.alice.group),
+        message: message.encode(),
+        signatures: Vec::new(),
+    }
+}
+
+const INFLATES_TOO_MUCH: &str = "it inflates to more than 67108864 bytes";
+
+/// Mallory, a member, sends `message`, holding a bomb; Alice refuses it for `reason`,
 /// without her memory growing by more than [`BOMB_BOUND`], and her group is as it was.
-async fn a_bomb_is_refused(message: impl FnOnce(&MemberSession) -> Result<Message>) -> Result<()> {
+async fn a_bomb_is_refused(
+    reason: &str,
+    message: impl FnOnce(&MemberSession) -> Result<Message>,
+) -> Result<()> {
     let mut member = MemberSession::start().await?;
     let before = member.alice.snapshot().await?;
     let message = message(&member)?;
@@ -1150,10 +1173,7 @@ async fn a_bomb_is_refused(message: impl FnOnce(&MemberSession) -> Result<Messag
     member.session.send(&message).await?;
     let refusal = Event::PeerRefused {
         peer: member.mallory.peer(),
-        reason: format!(
-            "Automerge data refused: it inflates to more than {} bytes",
-            64 << 20
-        ),
+        reason: format!("Automerge data refused: {reason}"),
     };
     let mut alice = member.alice;
     alice
@@ -1177,23 +1197,7 @@ async fn a_compressed_change_that_inflates_to_a_quarter_gigabyte_is_refused_unre
     // A "compressed change" chunk (type 2) of 256 MiB of zeros, in a V1 sync message for
     // the group's index, signed as hers: Automerge would inflate it whole before parsing.
     let bomb = automerge_chunk(2, &deflated_zeros(BOMB)?);
-    a_bomb_is_refused(|member| {
-        let message = automerge::sync::Message {
-            heads: Vec::new(),
-            need: Vec::new(),
-            have: Vec::new(),
-            changes: ChunkList::from(vec![bomb]),
-            flags: None,
-            version: MessageVersion::V1,
-        };
-        Ok(Message::Sync {
-            group: member.alice.group,
-            doc: mutual_node::index_doc_id(&member.alice.group),
-            message: message.encode(),
-            signatures: Vec::new(),
-        })
-    })
-    .await
+    a_bomb_is_refused(INFLATES_TOO_MUCH, |member| Ok(sync_carrying(member, bomb))).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1207,13 +1211,78 @@ async fn a_whole_document_whose_column_inflates_to_a_quarter_gigabyte_is_refused
     body.push(0);
     body.extend(&zeros);
     let bomb = automerge_chunk(0, &body);
-    a_bomb_is_refused(|member| {
+    a_bomb_is_refused(INFLATES_TOO_MUCH, |member| {
         Ok(Message::Doc {
             group: member.alice.group,
             doc: mutual_node::index_doc_id(&member.alice.group),
             bytes: bomb,
             signatures: Vec::new(),
         })
+    })
+    .await
+}
+
+/// A change chunk that sets key "a" of the root map `n` times, each of its columns one
+/// run-length encoded run: about a hundred bytes whatever `n`, with a checksum Automerge
+/// accepts, so that it reads every one of the `n` operations as it parses the change.
+fn run_length_change(n: u64) -> Result<Vec<u8>> {
+    use sha2::Digest as _;
+    let mut count = Vec::new();
+    sleb128(&mut count, i64::try_from(n)?);
+    let repeated = |value: &[u8]| [count.as_slice(), value].concat();
+    let mut nulls = vec![0];
+    leb128(&mut nulls, usize::try_from(n)?);
+    let mut falses = Vec::new();
+    leb128(&mut falses, usize::try_from(n)?);
+    // (specification, data): object, key, insert, action, value and predecessors.
+    let columns = [
+        (1, nulls.clone()),
+        (2, nulls.clone()),
+        (17, nulls.clone()),
+        (19, nulls),
+        (21, repeated(&[1, b'a'])),
+        (52, falses),
+        (66, repeated(&[1])),
+        (86, repeated(&[0])),
+        (112, repeated(&[0])),
+    ];
+    let mut body = vec![0, 32];
+    body.extend([7; 32]); // no dependency; the actor
+    body.extend([1, 1, 0, 0, 0]); // seq, start op, time, no message, no other actor
+    leb128(&mut body, columns.len());
+    for (spec, data) in &columns {
+        leb128(&mut body, *spec);
+        leb128(&mut body, data.len());
+    }
+    for (_, data) in &columns {
+        body.extend(data);
+    }
+    let mut chunk = automerge_chunk(1, &body);
+    let checksum = sha2::Sha256::digest(&chunk[8..]);
+    chunk[4..8].copy_from_slice(&checksum[..4]);
+    Ok(chunk)
+}
+
+fn sleb128(out: &mut Vec<u8>, mut n: i64) {
+    loop {
+        let byte = u8::try_from(n & 0x7f).unwrap_or(0);
+        n >>= 7;
+        if (n == 0 && byte & 0x40 == 0) || (n == -1 && byte & 0x40 != 0) {
+            out.push(byte);
+            return;
+        }
+        out.push(byte | 0x80);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_whose_runs_hold_a_trillion_operations_is_refused_unread() -> Result<()> {
+    // About a hundred bytes that Automerge reads as 2^40 operations, one by one, as it
+    // parses the change: days of Alice's event loop, and her memory once applied.
+    let bomb = run_length_change(1 << 40)?;
+    assert!(bomb.len() < 200, "{} bytes", bomb.len());
+    a_bomb_is_refused("it holds more than 4000000 operations", |member| {
+        Ok(sync_carrying(member, bomb))
     })
     .await
 }

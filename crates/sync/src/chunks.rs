@@ -5,6 +5,13 @@
 //! headers, inflates what is compressed into nothing (counting bytes, keeping none) and
 //! stops at a limit, so the cost of a message is bounded before Automerge sees it.
 //!
+//! Run-length encoding is the other bomb: a column run says "this value, N times" in a few
+//! bytes, and Automerge reads a change's operations one by one as it parses it (a 113-byte
+//! change holding ten million operations took 1.6 s; one holding 2^40 would hold a node's
+//! event loop for days, and its memory once applied). So every column's rows are counted
+//! from its runs, without expanding them, and the rows of one message are capped
+//! ([`MAX_ROWS`]).
+//!
 //! The format (Automerge's binary format, "Chunk container"): each chunk is 4 magic bytes,
 //! a 4-byte checksum, a type byte and a LEB128 length, then that many bytes. A document
 //! chunk (type 0) lists its actors, heads and the specification and length of each column,
@@ -22,6 +29,43 @@ use flate2::read::DeflateDecoder;
 /// hurt a laptop.
 pub const MAX_INFLATED: usize = 64 * 1024 * 1024;
 
+/// The most rows (operations, changes, or a grouped column's entries) any column of the
+/// Automerge data of one message may hold, summed over its chunks: sixteen times the
+/// automerge-perf trace's 260,000 edits.
+pub const MAX_ROWS: u64 = 4_000_000;
+
+/// What the Automerge data of one message may cost, and what is left of it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Budget {
+    /// Bytes once inflated, left.
+    bytes: usize,
+    /// Rows of the largest column of each chunk, summed, left.
+    rows: u64,
+    /// The bytes and rows there were to begin with.
+    limits: (usize, u64),
+}
+
+impl Budget {
+    /// A budget of `bytes` inflated bytes and `rows` rows.
+    pub fn new(bytes: usize, rows: u64) -> Budget {
+        Budget {
+            bytes,
+            rows,
+            limits: (bytes, rows),
+        }
+    }
+
+    /// The budget of one message: [`MAX_INFLATED`] bytes, [`MAX_ROWS`] rows.
+    pub fn per_message() -> Budget {
+        Budget::new(MAX_INFLATED, MAX_ROWS)
+    }
+
+    /// The bytes and rows spent so far.
+    pub fn spent(&self) -> (usize, u64) {
+        (self.limits.0 - self.bytes, self.limits.1 - self.rows)
+    }
+}
+
 const MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
 /// The bit of a column's specification saying that the column is deflated.
 const DEFLATED: u64 = 0b1000;
@@ -35,6 +79,12 @@ pub enum ChunkError {
         /// The limit passed.
         limit: usize,
     },
+    /// A column's runs add up to more rows than the limit.
+    #[error("it holds more than {limit} operations")]
+    TooManyRows {
+        /// The limit passed.
+        limit: u64,
+    },
     /// The bytes are not Automerge chunks.
     #[error("it is not Automerge data: {0}")]
     Malformed(&'static str),
@@ -42,10 +92,20 @@ pub enum ChunkError {
 
 /// The number of bytes `bytes`, a sequence of Automerge chunks, take once every compressed
 /// part is inflated; [`ChunkError::TooLarge`] as soon as that passes `limit`. Costs at most
-/// `limit` bytes of inflating and no memory beyond a small buffer.
+/// `limit` bytes of inflating and no memory beyond a small buffer. Rows are not counted.
 pub fn inflated_size(bytes: &[u8], limit: usize) -> Result<usize, ChunkError> {
+    let mut budget = Budget::new(limit, u64::MAX);
+    spend(bytes, &mut budget)?;
+    Ok(budget.spent().0)
+}
+
+/// Takes what `bytes`, a sequence of Automerge chunks, cost from `budget`: their inflated
+/// size and their rows ([`ChunkError::TooLarge`], [`ChunkError::TooManyRows`] as soon as
+/// either runs out, naming the budget's limits). Costs at most `budget.bytes` of inflating,
+/// and as much memory for a compressed change or column whose rows must be counted.
+pub fn spend(bytes: &[u8], budget: &mut Budget) -> Result<(), ChunkError> {
+    let (byte_limit, row_limit) = budget.limits;
     let mut input = Input(bytes);
-    let mut total = 0usize;
     while !input.0.is_empty() {
         if input.take(4)? != MAGIC {
             return Err(ChunkError::Malformed("bad magic bytes"));
@@ -54,29 +114,67 @@ pub fn inflated_size(bytes: &[u8], limit: usize) -> Result<usize, ChunkError> {
         let kind = input.take(1)?[0];
         let len = input.len()?;
         let body = input.take(len)?;
-        let budget = limit.saturating_sub(total);
-        let size = match kind {
-            0 => document_size(body, budget),
-            1 => Ok(body.len()),
-            2 => inflate(body, budget),
+        let (size, rows) = match kind {
+            0 => document_cost(body, budget.bytes),
+            1 => change_rows(body, budget.rows).map(|rows| (body.len(), rows)),
+            2 => inflate(body, budget.bytes).and_then(|size| {
+                let inflated = inflate_all(body, size)?;
+                Ok((size, change_rows(&inflated, budget.rows)?))
+            }),
             3 => Err(ChunkError::Malformed("a bundle")),
             _ => Err(ChunkError::Malformed("unknown chunk type")),
         }
         .map_err(|e| match e {
-            ChunkError::TooLarge { .. } => ChunkError::TooLarge { limit },
+            ChunkError::TooLarge { .. } => ChunkError::TooLarge { limit: byte_limit },
+            ChunkError::TooManyRows { .. } => ChunkError::TooManyRows { limit: row_limit },
             malformed => malformed,
         })?;
-        total = total.saturating_add(size);
-        if total > limit {
-            return Err(ChunkError::TooLarge { limit });
-        }
+        budget.bytes = budget
+            .bytes
+            .checked_sub(size)
+            .ok_or(ChunkError::TooLarge { limit: byte_limit })?;
+        budget.rows = budget
+            .rows
+            .checked_sub(rows)
+            .ok_or(ChunkError::TooManyRows { limit: row_limit })?;
     }
-    Ok(total)
+    Ok(())
 }
 
-/// The inflated size of a document chunk's body: its prefix and every column, deflated
-/// ones inflated within `budget`.
-fn document_size(body: &[u8], budget: usize) -> Result<usize, ChunkError> {
+/// The rows of a change chunk's body (uncompressed): those of its largest column.
+fn change_rows(body: &[u8], row_budget: u64) -> Result<u64, ChunkError> {
+    let mut input = Input(body);
+    let deps = input.count()?;
+    input.take(
+        deps.checked_mul(32)
+            .ok_or(ChunkError::Malformed("too many dependencies"))?,
+    )?;
+    let actor = input.len()?;
+    input.take(actor)?;
+    input.uleb()?; // seq
+    input.uleb()?; // start op
+    input.uleb()?; // time (signed: only its length matters here)
+    let message = input.len()?;
+    input.take(message)?;
+    let others = input.count()?;
+    for _ in 0..others {
+        let len = input.len()?;
+        input.take(len)?;
+    }
+    let mut rows = 0;
+    for (spec, len) in input.columns()? {
+        let data = input.take(len)?;
+        // Automerge refuses a change with a compressed column without reading it.
+        if spec & DEFLATED == 0 {
+            rows = rows.max(column_rows(spec, data, row_budget)?);
+        }
+    }
+    Ok(rows)
+}
+
+/// The inflated size of a document chunk's body (its prefix and every column, deflated
+/// ones inflated within `budget`), and its rows: those of its largest column.
+fn document_cost(body: &[u8], budget: usize) -> Result<(usize, u64), ChunkError> {
     let mut input = Input(body);
     let actors = input.count()?;
     for _ in 0..actors {
@@ -92,18 +190,85 @@ fn document_size(body: &[u8], budget: usize) -> Result<usize, ChunkError> {
     let mut columns = input.columns()?;
     columns.extend(input.columns()?);
     let mut total = body.len();
+    let mut rows = 0;
     for (spec, len) in columns {
         let data = input.take(len)?;
         if spec & DEFLATED != 0 {
             // The column counts at its inflated size instead of its deflated one.
             let inflated = inflate(data, budget.saturating_sub(total))?;
             total = (total - data.len()).saturating_add(inflated);
+            rows = rows.max(column_rows(spec, &inflate_all(data, inflated)?, u64::MAX)?);
+        } else {
+            rows = rows.max(column_rows(spec, data, u64::MAX)?);
         }
         if total > budget {
             return Err(ChunkError::TooLarge { limit: budget });
         }
     }
-    Ok(total)
+    Ok((total, rows))
+}
+
+/// How many rows a column holds, counted from its runs without expanding them;
+/// [`ChunkError::TooManyRows`] past `limit`. The low three bits of its specification
+/// say how it is encoded (Automerge's binary format, "Column types"): raw values (7) hold
+/// no rows of their own (their lengths are in the metadata column), booleans (4) are
+/// alternating runs of false and true, and the others are run-length encoded: a positive
+/// count and one value repeated, a negative count and that many values, or zero and a
+/// count of nulls.
+fn column_rows(spec: u64, data: &[u8], limit: u64) -> Result<u64, ChunkError> {
+    const BOOLEAN: u64 = 4;
+    const DELTA: u64 = 3;
+    const STRING: u64 = 5;
+    const RAW: u64 = 7;
+    let kind = spec & 0b111;
+    let mut input = Input(data);
+    let mut rows = 0u64;
+    let value = |input: &mut Input<'_>| -> Result<(), ChunkError> {
+        match kind {
+            DELTA => input.sleb().map(drop),
+            STRING => {
+                let len = input.len()?;
+                input.take(len).map(drop)
+            }
+            _ => input.uleb().map(drop),
+        }
+    };
+    while !input.0.is_empty() {
+        let run = match kind {
+            RAW => return Ok(0),
+            BOOLEAN => input.uleb()?,
+            _ => match input.sleb()? {
+                0 => input.uleb()?,
+                count if count > 0 => {
+                    value(&mut input)?;
+                    count.unsigned_abs()
+                }
+                count => {
+                    // Each value takes at least a byte: a count past the data is malformed.
+                    let count = count.unsigned_abs();
+                    for _ in 0..count.min(u64::try_from(input.0.len()).unwrap_or(u64::MAX) + 1) {
+                        value(&mut input)?;
+                    }
+                    count
+                }
+            },
+        };
+        rows = rows.saturating_add(run);
+        if rows > limit {
+            return Err(ChunkError::TooManyRows { limit });
+        }
+    }
+    Ok(rows)
+}
+
+/// Raw deflate `data` inflated, known to take `size` bytes.
+fn inflate_all(data: &[u8], size: usize) -> Result<Vec<u8>, ChunkError> {
+    let mut inflated = Vec::with_capacity(size);
+    DeflateDecoder::new(data)
+        .take(u64::try_from(size).unwrap_or(u64::MAX))
+        .read_to_end(&mut inflated)
+        .map_err(|_| ChunkError::Malformed("bad deflate data"))?;
+    Ok(inflated)
 }
 
 /// The size of raw deflate `data` once inflated, if at most `budget`.
@@ -138,6 +303,22 @@ impl<'a> Input<'a> {
             let byte = self.take(1)?[0];
             value |= u64::from(byte & 0x7f) << shift;
             if byte & 0x80 == 0 {
+                return Ok(value);
+            }
+        }
+        Err(ChunkError::Malformed("a number too long"))
+    }
+
+    /// A signed LEB128 number.
+    fn sleb(&mut self) -> Result<i64, ChunkError> {
+        let mut value = 0i64;
+        for shift in (0..64).step_by(7) {
+            let byte = self.take(1)?[0];
+            value |= i64::from(byte & 0x7f) << shift;
+            if byte & 0x80 == 0 {
+                if shift < 57 && byte & 0x40 != 0 {
+                    value |= -1 << (shift + 7);
+                }
                 return Ok(value);
             }
         }
@@ -179,6 +360,7 @@ mod tests {
     use automerge::{AutoCommit, ROOT};
     use flate2::Compression;
     use flate2::write::DeflateEncoder;
+    use sha2::Digest as _;
 
     use super::*;
 
@@ -272,6 +454,138 @@ mod tests {
         );
         let size = inflated_size(&doc, MAX_INFLATED).unwrap();
         assert!(size > 4 * 1024 * 1024);
+    }
+
+    fn uleb(out: &mut Vec<u8>, n: u64) {
+        leb(out, i128::from(n), false);
+    }
+
+    fn sleb(out: &mut Vec<u8>, n: i64) {
+        leb(out, i128::from(n), true);
+    }
+
+    fn leb(out: &mut Vec<u8>, mut n: i128, signed: bool) {
+        loop {
+            let byte = u8::try_from(n & 0x7f).unwrap_or(0);
+            n >>= 7;
+            let done = if signed {
+                (n == 0 && byte & 0x40 == 0) || (n == -1 && byte & 0x40 != 0)
+            } else {
+                n == 0
+            };
+            if done {
+                out.push(byte);
+                return;
+            }
+            out.push(byte | 0x80);
+        }
+    }
+
+    /// A change chunk setting key "a" of the root map to null `n` times, each column one
+    /// run: about a hundred bytes whatever `n`. Its checksum is right, so Automerge reads it.
+    fn run_length_change(n: u64) -> Vec<u8> {
+        let count = i64::try_from(n).unwrap();
+        let repeated = |value: &[u8]| {
+            let mut run = Vec::new();
+            sleb(&mut run, count);
+            run.extend(value);
+            run
+        };
+        let nulls = || {
+            let mut run = vec![0];
+            uleb(&mut run, n);
+            run
+        };
+        let mut falses = Vec::new();
+        uleb(&mut falses, n);
+        // (specification, data): object, key, insert, action, value and predecessors.
+        let columns = [
+            (1, nulls()),
+            (2, nulls()),
+            (17, nulls()),
+            (19, nulls()),
+            (21, repeated(&[1, b'a'])),
+            (52, falses),
+            (66, repeated(&[1])),
+            (86, repeated(&[0])),
+            (112, repeated(&[0])),
+        ];
+        let mut body = vec![0, 32];
+        body.extend([7; 32]); // no dependency; the actor
+        body.extend([1, 1, 0, 0, 0]); // seq, start op, time, no message, no other actor
+        uleb(&mut body, columns.len() as u64);
+        for (spec, data) in &columns {
+            uleb(&mut body, *spec);
+            uleb(&mut body, data.len() as u64);
+        }
+        for (_, data) in &columns {
+            body.extend(data);
+        }
+        let mut chunk = chunk(1, &body);
+        let checksum = sha2::Sha256::digest(&chunk[8..]);
+        chunk[4..8].copy_from_slice(&checksum[..4]);
+        chunk
+    }
+
+    fn rows(bytes: &[u8]) -> Result<u64, ChunkError> {
+        let mut budget = Budget::new(MAX_INFLATED, u64::MAX);
+        spend(bytes, &mut budget)?;
+        Ok(budget.spent().1)
+    }
+
+    #[test]
+    fn a_change_is_counted_by_its_operations_without_expanding_its_runs() {
+        // Automerge reads the runs as that many operations...
+        let small = run_length_change(1000);
+        assert_eq!(automerge::Change::try_from(&small[..]).unwrap().len(), 1000);
+        assert_eq!(rows(&small), Ok(1000));
+        // ...so a change of 2^40 of them, about a hundred bytes, is refused unread.
+        let bomb = run_length_change(1 << 40);
+        assert!(bomb.len() < 200);
+        assert_eq!(rows(&bomb), Ok(1 << 40));
+        assert_eq!(
+            spend(&bomb, &mut Budget::per_message()),
+            Err(ChunkError::TooManyRows { limit: MAX_ROWS })
+        );
+        // The rows of one message add up over its chunks.
+        let mut budget = Budget::new(MAX_INFLATED, 1500);
+        assert_eq!(spend(&small, &mut budget), Ok(()));
+        assert_eq!(
+            spend(&small, &mut budget),
+            Err(ChunkError::TooManyRows { limit: 1500 })
+        );
+    }
+
+    #[test]
+    fn real_changes_count_their_operations_and_documents_no_more_than_theirs() {
+        let mut doc = text_doc(10_000);
+        let list = doc
+            .put_object(ROOT, "list", automerge::ObjType::List)
+            .unwrap();
+        for i in 0..100_i64 {
+            doc.insert(&list, 0, i).unwrap();
+        }
+        doc.commit();
+        let map = doc
+            .put_object(ROOT, "map", automerge::ObjType::Map)
+            .unwrap();
+        for i in 0..50_i64 {
+            doc.put(&map, format!("k{}", i % 7), i).unwrap();
+            doc.put(&map, "counter", automerge::ScalarValue::counter(i))
+                .unwrap();
+            doc.commit();
+        }
+        doc.delete(&list, 3).unwrap();
+        doc.commit();
+        let mut ops = 0;
+        for change in doc.get_changes(&[]) {
+            assert_eq!(rows(change.raw_bytes()), Ok(change.len() as u64));
+            ops += change.len() as u64;
+        }
+        for saved in [doc.save(), doc.save_nocompress()] {
+            let counted = rows(&saved).unwrap();
+            assert!(counted > 0 && counted <= ops, "{counted} rows, {ops} ops");
+        }
     }
 
     #[test]

@@ -232,13 +232,12 @@ impl Engine {
         if message.version != MessageVersion::V1 {
             return self.refuse(peer, Refusal::V2Sync, out);
         }
-        // Measured before Automerge inflates anything: a few compressed bytes can stand for
-        // gigabytes.
-        let mut budget = chunks::MAX_INFLATED;
+        // Measured before Automerge inflates or reads anything: a few compressed bytes can
+        // stand for gigabytes, and a few run-length encoded ones for billions of operations.
+        let mut budget = chunks::Budget::per_message();
         for chunk in message.changes.iter() {
-            match chunks::inflated_size(chunk, budget) {
-                Ok(size) => budget -= size,
-                Err(e) => return self.refuse(peer, Refusal::Chunks(e), out),
+            if let Err(e) = chunks::spend(chunk, &mut budget) {
+                return self.refuse(peer, Refusal::Chunks(e), out);
             }
         }
         let mut changes = Vec::with_capacity(message.changes.len());
@@ -313,7 +312,7 @@ impl Engine {
         if !self.active(&peer, &id) {
             return;
         }
-        if let Err(e) = chunks::inflated_size(bytes, chunks::MAX_INFLATED) {
+        if let Err(e) = chunks::spend(bytes, &mut chunks::Budget::per_message()) {
             return self.refuse(peer, Refusal::Chunks(e), out);
         }
         // Automerge recomputes every change's hash from its content as it loads, so the

@@ -58,8 +58,9 @@ pub enum Refusal {
     /// Syncing one more document would pass [`super::MAX_DOCS_PER_GROUP`].
     #[error("too many documents in one group")]
     DocLimit,
-    /// Automerge data that would inflate past [`crate::chunks::MAX_INFLATED`], or that is
-    /// not Automerge data at all, refused before Automerge parses it.
+    /// Automerge data that would inflate past [`crate::chunks::MAX_INFLATED`], hold more than
+    /// [`crate::chunks::MAX_ROWS`] rows, or that is not Automerge data at all, refused before
+    /// Automerge parses it.
     #[error("Automerge data refused: {0}")]
     Chunks(#[from] ChunkError),
     /// An Automerge sync message that does not decode.
