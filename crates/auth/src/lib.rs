@@ -105,12 +105,14 @@ pub mod state;
 
 mod base32;
 mod bitset;
+mod checked;
 mod decode;
 mod rejected;
 mod resolve;
 mod rules;
 
 pub use base32::ParseError;
+pub use checked::check_ahead;
 pub use decode::DecodeError;
 pub use keys::{
     DeviceCert, DeviceId, DeviceKey, INVITE_SECRET_LEN, InviteKey, KeyError, MemberId, MemberKey,

@@ -11,7 +11,7 @@ use libp2p_identity::PeerId;
 use mutual_auth::DeviceId;
 use mutual_net::{SYNC_PROTOCOL, Stream};
 use mutual_sync::Input;
-use mutual_sync::wire::MAX_FRAME;
+use mutual_sync::wire::{MAX_FRAME, STRANGER_FRAME};
 use tokio::sync::{mpsc, oneshot};
 
 use super::{Event, Msg, Multiaddr, Runtime, RuntimeError};
@@ -26,6 +26,9 @@ const OPEN_TIMEOUT: Duration = Duration::from_secs(10);
 pub(super) const PARTING_GRACE: Duration = Duration::from_secs(5);
 /// Bytes read from a stream at a time.
 const READ_CHUNK: usize = 64 * 1024;
+/// Most ops handed to the loop in one frame: a frame may carry tens of thousands, which
+/// the loop would otherwise insert without answering anything else meanwhile.
+const OPS_PER_SLICE: usize = 1_000;
 
 /// A peer with at least one connection.
 #[derive(Debug)]
@@ -299,6 +302,7 @@ async fn read_frames(
 ) {
     let mut decoder = mutual_sync::wire::FrameDecoder::new();
     let mut buf = vec![0; READ_CHUNK];
+    let sender = DeviceId::from_peer_id(&peer).ok();
     let reason = 'read: loop {
         let n = match read.read(&mut buf).await {
             Ok(0) => break 'read "closed by the peer".to_owned(),
@@ -321,13 +325,31 @@ async fn read_frames(
             decoder.set_limit(limit.load(Ordering::Relaxed));
             match decoder.next_body() {
                 Ok(Some(bytes)) => {
-                    let frame = Msg::Frame {
-                        peer,
-                        session,
-                        bytes,
+                    // A stranger's ops are the engine's to pick from (it checks only those
+                    // that admit it): checking them all here would be work it asked for.
+                    let member = limit.load(Ordering::Relaxed) > STRANGER_FRAME;
+                    let slices = match sender.filter(|_| member) {
+                        Some(sender) => checked_slices(sender, bytes).await,
+                        None => vec![bytes],
                     };
-                    if to_loop.send(frame).await.is_err() {
-                        return;
+                    let sliced = slices.len() > 1;
+                    for bytes in slices {
+                        let frame = Msg::Frame {
+                            peer,
+                            session,
+                            bytes,
+                        };
+                        if to_loop.send(frame).await.is_err() {
+                            return;
+                        }
+                        // One slice at a time: what others asked meanwhile goes between.
+                        let (reply, caught_up) = oneshot::channel();
+                        if sliced
+                            && (to_loop.send(Msg::Barrier(reply)).await.is_err()
+                                || caught_up.await.is_err())
+                        {
+                            return;
+                        }
                     }
                 }
                 Ok(None) => break,
@@ -342,6 +364,45 @@ async fn read_frames(
             reason,
         })
         .await;
+}
+
+/// A frame body from a member's device as the loop should take it (one whose frames may be
+/// large: `Engine::frame_limit`). A frame of ops has their signatures checked
+/// on a worker thread first (`mutual_auth::check_ahead`: the loop's insert then skips
+/// them), and is cut into frames of at most [`OPS_PER_SLICE`] ops, each with the sender's
+/// heads, so that the loop answers others between them (its own admission first, whole:
+/// `mutual_sync::engine::in_slices`). Any other frame goes as it is
+/// (the engine judges every frame, this one included, as if nothing had been done here).
+async fn checked_slices(sender: DeviceId, bytes: Vec<u8>) -> Vec<Vec<u8>> {
+    use mutual_sync::wire::{self, Message};
+    let Ok(Message::Ops { group, ops, heads }) = wire::decode_body(&bytes) else {
+        return vec![bytes];
+    };
+    let checked = tokio::task::spawn_blocking(move || {
+        for op in &ops {
+            mutual_auth::check_ahead(op, &group);
+        }
+        ops
+    })
+    .await;
+    let Ok(ops) = checked else {
+        return vec![bytes];
+    };
+    if ops.len() <= OPS_PER_SLICE {
+        return vec![bytes];
+    }
+    mutual_sync::engine::in_slices(ops, &sender, OPS_PER_SLICE)
+        .into_iter()
+        .filter_map(|ops| {
+            let message = Message::Ops {
+                group,
+                ops,
+                heads: heads.clone(),
+            };
+            let frame = wire::encode(&message).ok()?;
+            Some(frame[wire::LEN_BYTES..].to_vec())
+        })
+        .collect()
 }
 
 /// Writes a session's frames in order; closes the stream when the loop drops the session.

@@ -293,6 +293,15 @@ impl Engine {
 /// The ops of `ops` that admit `device`, with their ancestors among `ops`, in the order
 /// given.
 fn admission_of(ops: Vec<SignedOp>, device: &DeviceId) -> Vec<SignedOp> {
+    let wanted = admitting(&ops, device);
+    ops.into_iter()
+        .zip(wanted)
+        .filter_map(|(op, wanted)| wanted.then_some(op))
+        .collect()
+}
+
+/// Which of `ops` admit `device` or are ancestors of one that does.
+fn admitting(ops: &[SignedOp], device: &DeviceId) -> Vec<bool> {
     let index: HashMap<OpId, usize> = ops.iter().enumerate().map(|(i, op)| (op.id(), i)).collect();
     let mut wanted = vec![false; ops.len()];
     let mut stack: Vec<usize> = (0..ops.len())
@@ -303,9 +312,23 @@ fn admission_of(ops: Vec<SignedOp>, device: &DeviceId) -> Vec<SignedOp> {
             stack.extend(ops[i].op.parents.iter().filter_map(|p| index.get(p)));
         }
     }
-    ops.into_iter()
-        .zip(wanted)
-        .filter_map(|(op, wanted)| wanted.then_some(op))
+    wanted
+}
+
+/// A peer's ops (parents first) in slices of at most `size`, for an engine to take one
+/// `Ops` message at a time (a driver does so to answer others between them). The ops that
+/// admit `sender`, with their ancestors, make the first slice whatever its length: an engine
+/// that does not know `sender` as a member yet takes only those, and only from one message.
+/// Parents still come before their children.
+pub fn in_slices(ops: Vec<SignedOp>, sender: &DeviceId, size: usize) -> Vec<Vec<SignedOp>> {
+    let wanted = admitting(&ops, sender);
+    let (first, rest): (Vec<_>, Vec<_>) =
+        ops.into_iter().zip(wanted).partition(|(_, wanted)| *wanted);
+    let first: Vec<SignedOp> = first.into_iter().map(|(op, _)| op).collect();
+    let rest: Vec<SignedOp> = rest.into_iter().map(|(op, _)| op).collect();
+    std::iter::once(first)
+        .filter(|first| !first.is_empty())
+        .chain(rest.chunks(size.max(1)).map(<[SignedOp]>::to_vec))
         .collect()
 }
 
@@ -406,5 +429,49 @@ pub(super) fn send_ops(
                 heads,
             },
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use mutual_auth::{Action, DeviceKey, Log, MemberKey, Role};
+
+    use super::*;
+
+    #[test]
+    fn slices_carry_the_senders_admission_first_and_parents_before_children() {
+        let (founder, member) = (DeviceKey::generate(), MemberKey::generate());
+        let (mut log, _) = Log::create("Co-op", "Ana", &member, &founder, 1);
+        let rename = |i: u64| Action::Rename {
+            name: format!("Ana {i}"),
+        };
+        for i in 0..5 {
+            log.author(&founder, rename(i), i + 2).unwrap();
+        }
+        let bob = DeviceKey::generate().id();
+        let admit = Action::AddDevice {
+            device: bob,
+            name: "Bob".into(),
+            role: Role::Member,
+        };
+        log.author(&founder, admit, 10).unwrap();
+        for i in 0..3 {
+            log.author(&founder, rename(i + 20), i + 20).unwrap();
+        }
+        let ops: Vec<SignedOp> = log.ops().into_iter().cloned().collect();
+        let slices = in_slices(ops.clone(), &bob, 2);
+        let lengths: Vec<usize> = slices.iter().map(Vec::len).collect();
+        assert_eq!(lengths, [7, 2, 1]);
+        assert_eq!(admission_of(ops.clone(), &bob), slices[0]);
+        let mut seen = BTreeSet::new();
+        for op in slices.concat() {
+            assert!(op.op.parents.iter().all(|p| seen.contains(p)), "{op:?}");
+            seen.insert(op.id());
+        }
+        assert_eq!(seen.len(), ops.len());
+        // Nothing admits a stranger: plain slices.
+        let stranger = DeviceKey::generate().id();
+        let lengths: Vec<usize> = in_slices(ops, &stranger, 4).iter().map(Vec::len).collect();
+        assert_eq!(lengths, [4, 4, 2]);
     }
 }

@@ -42,6 +42,7 @@ pub use allowance::REVOKED_AUTHOR_OPS_PER_HOUR;
 pub use consent::{Addition, Expected};
 pub use knowledge::Held;
 pub use local::LocalRefusal;
+pub use log_sync::in_slices;
 pub use refusal::{Reason, Refusal};
 
 use consent::Consent;
