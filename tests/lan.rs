@@ -1,7 +1,8 @@
 //! Real nodes on simulated networks (network namespaces): the LAN itself (hosts reach each
 //! other, a cut cable cuts a host off, healing brings it back, nothing is left behind); a
-//! meetup where nodes find each other by mDNS alone; two networks joined only by a relay;
-//! and a stranger's relay, which learns no member and serves no stranger.
+//! meetup where nodes find each other by mDNS alone; fifteen newcomers joining from one
+//! meetup code at once; two networks joined only by a relay; and a stranger's relay, which
+//! learns no member and serves no stranger.
 
 // Helpers outside #[test] functions may unwrap too: a failure is the test failing.
 #![allow(clippy::unwrap_used)]
@@ -396,6 +397,73 @@ fn a_newcomer_joins_with_a_meetup_code_admitted_by_a_member_after_the_inviter_le
         .filter_map(|m| m["name"].as_str())
         .collect();
     assert_eq!(names, ["Alice", "Bob", "Carol"]);
+}
+
+#[test]
+fn fifteen_newcomers_typing_the_meetup_code_at_the_same_moment_all_join() {
+    use mutual_tests::Device;
+    const NEWCOMERS: usize = 15;
+    let Some(lan) = lan_or_skip(NEWCOMERS + 1) else {
+        return;
+    };
+    // Alice's node runs in the hall; she reads a meetup code aloud, good for 15 people.
+    let alice = Device::init("Alice");
+    let (group, doc) = group_with_board(&alice, "Tenants' union", "stairwell");
+    let _alice_node = serve(&lan, 0, &alice, &[]);
+    let uses = NEWCOMERS.to_string();
+    let created = alice.json(&["invite", "create", &group, "--uses", &uses]);
+    let meetup = created["meetup_code"].as_str().unwrap().to_lowercase();
+
+    // Fifteen people type it at the same moment, each on their own laptop (mDNS only).
+    let newcomers: Vec<Device> = (1..=NEWCOMERS)
+        .map(|i| Device::init(&format!("Neighbour {i}")))
+        .collect();
+    let started = std::time::Instant::now();
+    let joins: Vec<mutual_tests::Stopped> = newcomers
+        .iter()
+        .enumerate()
+        .map(|(i, device)| {
+            let child = lan
+                .command(i + 1, mutual_tests::mutual_bin())
+                .arg("--data-dir")
+                .arg(device.dir())
+                .args(["join", &meetup, "--timeout", "150s", "--json"])
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap();
+            mutual_tests::Stopped(child)
+        })
+        .collect();
+    let mut failed = Vec::new();
+    for (i, join) in joins.into_iter().enumerate() {
+        let output = join.finish();
+        if !output.status.success() {
+            failed.push(format!(
+                "Neighbour {}: {}",
+                i + 1,
+                String::from_utf8_lossy(&output.stderr)
+            ));
+        }
+    }
+    // A figure, not a test: how long the last person waited at the door.
+    eprintln!("{NEWCOMERS} joins done in {:?}", started.elapsed());
+    assert!(
+        failed.is_empty(),
+        "{} joins failed:\n{}",
+        failed.len(),
+        failed.join("\n")
+    );
+    for device in &newcomers {
+        assert_eq!(cards(device, &doc), ["stairwell"]);
+    }
+    let members = alice.json(&["group", "show", &group]);
+    assert_eq!(
+        members["members"].as_array().map(Vec::len),
+        Some(NEWCOMERS + 1),
+        "{members}"
+    );
 }
 
 /// What a node has said so far (its log: human events on stderr).

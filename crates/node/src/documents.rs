@@ -67,6 +67,26 @@ impl Node {
         Ok(self.group(group_id)?.docs)
     }
 
+    /// Whether this device holds the group's index and something of every document the
+    /// index lists: what a newcomer needs before its join is done. (Being in sync with a
+    /// peer is not enough: in a crowd, that peer may be a newcomer holding nothing yet.)
+    pub fn holds_every_document(&mut self, group_id: &GroupId) -> bool {
+        let held = |node: &Self, doc: &DocId| {
+            node.engine()
+                .ok()
+                .and_then(|engine| engine.doc_heads(doc))
+                .is_some_and(|heads| !heads.is_empty())
+        };
+        if !held(self, &crate::index_doc_id(group_id)) {
+            return false;
+        }
+        let Ok(docs) = self.docs(group_id) else {
+            return false;
+        };
+        docs.iter()
+            .all(|doc| crate::replicas::parse_doc_id(&doc.id).is_ok_and(|id| held(self, &id)))
+    }
+
     /// A whole document, typed, as this device holds it now, with the version it is (its
     /// heads: an edit of its text based on them merges with what arrived since).
     pub fn doc(&mut self, doc_id: &DocId) -> Result<DocView, Error> {

@@ -143,6 +143,7 @@ impl Runtime {
         {
             self.join_timed_out();
         }
+        self.ask_again_to_join();
         // Sessions that failed to open are retried while the peer stays connected.
         let waiting: Vec<_> = self
             .peers

@@ -1,7 +1,10 @@
 //! This device joining a group: it asks each member it reaches (the code's inviter, anyone
 //! mDNS finds, anyone connected) until one admits it, then waits until the group is in sync.
+//! A peer that could not help is asked again after a while (1 s, doubling to 16 s: fewer
+//! than the ten asks a minute a member answers) until the join's deadline: in a crowded hall a member's answer can fail for a moment, and a
+//! newcomer that just joined becomes a member that admits others.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use libp2p_identity::PeerId;
@@ -12,6 +15,10 @@ use super::{AttemptError, Credentials, OfferedGroup, attempt};
 use crate::Refusal;
 use crate::runtime::{Event, JoinError, Joined, Response, Runtime, RuntimeError};
 
+/// How long before a peer that could not help is asked again after its first attempt;
+/// doubling after each, up to sixteen times this.
+const ASK_AGAIN: Duration = Duration::from_secs(1);
+
 /// This device's join under way.
 #[derive(Debug)]
 pub(in crate::runtime) struct Joining {
@@ -20,8 +27,9 @@ pub(in crate::runtime) struct Joining {
     member_secret: Option<[u8; 32]>,
     /// A full code's inviter device.
     pub(in crate::runtime) inviter: Option<PeerId>,
-    /// Peers asked already (each once).
-    asked: BTreeSet<PeerId>,
+    /// Peers asked: when each may be asked again (`None` while an attempt is under way),
+    /// and how many attempts it had.
+    asked: BTreeMap<PeerId, (Option<Instant>, u32)>,
     /// What was tried and why it did not work, for the person.
     pub(in crate::runtime) tried: Vec<String>,
     /// Whether a device that holds the invite said it is no longer a member: if no one
@@ -68,7 +76,7 @@ impl Runtime {
                     credentials,
                     member_secret,
                     inviter: inviter.as_ref().map(|(peer, _)| *peer),
-                    asked: BTreeSet::new(),
+                    asked: BTreeMap::new(),
                     tried: Vec::new(),
                     only_former: false,
                     admitted: Vec::new(),
@@ -180,14 +188,24 @@ impl Runtime {
         Ok((credentials, member_secret, inviter))
     }
 
-    /// Asks `peer` to admit this device, if a join is under way and it was not asked yet.
+    /// Asks `peer` to admit this device, if a join is under way and `peer` was not asked
+    /// yet, or may be asked again by now.
     pub(in crate::runtime) fn ask_to_join(&mut self, peer: PeerId) {
         let Some(joining) = &mut self.joining else {
             return;
         };
-        if !joining.admitted.is_empty() || !joining.asked.insert(peer) {
+        if !joining.admitted.is_empty() {
             return;
         }
+        let (again, tries) = joining
+            .asked
+            .get(&peer)
+            .copied()
+            .unwrap_or((Some(Instant::now()), 0));
+        if again.is_none_or(|at| Instant::now() < at) {
+            return;
+        }
+        joining.asked.insert(peer, (None, tries + 1));
         tokio::spawn(attempt(
             peer,
             self.control.clone(),
@@ -196,7 +214,27 @@ impl Runtime {
         ));
     }
 
-    /// One attempt ended: admitted, refused for good, or on to the next peer.
+    /// Asks again the connected peers whose time to be asked again has come.
+    pub(in crate::runtime) fn ask_again_to_join(&mut self) {
+        let Some(joining) = &self.joining else {
+            return;
+        };
+        let now = Instant::now();
+        let due: Vec<PeerId> = joining
+            .asked
+            .iter()
+            .filter(|(peer, (again, _))| {
+                again.is_some_and(|at| at <= now) && self.peers.contains_key(peer)
+            })
+            .map(|(peer, _)| *peer)
+            .collect();
+        for peer in due {
+            self.ask_to_join(peer);
+        }
+    }
+
+    /// One attempt ended: admitted, refused for good, or on to the next peer (and this one
+    /// again later).
     pub(in crate::runtime) fn join_attempted(
         &mut self,
         peer: PeerId,
@@ -207,6 +245,10 @@ impl Runtime {
         };
         if !joining.admitted.is_empty() {
             return Ok(());
+        }
+        if let Some((again, tries)) = joining.asked.get_mut(&peer) {
+            let doublings = tries.saturating_sub(1).min(4);
+            *again = Some(Instant::now() + ASK_AGAIN.saturating_mul(1 << doublings));
         }
         match result {
             Ok(groups) => {
@@ -261,8 +303,12 @@ impl Runtime {
         Ok(())
     }
 
-    /// A group is in sync with someone: the join is done once all admitted groups are.
+    /// A group is in sync with someone: the join is done once all admitted groups are, each
+    /// with every document its index lists here.
     pub(in crate::runtime) fn join_synced(&mut self, group: GroupId) {
+        if !self.node.holds_every_document(&group) {
+            return;
+        }
         let Some(joining) = &mut self.joining else {
             return;
         };
@@ -291,11 +337,14 @@ impl Runtime {
         } else if self.joining.as_ref().is_some_and(|j| j.only_former) {
             self.finish_join(Err(JoinError::Refused(Refusal::NoLongerMember)));
         } else {
-            let tried = self
+            let mut tried = self
                 .joining
                 .as_mut()
                 .map(|j| std::mem::take(&mut j.tried))
                 .unwrap_or_default();
+            // A peer asked again and again says the same each time: once is enough.
+            let mut seen = BTreeSet::new();
+            tried.retain(|what| seen.insert(what.clone()));
             self.finish_join(Err(JoinError::NoMemberReachable { tried }));
         }
     }
