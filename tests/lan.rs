@@ -464,6 +464,78 @@ fn fifteen_newcomers_typing_the_meetup_code_at_the_same_moment_all_join() {
         Some(NEWCOMERS + 1),
         "{members}"
     );
+
+    // Both sides keep where they met: each newcomer knows where Alice's node is, and Alice's
+    // node where each newcomer said it listens (its own LAN address), on the port it keeps.
+    let alices = alice.json(&["whoami"])["peer_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let book = alice.json(&["peers"]);
+    for (i, device) in newcomers.iter().enumerate() {
+        let theirs = device.json(&["peers"]);
+        assert!(
+            knows_an_address_of(&theirs, &alices),
+            "Neighbour {}: {theirs:#}",
+            i + 1
+        );
+        let me = device.json(&["whoami"])["peer_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            knows_an_address_of(&book, &me),
+            "Neighbour {}: {book:#}",
+            i + 1
+        );
+        let lan_address = lan.address(i + 1).to_string();
+        let row = book
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["peer_id"] == me.as_str());
+        let addresses = row.map(|p| p["addresses"].to_string()).unwrap_or_default();
+        assert!(addresses.contains(&lan_address), "{addresses}");
+    }
+    // And the first newcomer's node, started later, listens where Alice's book says.
+    let first = &newcomers[0];
+    let _first_node = serve(&lan, 1, first, &[]);
+    let me = first.json(&["whoami"])["peer_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let row = book
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["peer_id"] == me.as_str());
+    let kept: Vec<String> = row.unwrap()["addresses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|a| a.as_str().map(str::to_owned))
+        .collect();
+    eventually(
+        "the first newcomer's node listening where Alice's book says",
+        || {
+            let status = first.json(&["status"]);
+            status["listening"].as_array().is_some_and(|listening| {
+                listening
+                    .iter()
+                    .filter_map(|a| a.as_str())
+                    .any(|a| kept.iter().any(|k| a.starts_with(k.as_str())))
+            })
+        },
+    );
+}
+
+/// Whether `peers` (`mutual peers --json`) holds `peer` with at least one address.
+fn knows_an_address_of(peers: &serde_json::Value, peer: &str) -> bool {
+    peers.as_array().is_some_and(|all| {
+        all.iter().any(|p| {
+            p["peer_id"] == peer && p["addresses"].as_array().is_some_and(|a| !a.is_empty())
+        })
+    })
 }
 
 /// What a node has said so far (its log: human events on stderr).

@@ -7,7 +7,7 @@ use libp2p_identity::PeerId;
 use mutual_auth::{DeviceId, PublicKey};
 use tokio::sync::oneshot;
 
-use super::sessions::Peer;
+use super::sessions::{MAX_ANNOUNCED, Peer};
 use super::{Event, Multiaddr, Protocol, Response, Runtime, RuntimeError, now_ms};
 
 /// How long a stranger may stay connected with nothing under way (ms).
@@ -243,9 +243,24 @@ impl Runtime {
     /// Keeps the TCP port this device now listens on, to listen on it again at the next
     /// start (`NetConfig::preferred_port`): the members that hold this address find this
     /// device again after both restarted, with no discovery. A join's short-lived node
-    /// keeps nothing.
+    /// keeps it only once the join worked ([`Runtime::keep_listen_ports`]).
     pub(super) fn keep_listen_port(&mut self, address: &Multiaddr) -> Result<(), RuntimeError> {
-        if self.ephemeral_book || is_relayed(address) {
+        if self.ephemeral_book {
+            return Ok(());
+        }
+        self.keep_port_of(address)
+    }
+
+    /// Keeps the TCP port of the addresses this device listens on now.
+    pub(super) fn keep_listen_ports(&mut self) -> Result<(), RuntimeError> {
+        for address in self.listening.clone() {
+            self.keep_port_of(&address)?;
+        }
+        Ok(())
+    }
+
+    fn keep_port_of(&mut self, address: &Multiaddr) -> Result<(), RuntimeError> {
+        if is_relayed(address) {
             return Ok(());
         }
         let port = address.iter().find_map(|protocol| match protocol {
@@ -258,6 +273,33 @@ impl Runtime {
             self.node.remember_listen_port(port)?;
         }
         Ok(())
+    }
+
+    /// After the membership changed: each connected device that is a member's now, and that
+    /// the address book holds no address of, is written down where it said it listens (a
+    /// joiner this device admitted, or one another member admitted while it was connected
+    /// here): so this device can reach it again, and the joiner listens on that port later.
+    pub(super) fn remember_new_members(&mut self) {
+        let new: Vec<(PeerId, Vec<Multiaddr>)> = self
+            .peers
+            .iter()
+            .filter(|(peer, state)| {
+                !state.announced.is_empty()
+                    && self.is_member_device(peer)
+                    && self
+                        .book
+                        .record(peer)
+                        .is_none_or(|r| r.addresses.is_empty())
+            })
+            .map(|(peer, state)| (*peer, state.announced.clone()))
+            .collect();
+        for (peer, announced) in new {
+            if let Err(e) = self.remember(peer, &announced, false) {
+                self.emit(Event::Warning {
+                    message: format!("cannot keep where {peer} listens: {e}"),
+                });
+            }
+        }
     }
 
     /// Addresses a member announced (identify), kept for later redials.
@@ -273,6 +315,9 @@ impl Runtime {
             .filter(is_dialable_elsewhere)
             .collect();
         let dialed = self.peers.get(&peer).and_then(|p| p.dialed.clone());
+        if let Some(state) = self.peers.get_mut(&peer) {
+            state.announced = reachable.iter().take(MAX_ANNOUNCED).cloned().collect();
+        }
         let direct = || reachable.iter().find(|a| !is_relayed(a)).cloned();
         // A peer that says it relays is used to reach offline members only if it is a
         // member's device or a relay the person configured: asking a stranger to connect

@@ -79,6 +79,7 @@ impl Runtime {
         ) {
             self.refresh_relayed();
             self.refresh_frame_limits(None);
+            self.remember_new_members();
         }
         let event = match event {
             E::PeerSynced { peer, group } => {

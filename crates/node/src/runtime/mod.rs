@@ -228,7 +228,7 @@ impl Runtime {
         node.load_all()?;
         let book = book::Book::load(node.address_book()?);
         let mut net_config = config.net.clone();
-        if !config.ephemeral_book && net_config.preferred_port.is_none() {
+        if net_config.preferred_port.is_none() {
             net_config.preferred_port = node.listen_port()?;
         }
         let net = Net::new(keypair, &net_config)?;

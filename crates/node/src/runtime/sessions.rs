@@ -30,6 +30,9 @@ const READ_CHUNK: usize = 64 * 1024;
 /// the loop would otherwise insert without answering anything else meanwhile.
 const OPS_PER_SLICE: usize = 1_000;
 
+/// Most listen addresses kept of a peer that is no member's device yet.
+pub(super) const MAX_ANNOUNCED: usize = 8;
+
 /// A peer with at least one connection.
 #[derive(Debug)]
 pub(super) struct Peer {
@@ -38,6 +41,9 @@ pub(super) struct Peer {
     pub(super) since: i64,
     /// The address this device dialed it at (none if it dialed in).
     pub(super) dialed: Option<Multiaddr>,
+    /// Where it says it listens (identify), reachable from elsewhere: kept for when it
+    /// becomes a member here (a joiner this device admits), at most [`MAX_ANNOUNCED`].
+    pub(super) announced: Vec<Multiaddr>,
     pub(super) session: Option<Session>,
     pub(super) opening: bool,
     /// Since when it is being let go (it shares no group with this device any more): its

@@ -41,6 +41,7 @@ impl Runtime {
                         device,
                         since: now_ms(),
                         dialed,
+                        announced: Vec::new(),
                         session: None,
                         opening: false,
                         parting: None,

@@ -382,6 +382,13 @@ impl Runtime {
             // without it, `serve` (with mDNS off, or on another network) would never find
             // them again.
             self.keep_members_addresses();
+            // The member that admitted this device kept the address it announced: the
+            // same port, when this device serves later, is where it will look.
+            if let Err(e) = self.keep_listen_ports() {
+                self.emit(Event::Warning {
+                    message: format!("cannot keep this device's port: {e}"),
+                });
+            }
         }
         let response = match outcome {
             Ok(synced) => Response::Joined(Joined {
