@@ -1,7 +1,7 @@
 //! The simulation matrix: seeds × peer counts, with random edits, partitions and heals,
 //! crashes and restarts, removals, strangers that probe members for the group, and hostile
 //! members that write junk; then quiet, convergence (every board still reads) and
-//! members-only.
+//! members-only. Rows of 2 to 20 peers over 20 seeds; 100 peers (a general assembly) over 3.
 //!
 //! Replay one case as a failure prints it (peers counted with the two strangers):
 //! `SIM_SEED=7 SIM_PEERS=12 cargo nextest run -p mutual-testkit`.
@@ -161,6 +161,32 @@ fn row(n: usize) {
     for seed in seeds {
         scenario(seed, n, LinkModel::default());
     }
+}
+
+/// Seeds of the rows at the scale of a general assembly or a city-wide network (each
+/// story is longer to run; the smaller rows explore more schedules).
+const SEEDS_AT_SCALE: u64 = 3;
+
+/// Runs `SEEDS_AT_SCALE` stories of `n` peers, printing what they cost.
+fn row_at_scale(n: usize) {
+    let only_peers: Option<usize> = std::env::var("SIM_PEERS").ok().and_then(|s| s.parse().ok());
+    if only_peers.is_some_and(|p| p != n + STRANGERS) {
+        return;
+    }
+    for seed in 0..SEEDS_AT_SCALE {
+        let started = std::time::Instant::now();
+        let sim = scenario(seed, n, LinkModel::default());
+        eprintln!(
+            "seed {seed}, {n} peers: {} frames delivered, {:?}",
+            sim.frames_delivered(),
+            started.elapsed()
+        );
+    }
+}
+
+#[test]
+fn matrix_100_peers() {
+    row_at_scale(100);
 }
 
 #[test]
