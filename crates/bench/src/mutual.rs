@@ -171,6 +171,9 @@ impl Peer {
                 listen: vec!["/ip4/127.0.0.1/tcp/0".parse()?],
                 mdns: false,
                 relay_server: false,
+                // A new port at each start, not the one kept: scenarios put a link between
+                // peers, and a peer that knew the old address would go around it.
+                preferred_port: Some(0),
                 ..NetConfig::default()
             },
             relays: Vec::new(),

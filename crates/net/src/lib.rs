@@ -67,7 +67,8 @@ pub struct Config {
     pub idle_timeout: Duration,
     /// Where `listen` asks for any port (0), try this one first, for TCP and QUIC alike:
     /// the port this device listened on last time, which members' address books hold.
-    /// Any free port if it is taken.
+    /// Any free port if it is taken. `None` lets the node choose (the port it kept);
+    /// `Some(0)` asks for any free port whatever it kept.
     pub preferred_port: Option<u16>,
 }
 
