@@ -1647,6 +1647,75 @@ async fn a_strangers_large_frame_is_refused_before_it_is_read_and_a_members_is_r
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_four_strangers_that_claim_a_log_ahead_may_send_large_frames_at_once() -> Result<()> {
+    const SIZE: usize = 1024 * 1024;
+    const STRANGERS: usize = 5;
+    // 1. Five strangers who know the group's id (a full invite code carries it) offer it at
+    //    heads Alice lacks, as a member she does not know yet would: each may be bringing
+    //    its log. Each starts a frame of a mebibyte and sends half of it.
+    let (mut alice, ()) = Alice::online(|_, _| Ok(())).await?;
+    let mut strangers = Vec::new();
+    for _ in 0..STRANGERS {
+        let stranger = Raw::connect(key_below(&alice.peer), &mut alice).await?;
+        let mut session = stranger.open_sync().await?;
+        session
+            .send(&Message::Hello {
+                version: wire::VERSION,
+                offers: vec![Offer {
+                    group: alice.group,
+                    log_heads: vec![OpId::from_bytes([9; 32])],
+                    docs_digest: [0; 32],
+                }],
+            })
+            .await?;
+        // The one refused may see its connection closed while it writes.
+        let _ = send_large_frame(&mut session, SIZE, SIZE / 2).await;
+        strangers.push((stranger, session));
+    }
+
+    // 2. Alice reads four of them (each could hold 8 MiB) and refuses the fifth's frame
+    //    from its length alone, as a stranger's.
+    let too_large = |e: &Event| matches!(e, Event::Warning { message } if message.contains("larger than the 65536 allowed"));
+    alice
+        .wait_for("a frame refused from its length", too_large)
+        .await?;
+    let refused: Vec<String> = strangers
+        .iter()
+        .map(|(stranger, _)| stranger.peer())
+        .filter(|peer| {
+            alice.seen.iter().any(|e| {
+                too_large(e)
+                    && matches!(e, Event::Warning { message } if message.contains(peer.as_str()))
+            })
+        })
+        .collect();
+    assert_eq!(refused.len(), 1, "{:#?}", alice.seen);
+
+    // 3. The four others' frames are read whole once they end, and only then judged (they
+    //    are no valid message).
+    for (stranger, session) in &mut strangers {
+        if !refused.contains(&stranger.peer()) {
+            use futures::AsyncWriteExt as _;
+            session.stream.write_all(&vec![0; SIZE / 2]).await?;
+            session.stream.flush().await?;
+        }
+    }
+    for (stranger, _) in &strangers {
+        let peer = stranger.peer();
+        if refused.contains(&peer) {
+            continue;
+        }
+        alice
+            .wait_for("a whole large frame read and refused", |e| {
+                matches!(e, Event::PeerRefused { peer: p, reason } if *p == peer && reason.starts_with("bad frame"))
+            })
+            .await?;
+    }
+    alice.stop().await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_member_alice_does_not_know_yet_brings_its_admission_in_a_large_frame() -> Result<()> {
     // 1. Carol, an admin of Alice's group, made 1,200 invites and then admitted Bob, all
     //    while Alice was away: Alice's log knows Carol, not Bob. (More ops than Alice's node

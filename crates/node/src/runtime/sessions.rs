@@ -30,6 +30,11 @@ const READ_CHUNK: usize = 64 * 1024;
 /// the loop would otherwise insert without answering anything else meanwhile.
 const OPS_PER_SLICE: usize = 1_000;
 
+/// Most peers at once that share no group with this device, bring no log it asked for, and
+/// may send large frames because they say their log of a group it holds is ahead: each may
+/// make its reader hold [`MAX_FRAME`] bytes, and anyone who knows a group's id can say so.
+const MAX_UNASKED_LARGE: usize = 4;
+
 /// Most listen addresses kept of a peer that is no member's device yet.
 pub(super) const MAX_ANNOUNCED: usize = 8;
 
@@ -251,12 +256,39 @@ impl Runtime {
     /// frame each peer may send now, as the engine judges it.
     pub(super) fn refresh_frame_limits(&self, only: Option<DeviceId>) {
         let engine = self.engine();
+        // Anyone who knows a group's id can say its log is ahead of this device's: such
+        // peers may send large frames only a few at a time, those that may already keep it.
+        let unasked = |device: &DeviceId| {
+            !engine.shares_a_group_with(device) && !engine.brings_an_awaited_log(device)
+        };
+        let large =
+            |session: &Session| session.frame_limit.load(Ordering::Relaxed) > STRANGER_FRAME;
+        let mut granted = self
+            .peers
+            .values()
+            .filter(|state| {
+                state.session.as_ref().is_some_and(large)
+                    && state.device.is_some_and(|d| unasked(&d))
+            })
+            .count();
         for state in self.peers.values() {
             let (Some(session), Some(device)) = (&state.session, state.device) else {
                 continue;
             };
             if only.is_none_or(|only| only == device) {
-                let limit = engine.frame_limit(&device);
+                let mut limit = engine.frame_limit(&device);
+                if unasked(&device) {
+                    let had = large(session);
+                    if limit > STRANGER_FRAME && !had {
+                        if granted < MAX_UNASKED_LARGE {
+                            granted += 1;
+                        } else {
+                            limit = STRANGER_FRAME;
+                        }
+                    } else if limit <= STRANGER_FRAME && had {
+                        granted = granted.saturating_sub(1);
+                    }
+                }
                 session.frame_limit.store(limit, Ordering::Relaxed);
             }
         }

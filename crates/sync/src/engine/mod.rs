@@ -390,28 +390,42 @@ impl Engine {
 
     /// The largest frame `peer` may send now: [`wire::MAX_FRAME`] from a member's device of
     /// a group this device shares with it, or while it may be bringing this device a
-    /// group's log (a join under way, a group it offered that this device's owner agreed
-    /// to, or a group this device holds whose log it says is ahead of mine);
+    /// group's log ([`Engine::brings_an_awaited_log`], [`Engine::says_its_log_is_ahead`]);
     /// [`wire::STRANGER_FRAME`] from anyone else, who does not even know a group's id.
     pub fn frame_limit(&self, peer: &DeviceId) -> usize {
-        let co_member = self.shares_a_group_with(peer);
-        let bringing = self.consent.joining()
-            || self.sessions.get(peer).is_some_and(|session| {
-                session
-                    .groups
-                    .iter()
-                    .any(|(id, sync)| match self.replicas.group(id) {
-                        None => self.consent.agreed_to(id),
-                        // Its log is ahead of mine: it may know us both as members (a stale
-                        // push of the log, judged op by op when it comes).
-                        Some(group) => sync.their_log.iter().any(|op| !group.log.contains(op)),
-                    })
-            });
-        if co_member || bringing {
+        if self.shares_a_group_with(peer)
+            || self.brings_an_awaited_log(peer)
+            || self.says_its_log_is_ahead(peer)
+        {
             wire::MAX_FRAME
         } else {
             wire::STRANGER_FRAME
         }
+    }
+
+    /// Whether `peer` may be bringing this device a log its owner asked for: a join is under
+    /// way, or it offered a group whose addition the owner agreed to.
+    pub fn brings_an_awaited_log(&self, peer: &DeviceId) -> bool {
+        self.consent.joining()
+            || self.sessions.get(peer).is_some_and(|session| {
+                session
+                    .groups
+                    .keys()
+                    .any(|id| self.replicas.group(id).is_none() && self.consent.agreed_to(id))
+            })
+    }
+
+    /// Whether `peer` offered a group this device holds at log heads it lacks: it may know
+    /// us both as members (a stale push of the log, judged op by op when it comes). Anyone
+    /// who knows the group's id can say so.
+    pub fn says_its_log_is_ahead(&self, peer: &DeviceId) -> bool {
+        self.sessions.get(peer).is_some_and(|session| {
+            session.groups.iter().any(|(id, sync)| {
+                self.replicas
+                    .group(id)
+                    .is_some_and(|group| sync.their_log.iter().any(|op| !group.log.contains(op)))
+            })
+        })
     }
 
     /// Whether data of `group` may flow with `peer`: both offers crossed and the peer and
