@@ -1806,37 +1806,50 @@ async fn a_member_alice_does_not_know_yet_brings_its_admission_in_a_large_frame(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn strangers_beyond_their_quota_are_let_go_and_a_member_still_gets_in() -> Result<()> {
+async fn strangers_beyond_their_quota_make_room_and_a_member_and_a_joiner_still_get_in()
+-> Result<()> {
     // 1. Alice lets two strangers be connected at once (64 by default); Mallory is a
-    //    member of her group.
-    let (mut alice, mallory_key) = Alice::online_with(
+    //    member of her group, and Alice made an invite for one person.
+    let (mut alice, (mallory_key, invite)) = Alice::online_with(
         |net| net.max_strangers = 2,
         |node, group| {
             let key = key_below(&node.identity()?.device.peer_id());
             node.add_device(group, &key.peer_id().to_string(), Role::Member, "Mallory")?;
-            Ok(key)
+            Ok((key, invite_once(node, group)?))
         },
     )
     .await?;
 
-    // 2. Two strangers connect and stay; a third is let go at once.
+    // 2. Two strangers connect and wait. A third connects: the one idle the longest is let
+    //    go to make room, so that strangers who connect and wait cannot fill the slots.
     let mut strangers = Vec::new();
     for _ in 0..2 {
         strangers.push(Raw::connect(key_below(&alice.peer), &mut alice).await?);
     }
-    let third = Raw::connect(key_below(&alice.peer), &mut alice).await?;
-    let (peer, reason) = (
-        third.peer(),
-        "too many devices that share no group with this one are connected",
-    );
+    let first = strangers[0].peer();
+    strangers.push(Raw::connect(key_below(&alice.peer), &mut alice).await?);
+    let made_room = |peer: &str| {
+        let peer = peer.to_owned();
+        move |e: &Event| matches!(e, Event::PeerRefused { peer: p, reason } if *p == peer && reason.starts_with("too many devices"))
+    };
     alice
-        .wait_for(
-            "the third stranger let go",
-            |e| matches!(e, Event::PeerRefused { peer: p, reason: r } if *p == peer && r == reason),
-        )
+        .wait_for("the first stranger let go", made_room(&first))
         .await?;
 
-    // 3. The slots left are for members: Mallory connects and is offered the group.
+    // 3. A newcomer with the code connects while the slots are full of waiting strangers:
+    //    it gets a slot too, asks, and is admitted.
+    let carol = Raw::connect(key_below(&alice.peer), &mut alice).await?;
+    let (mut stream, _) = carol.ask(&invite).await?;
+    let carols = carol.request_for(&invite, alice.group, "Carol");
+    let answer = request(&mut stream, vec![carols]).await?;
+    assert_eq!(
+        answer,
+        JoinMessage::Admitted {
+            groups: vec![alice.group]
+        }
+    );
+
+    // 4. The slots left are for members: Mallory connects and is offered the group.
     let mallory = Raw::connect(mallory_key, &mut alice).await?;
     let mut session = mallory.open_sync().await?;
     match session.next().await? {
@@ -1848,12 +1861,17 @@ async fn strangers_beyond_their_quota_are_let_go_and_a_member_still_gets_in() ->
         }
         other => bail!("Alice opened with {other:?}, not a hello"),
     }
-    let (_, events) = alice.stop().await?;
-    let refused: Vec<&Event> = events
-        .iter()
-        .filter(|e| matches!(e, Event::PeerRefused { .. }))
-        .collect();
-    assert_eq!(refused.len(), 1, "{refused:#?}");
+    let (after, events) = alice.stop().await?;
+    assert_eq!(after.names(), ["Alice", "Carol", "Mallory"]);
+    // Neither the joiner nor the member was let go, whatever else was.
+    for peer in [carol.peer(), mallory.peer()] {
+        assert!(
+            !events
+                .iter()
+                .any(|e| matches!(e, Event::PeerRefused { peer: p, .. } if *p == peer)),
+            "{events:#?}"
+        );
+    }
     drop(strangers);
     Ok(())
 }

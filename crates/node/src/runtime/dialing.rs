@@ -78,39 +78,73 @@ impl Runtime {
             return Ok(());
         }
         let now = now_ms();
-        let engine = self.engine();
         let idle: Vec<PeerId> = self
-            .peers
-            .iter()
-            .filter(|(peer, state)| {
-                state.dialed.is_none()
-                    && state.parting.is_none()
-                    && now.saturating_sub(state.since) > STRANGER_GRACE_MS
-                    && !self.join_asks.contains_key(peer)
-                    && state
-                        .device
-                        .is_some_and(|device| !engine.has_business_with(&device))
-            })
-            .map(|(peer, _)| *peer)
+            .idle_strangers(None)
+            .filter(|(_, since)| now.saturating_sub(*since) > STRANGER_GRACE_MS)
+            .map(|(peer, _)| peer)
             .collect();
         for peer in idle {
-            self.emit(Event::PeerRefused {
-                peer: peer.to_string(),
-                reason: "it shares no group with this device and has nothing under way".into(),
-            });
-            let Some(state) = self.peers.get_mut(&peer) else {
-                continue;
-            };
-            // Marked as parting, so that it is let go once; the engine forgets its session
-            // now (its disconnection would not tell it: the session is gone by then).
-            state.parting = Some(Instant::now());
-            if state.session.take().is_some()
-                && let Some(device) = state.device
-            {
-                self.drive(mutual_sync::Input::Disconnected { peer: device })?;
-            }
-            self.net.disconnect(peer);
+            self.send_stranger_away(
+                peer,
+                "it shares no group with this device and has nothing under way",
+            )?;
         }
+        Ok(())
+    }
+
+    /// Makes room for `newcomer`, a stranger that connected past the quota: the stranger
+    /// idle the longest (nothing under way, within its grace or not) is let go instead, so
+    /// that strangers who connect and wait cannot keep a joiner from asking. Whether one
+    /// was.
+    pub(super) fn make_room_for(&mut self, newcomer: PeerId) -> Result<bool, RuntimeError> {
+        let oldest = self
+            .idle_strangers(Some(newcomer))
+            .min_by_key(|(_, since)| *since)
+            .map(|(peer, _)| peer);
+        let Some(oldest) = oldest else {
+            return Ok(false);
+        };
+        self.send_stranger_away(
+            oldest,
+            "too many devices that share no group with this one are connected, and it had \
+             nothing under way",
+        )?;
+        Ok(true)
+    }
+
+    /// The strangers connected with nothing under way (but `except`), with when each came.
+    fn idle_strangers(&self, except: Option<PeerId>) -> impl Iterator<Item = (PeerId, i64)> {
+        let engine = self.engine();
+        self.peers.iter().filter_map(move |(peer, state)| {
+            let idle = Some(*peer) != except
+                && state.dialed.is_none()
+                && state.parting.is_none()
+                && !self.join_asks.contains_key(peer)
+                && state
+                    .device
+                    .is_some_and(|device| !engine.has_business_with(&device));
+            idle.then_some((*peer, state.since))
+        })
+    }
+
+    /// Disconnects a stranger now, saying why.
+    fn send_stranger_away(&mut self, peer: PeerId, why: &str) -> Result<(), RuntimeError> {
+        self.emit(Event::PeerRefused {
+            peer: peer.to_string(),
+            reason: why.into(),
+        });
+        let Some(state) = self.peers.get_mut(&peer) else {
+            return Ok(());
+        };
+        // Marked as parting, so that it is let go once; the engine forgets its session now
+        // (its disconnection would not tell it: the session is gone by then).
+        state.parting = Some(Instant::now());
+        if state.session.take().is_some()
+            && let Some(device) = state.device
+        {
+            self.drive(mutual_sync::Input::Disconnected { peer: device })?;
+        }
+        self.net.disconnect(peer);
         Ok(())
     }
 

@@ -53,7 +53,7 @@ impl Runtime {
                         reason: "its key is not an ed25519 device key".into(),
                     });
                     self.net.disconnect(peer);
-                } else if self.strangers_over_quota(&peer) {
+                } else if self.strangers_over_quota(&peer) && !self.make_room_for(peer)? {
                     self.emit(Event::PeerRefused {
                         peer: peer.to_string(),
                         reason: "too many devices that share no group with this one are \
