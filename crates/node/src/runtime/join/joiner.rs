@@ -1,8 +1,9 @@
 //! This device joining a group: it asks each member it reaches (the code's inviter, anyone
 //! mDNS finds, anyone connected) until one admits it, then waits until the group is in sync.
 //! A peer that could not help is asked again after a while (1 s, doubling to 16 s: fewer
-//! than the ten asks a minute a member answers) until the join's deadline: in a crowded hall a member's answer can fail for a moment, and a
-//! newcomer that just joined becomes a member that admits others.
+//! than the ten asks a minute a member answers) until the join's deadline: in a crowded
+//! hall a member's answer can fail for a moment, and a newcomer that could not help a
+//! moment ago may be a member by now.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
