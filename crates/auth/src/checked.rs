@@ -11,7 +11,7 @@
 //! only checked again.
 
 use std::collections::{HashSet, VecDeque};
-use std::sync::Mutex;
+use std::sync::{LazyLock, Mutex, MutexGuard, PoisonError};
 
 use sha2::{Digest as _, Sha256};
 
@@ -27,7 +27,13 @@ struct Checked {
     order: VecDeque<[u8; 32]>,
 }
 
-static CHECKED: Mutex<Option<Checked>> = Mutex::new(None);
+static CHECKED: LazyLock<Mutex<Checked>> = LazyLock::new(Mutex::default);
+
+/// The cache; one that a panicking thread left behind is still sound (an entry is added
+/// whole or not at all).
+fn cache() -> MutexGuard<'static, Checked> {
+    CHECKED.lock().unwrap_or_else(PoisonError::into_inner)
+}
 
 fn key(op: &SignedOp, group: &GroupId) -> [u8; 32] {
     Sha256::new()
@@ -46,10 +52,7 @@ pub fn check_ahead(op: &SignedOp, group: &GroupId) -> bool {
         return false;
     }
     let key = key(op, group);
-    let mut cache = CHECKED
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let cache = cache.get_or_insert_with(Checked::default);
+    let mut cache = cache();
     if cache.keys.insert(key) {
         cache.order.push_back(key);
         while cache.order.len() > CAPACITY {
@@ -64,11 +67,7 @@ pub fn check_ahead(op: &SignedOp, group: &GroupId) -> bool {
 /// Whether [`check_ahead`] found every signature of `op` valid for `group`.
 pub(crate) fn is_checked(op: &SignedOp, group: &GroupId) -> bool {
     let key = key(op, group);
-    CHECKED
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .as_ref()
-        .is_some_and(|cache| cache.keys.contains(&key))
+    cache().keys.contains(&key)
 }
 
 #[cfg(test)]

@@ -176,6 +176,15 @@ impl Alice {
         }
     }
 
+    /// Waits until Alice read a whole frame of `peer`'s and refused it as no message.
+    async fn read_and_refused(&mut self, peer: &str) -> Result<()> {
+        self.wait_for("a whole frame read and refused", |e| {
+            matches!(e, Event::PeerRefused { peer: p, reason } if p == peer && reason.starts_with("bad frame"))
+        })
+        .await
+        .map(drop)
+    }
+
     /// Alice's group as her running node holds it now.
     async fn snapshot(&mut self) -> Result<Snapshot> {
         let group = self.group;
@@ -1636,12 +1645,7 @@ async fn a_strangers_large_frame_is_refused_before_it_is_read_and_a_members_is_r
         ..
     } = MemberSession::start().await?;
     send_large_frame(&mut session, SIZE, SIZE).await?;
-    let peer = mallory.peer();
-    alice
-        .wait_for("the member's frame read and refused", |e| {
-            matches!(e, Event::PeerRefused { peer: p, reason } if *p == peer && reason.starts_with("bad frame"))
-        })
-        .await?;
+    alice.read_and_refused(&mallory.peer()).await?;
     alice.stop().await?;
     Ok(())
 }
@@ -1675,7 +1679,9 @@ async fn only_four_strangers_that_claim_a_log_ahead_may_send_large_frames_at_onc
 
     // 2. Alice reads four of them (each could hold 8 MiB) and refuses the fifth's frame
     //    from its length alone, as a stranger's.
-    let too_large = |e: &Event| matches!(e, Event::Warning { message } if message.contains("larger than the 65536 allowed"));
+    let allowed = format!("larger than the {} allowed", wire::STRANGER_FRAME);
+    let too_large =
+        |e: &Event| matches!(e, Event::Warning { message } if message.contains(&allowed));
     alice
         .wait_for("a frame refused from its length", too_large)
         .await?;
@@ -1702,14 +1708,9 @@ async fn only_four_strangers_that_claim_a_log_ahead_may_send_large_frames_at_onc
     }
     for (stranger, _) in &strangers {
         let peer = stranger.peer();
-        if refused.contains(&peer) {
-            continue;
+        if !refused.contains(&peer) {
+            alice.read_and_refused(&peer).await?;
         }
-        alice
-            .wait_for("a whole large frame read and refused", |e| {
-                matches!(e, Event::PeerRefused { peer: p, reason } if *p == peer && reason.starts_with("bad frame"))
-            })
-            .await?;
     }
     alice.stop().await?;
     Ok(())

@@ -302,9 +302,10 @@ impl Runtime {
             _ => None,
         });
         if let Some(port) = port
-            && self.node.listen_port()? != Some(port)
+            && self.kept_port != Some(port)
         {
             self.node.remember_listen_port(port)?;
+            self.kept_port = Some(port);
         }
         Ok(())
     }

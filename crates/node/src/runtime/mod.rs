@@ -200,6 +200,8 @@ pub struct Runtime {
     /// Join asks per peer in the current window (when it began, how many).
     join_asks: HashMap<PeerId, (Instant, u32)>,
     ephemeral_book: bool,
+    /// The TCP port the store keeps as this device's (`Runtime::keep_listen_port`).
+    kept_port: Option<u16>,
     /// At most this many strangers connected at once (none counted on a relay for anyone).
     max_strangers: Option<usize>,
     socket: PathBuf,
@@ -227,9 +229,10 @@ impl Runtime {
         let keypair = node.identity()?.device.to_libp2p_keypair();
         node.load_all()?;
         let book = book::Book::load(node.address_book()?);
+        let kept_port = node.listen_port()?;
         let mut net_config = config.net.clone();
         if net_config.preferred_port.is_none() {
-            net_config.preferred_port = node.listen_port()?;
+            net_config.preferred_port = kept_port;
         }
         let net = Net::new(keypair, &net_config)?;
         let socket_error = |source| RuntimeError::Socket {
@@ -264,6 +267,7 @@ impl Runtime {
             dials: HashMap::new(),
             join_asks: HashMap::new(),
             ephemeral_book: config.ephemeral_book,
+            kept_port,
             max_strangers: (!config.net.relay_for_anyone).then_some(config.net.max_strangers),
             socket,
             next_session: 0,

@@ -354,17 +354,18 @@ async fn read_frames(
             // before this one may not be judged yet (a hello or ops that make the peer a
             // member, read in the same chunk): then the loop is asked to catch up first.
             let declared = decoder.next_len().unwrap_or(0);
-            if declared > limit.load(Ordering::Relaxed) && declared <= MAX_FRAME {
-                let (reply, caught_up) = oneshot::channel();
-                if to_loop.send(Msg::Barrier(reply)).await.is_err() || caught_up.await.is_err() {
-                    return;
-                }
+            if declared > limit.load(Ordering::Relaxed)
+                && declared <= MAX_FRAME
+                && !caught_up(&to_loop).await
+            {
+                return;
             }
             decoder.set_limit(limit.load(Ordering::Relaxed));
             match decoder.next_body() {
                 Ok(Some(bytes)) => {
                     // A stranger's ops are the engine's to pick from (it checks only those
-                    // that admit it): checking them all here would be work it asked for.
+                    // that admit it): checking them all here would be work it never asked
+                    // for.
                     let member = limit.load(Ordering::Relaxed) > STRANGER_FRAME;
                     let slices = match sender.filter(|_| member) {
                         Some(sender) => checked_slices(sender, bytes).await,
@@ -381,11 +382,7 @@ async fn read_frames(
                             return;
                         }
                         // One slice at a time: what others asked meanwhile goes between.
-                        let (reply, caught_up) = oneshot::channel();
-                        if sliced
-                            && (to_loop.send(Msg::Barrier(reply)).await.is_err()
-                                || caught_up.await.is_err())
-                        {
+                        if sliced && !caught_up(&to_loop).await {
                             return;
                         }
                     }
@@ -402,6 +399,12 @@ async fn read_frames(
             reason,
         })
         .await;
+}
+
+/// Waits until the loop handled everything sent to it before; false if it is gone.
+async fn caught_up(to_loop: &mpsc::Sender<Msg>) -> bool {
+    let (reply, handled) = oneshot::channel();
+    to_loop.send(Msg::Barrier(reply)).await.is_ok() && handled.await.is_ok()
 }
 
 /// A frame body from a member's device as the loop should take it (one whose frames may be

@@ -13,13 +13,13 @@ use super::replicas::sorted_heads;
 use super::sessions::DocSync;
 use super::vouch::{self, Meta, Verdict};
 use super::{Engine, MAX_DOCS_PER_GROUP, Refusal, send};
-
-/// Most hashes of changes held back kept per peer and document ([`DocSync::held_back`]).
-const MAX_HELD_BACK: usize = 1024;
 use crate::chunks;
 use crate::output::{Event, Output};
 use crate::tips::Actors;
 use crate::wire::{ChangeSignature, Hash, Message};
+
+/// Most hashes of changes held back kept per peer and document ([`DocSync::held_back`]).
+const MAX_HELD_BACK: usize = 1024;
 
 impl Engine {
     pub(super) fn on_doc_heads(

@@ -230,13 +230,13 @@ impl Engine {
     /// device's own. A connected peer with none of these is a stranger with nothing to do
     /// here, even if it offered groups nobody here agreed to (made-up ids cost nothing).
     pub fn has_business_with(&self, peer: &DeviceId) -> bool {
-        self.consent.joining()
-            || self.shares_a_group_with(peer)
+        self.shares_a_group_with(peer)
+            || self.brings_an_awaited_log(peer)
             || self.sessions.get(peer).is_some_and(|session| {
                 session
                     .groups
                     .keys()
-                    .any(|id| self.replicas.groups.contains_key(id) || self.consent.agreed_to(id))
+                    .any(|id| self.replicas.groups.contains_key(id))
             })
     }
 
