@@ -44,7 +44,7 @@ fn invite(device: &Device, group: &str, extra: &[&str]) -> (String, String, Stri
 
 /// Runs `mutual join` and returns (exit code, stderr).
 fn join(device: &Device, code: &str, timeout: &str) -> (i32, String) {
-    let run = device.run(&["join", code, "--timeout", timeout]);
+    let run = device.run(&["join", code, "--yes", "--timeout", timeout]);
     (
         run.status.code().unwrap_or(-1),
         run.stderr.trim().to_owned(),
@@ -86,7 +86,7 @@ fn a_new_person_joins_with_a_full_code_and_sees_the_documents() {
     );
     assert!(meetup.len() <= 30, "the meetup code is {meetup}");
 
-    let joined = bob.json(&["join", &code, "--name", "Bobby"]);
+    let joined = bob.json(&["join", &code, "--yes", "--name", "Bobby"]);
     assert_eq!(joined["synced"], true, "{joined}");
     assert_eq!(joined["groups"][0]["name"], "Food co-op");
     // The documents are here when `join` returns: no wait.
@@ -129,13 +129,47 @@ fn a_new_person_joins_with_a_full_code_and_sees_the_documents() {
 }
 
 #[test]
+fn a_newcomer_sees_who_is_in_the_group_before_joining_and_no_saves_nothing() {
+    let (alice, bob) = (Device::init("Alice"), Device::init("Bob"));
+    let (group, _) = group_with_board(&alice);
+    let _node = Serving::start(&alice);
+    let (_, code, _) = invite(&alice, &group, &[]);
+
+    // Bob looks, reads who is in it and whose laptop answered, and says no.
+    let declined = bob.run_with_input(&["join", &code], "n\n");
+    assert_eq!(declined.status.code(), Some(11), "{}", declined.stderr);
+    assert!(
+        declined.stdout.contains("The code opens “Food co-op”")
+            && declined.stdout.contains("Alice's device answered")
+            && declined
+                .stdout
+                .contains("Who is in it, by its signed membership log: Alice (admin)."),
+        "{}",
+        declined.stdout
+    );
+    assert!(declined.stderr.contains("Not joined: nothing was saved."));
+    assert_untouched(&bob, "a join declined");
+    assert_eq!(member_names(&alice, &group), ["Alice"]);
+    let invites = alice.json(&["invite", "list", &group]);
+    assert_eq!(invites[0]["uses"], 0, "{invites}");
+
+    // Without a terminal or an answer nobody joins; with one, Bob does.
+    let unanswered = bob.run(&["join", &code]);
+    assert_eq!(unanswered.status.code(), Some(2), "{}", unanswered.stderr);
+    assert_untouched(&bob, "a join nobody answered");
+    let joined = bob.run_with_input(&["join", &code], "y\n");
+    assert!(joined.status.success(), "{}", joined.stderr);
+    assert_eq!(member_names(&alice, &group), ["Alice", "Bob"]);
+}
+
+#[test]
 fn a_newcomer_and_its_member_meet_again_by_themselves_after_both_restart() {
     // mDNS is off throughout: only what each node wrote down can bring the two together.
     let (alice, bob) = (Device::init("Alice"), Device::init("Bob"));
     let (group, _) = group_with_board(&alice);
     let alice_node = Serving::start(&alice);
     let (_, code, _) = invite(&alice, &group, &[]);
-    let joined = bob.json(&["join", &code, "--name", "Bobby"]);
+    let joined = bob.json(&["join", &code, "--yes", "--name", "Bobby"]);
     assert_eq!(joined["synced"], true, "{joined}");
     let alice_id = alice.json(&["status"])["peer_id"]
         .as_str()
@@ -216,9 +250,9 @@ fn every_failed_join_says_why_with_its_own_exit_code_and_changes_nothing() {
     let carol = Device::init("Carol");
     let (_, once, _) = invite(&alice, &group, &[]);
     // The newcomer is shown whom the code brought her to.
-    let joined = carol.ok(&["join", &once]);
+    let joined = carol.ok(&["join", &once, "--yes"]);
     assert!(
-        joined.contains("Who is in “Food co-op”: Alice (admin)"),
+        joined.contains("Who is in it, by its signed membership log: Alice (admin)."),
         "{joined}"
     );
     let (exit, message) = join(&bob, &once, "20s");
@@ -274,7 +308,7 @@ fn a_removed_member_is_told_once_keeps_what_it_had_and_can_no_longer_act() {
     let address = alice_node.address();
     for who in [&bob, &carol] {
         let (_, code, _) = invite(&alice, &group, &[]);
-        who.ok(&["join", &code]);
+        who.ok(&["join", &code, "--yes"]);
     }
     let bob_node = Serving::start(&bob);
     let carol_node = Serving::start(&carol);
@@ -413,7 +447,7 @@ fn a_linked_device_acts_as_its_member_until_unlinked() {
 
     // A link code is never taken from the command line (it would stay in the shell's
     // history): refused there, and read from standard input instead.
-    let refused = laptop.run(&["join", code]);
+    let refused = laptop.run(&["join", code, "--yes"]);
     assert_eq!(refused.status.code(), Some(2), "{}", refused.stderr);
     assert!(
         refused.stderr.contains("shell's history"),
@@ -421,7 +455,7 @@ fn a_linked_device_acts_as_its_member_until_unlinked() {
         refused.stderr
     );
     assert_untouched(&laptop, "a link code on the command line");
-    let run = laptop.run_with_input(&["join", "--json"], &format!("{code}\n"));
+    let run = laptop.run_with_input(&["join", "--yes", "--json"], &format!("{code}\n"));
     assert!(run.status.success(), "{}", run.stderr);
     let joined: Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(joined["linked"], true, "{joined}");
@@ -502,7 +536,7 @@ fn a_linked_laptop_goes_by_its_members_name_and_can_join_without_mdns() {
     let code = link["code"].as_str().unwrap();
 
     // 1. The full code carries Alice's addresses: no need to look for her by mDNS.
-    let run = laptop.run_with_input(&["join", "--no-mdns", "--json"], code);
+    let run = laptop.run_with_input(&["join", "--yes", "--no-mdns", "--json"], code);
     assert!(run.status.success(), "{}", run.stderr);
     let joined: Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(joined["linked"], true, "{joined}");

@@ -375,7 +375,14 @@ fn a_newcomer_joins_with_a_meetup_code_admitted_by_a_member_after_the_inviter_le
         .command(2, mutual_tests::mutual_bin())
         .arg("--data-dir")
         .arg(carol.dir())
-        .args(["join", &meetup.to_lowercase(), "--timeout", "90s", "--json"])
+        .args([
+            "join",
+            &meetup.to_lowercase(),
+            "--yes",
+            "--timeout",
+            "90s",
+            "--json",
+        ])
         .stdin(Stdio::null())
         .output()
         .unwrap();
@@ -427,7 +434,7 @@ fn fifteen_newcomers_typing_the_meetup_code_at_the_same_moment_all_join() {
                 .command(i + 1, mutual_tests::mutual_bin())
                 .arg("--data-dir")
                 .arg(device.dir())
-                .args(["join", &meetup, "--timeout", "150s", "--json"])
+                .args(["join", &meetup, "--yes", "--timeout", "150s", "--json"])
                 .stdin(Stdio::null())
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped())

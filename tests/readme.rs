@@ -198,7 +198,12 @@ impl Session {
             self.serving.push(Serving::start(device));
             return;
         }
-        let run = device.run(&args);
+        // `mutual join` shows who is in the group and asks: the person answers yes.
+        let run = if args.first() == Some(&"join") {
+            device.run_with_input(&args, "y\n")
+        } else {
+            device.run(&args)
+        };
         assert!(
             run.status.success(),
             "README line {}: `mutual {}` failed ({}): {}",

@@ -3,7 +3,7 @@ import { fireEvent, render, screen } from "@testing-library/svelte";
 import { emit } from "@tauri-apps/api/event";
 import { mockWindows } from "@tauri-apps/api/mocks";
 import App from "./App.svelte";
-import type { AdditionView, Assembly, AssemblyOp, DocView, Status, WhoAmI } from "./bindings";
+import type { AdditionView, Assembly, AssemblyOp, DocView, Look, Status, WhoAmI } from "./bindings";
 import { session } from "./lib/session.svelte";
 import { ALICE, alice, backend, edited, groupView, refuse, settle, type Call } from "./test/fake";
 
@@ -57,7 +57,7 @@ describe("first run", () => {
 });
 
 describe("joining", () => {
-  it("says it is joining, then shows why it failed", async () => {
+  it("says it is looking, then shows why it failed", async () => {
     session.me = null;
     let answer: (value: unknown) => void = () => {};
     backend((cmd) => {
@@ -70,7 +70,7 @@ describe("joining", () => {
           return [];
         case "status":
           return status;
-        case "join":
+        case "look_before_joining":
           return new Promise((_, reject) => {
             answer = reject;
           });
@@ -81,12 +81,87 @@ describe("joining", () => {
     await fireEvent.input(await screen.findByTestId("join-code"), { target: { value: "bad-code" } });
     await fireEvent.click(screen.getByTestId("join-submit"));
     const status_ = screen.getByTestId("join-status");
-    expect(status_.textContent).toMatch(/Joining…/);
+    expect(status_.textContent).toMatch(/Looking for a member…/);
     expect((screen.getByTestId("join-submit") as HTMLButtonElement).disabled).toBe(true);
 
     answer({ kind: "join", message: "No member answered within a minute; try again when one is online." });
     await screen.findByText(/No member answered/);
     expect(status_.textContent).toBe("No member answered within a minute; try again when one is online.");
+  });
+
+  const look: Look = {
+    linked: false,
+    groups: [
+      {
+        group: "g1",
+        name: "Tenants' union",
+        offered_by: "Uma",
+        members: [
+          { name: "Uma", role: "admin" },
+          { name: "Mallory", role: "member" },
+        ],
+        heads: ["h1"],
+      },
+    ],
+  };
+
+  function joiningBackend(groups: () => unknown[]) {
+    return backend((cmd) => {
+      switch (cmd) {
+        case "whoami":
+          return ALICE;
+        case "groups":
+          return groups();
+        case "pending_additions":
+          return [];
+        case "status":
+          return status;
+        case "look_before_joining":
+          return look;
+        case "join":
+          return { groups: [{ group: "g1", name: "Tenants' union" }], synced: true, linked: false };
+      }
+    });
+  }
+
+  it("shows who is in the group and whose laptop answered, and joins what was shown on confirm", async () => {
+    session.me = null;
+    let joined = false;
+    const calls = joiningBackend(() => (joined ? [{ id: "g1", name: "Tenants' union" }] : []));
+    render(App);
+
+    await fireEvent.input(await screen.findByTestId("join-code"), { target: { value: "7K3M-0Q9D" } });
+    await fireEvent.click(screen.getByTestId("join-submit"));
+    const shown = await screen.findByTestId("join-look");
+    expect(shown.textContent).toMatch(/Uma’s laptop answered/);
+    expect(screen.getAllByTestId("join-look-member").map((m) => m.textContent?.trim())).toEqual([
+      "Uma (admin)",
+      "Mallory",
+    ]);
+    // Looking saved nothing and asked nobody to admit this computer.
+    expect(calls.some((c) => c.cmd === "join")).toBe(false);
+    await settle();
+    expect(document.activeElement?.id).toBe("look-title");
+
+    joined = true;
+    await fireEvent.click(screen.getByTestId("join-confirm"));
+    await settle();
+    const join = calls.find((c) => c.cmd === "join");
+    expect(join?.args).toEqual({ code: "7K3M-0Q9D", name: null, look });
+  });
+
+  it("cancels a look with Escape, joining nothing", async () => {
+    session.me = null;
+    const calls = joiningBackend(() => []);
+    render(App);
+
+    await fireEvent.input(await screen.findByTestId("join-code"), { target: { value: "7K3M-0Q9D" } });
+    await fireEvent.click(screen.getByTestId("join-submit"));
+    const shown = await screen.findByTestId("join-look");
+    await fireEvent.keyDown(shown, { key: "Escape" });
+    expect(screen.queryByTestId("join-look")).toBeNull();
+    expect(screen.getByTestId("join-status").textContent).toBe("Not joined. Nothing was saved.");
+    expect(calls.some((c) => c.cmd === "join")).toBe(false);
   });
 });
 

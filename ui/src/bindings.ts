@@ -48,10 +48,15 @@ export const commands = {
 	/**  Revokes an invite. */
 	revokeInvite: (group: string, invite: string) => typedError<null, ErrorReply>(__TAURI_INVOKE("revoke_invite", { group, invite })),
 	/**
-	 *  Joins the group a code opens (or links this device, with a link code); answers once
-	 *  the group has arrived, or with why it failed.
+	 *  Looks at what a code opens: a member's offer, checked against the group's signed
+	 *  membership log (who is in it, whose device answered). Nothing is saved.
 	 */
-	join: (code: string, name: string | null) => typedError<Joined, ErrorReply>(__TAURI_INVOKE("join", { code, name })),
+	lookBeforeJoining: (code: string, name: string | null) => typedError<Look, ErrorReply>(__TAURI_INVOKE("look_before_joining", { code, name })),
+	/**
+	 *  Joins what the person saw in `look` (or links this device, with a link code); answers
+	 *  once the group has arrived, or with why it failed.
+	 */
+	join: (code: string, name: string | null, look: Look) => typedError<Joined, ErrorReply>(__TAURI_INVOKE("join", { code, name, look })),
 	/**  This person's devices. */
 	devices: () => typedError<DeviceView[], ErrorReply>(__TAURI_INVOKE("devices")),
 	/**  Makes a code to link another laptop (valid one hour, once). */
@@ -1037,6 +1042,39 @@ export type Loan = {
 	returned_at: number | null,
 	/**  Who recorded the return. */
 	returned_by: string | null,
+};
+
+/**  What a member offered for a code, checked against its signed membership log. */
+export type Look = {
+	/**  The groups the code opens. */
+	groups: LookedGroup[],
+	/**  Whether the code links this device to an existing member (a link code). */
+	linked: boolean,
+};
+
+/**  One group as its log shows it. */
+export type LookedGroup = {
+	/**  The group. */
+	group: string,
+	/**  Its name, from the founding op. */
+	name: string,
+	/**  The member whose device answered. */
+	offered_by: string,
+	/**  Its members: admins first, then by name. */
+	members: LookedMember[],
+	/**
+	 *  The log's newest ops: a confirmed join goes ahead only with a member whose log
+	 *  holds them.
+	 */
+	heads: string[],
+};
+
+/**  A member as a group's log shows it. */
+export type LookedMember = {
+	/**  The name they go by. */
+	name: string,
+	/**  `admin` or `member`. */
+	role: string,
 };
 
 /**  A role as the UI sends it. */

@@ -120,8 +120,8 @@ pub use keys::{
 };
 pub use log::{Ended, Ending, Inserted, KnownDevice, Log, OpStatus};
 pub use op::{
-    Action, GroupId, InvitePolicy, InviteUse, Op, OpId, Role, SignError, SignedOp, UnknownRole,
-    join_request_message,
+    Action, GroupId, InvitePolicy, InviteUse, MAX_OP_BYTES, Op, OpId, Role, SignError, SignedOp,
+    UnknownRole, join_request_message,
 };
 pub use rejected::{Malformation, Rejected};
 pub use state::{GroupState, Invite, Member};

@@ -30,8 +30,8 @@ use mutual_auth::{
 use mutual_net::{Control, JOIN_PROTOCOL, Net, SYNC_PROTOCOL, Stream};
 use mutual_node::runtime::join::{JoinMessage, OfferedGroup, read_frame, write_frame};
 use mutual_node::runtime::{
-    Config, Event, Handle, JoinError, Multiaddr, NetConfig, Request, Response, Runtime,
-    RuntimeError,
+    Config, Event, Handle, JoinError, JoinStep, Look, LookedGroup, Multiaddr, NetConfig, Request,
+    Response, Runtime, RuntimeError,
 };
 use mutual_node::view::{HistoryEntry, InviteView, MemberView};
 use mutual_node::{JoinRequest, Node, Refusal};
@@ -44,6 +44,8 @@ use tokio::task::JoinHandle;
 const DEADLINE: Duration = Duration::from_secs(60);
 /// The name of Alice's group.
 const GROUP_NAME: &str = "Food co-op";
+/// The name of a group founded by hand-driven devices.
+const UNION: &str = "Tenants' union";
 
 // ---- what an attack must not change ----------------------------------------------------
 
@@ -341,6 +343,9 @@ impl Raw {
         let answer = read_frame(&mut stream)
             .await
             .map_err(|e| anyhow!("reading the answer to the ask: {e}"))?;
+        if let JoinMessage::Offer { groups, .. } = &answer {
+            read_logs(&mut stream, groups.len()).await?;
+        }
         Ok((stream, answer))
     }
 
@@ -404,6 +409,54 @@ where
     Ok(tokio::time::timeout(DEADLINE, opening)
         .await
         .context("opening a stream to Alice timed out")??)
+}
+
+/// Reads the membership logs that follow an offer of `groups` groups.
+async fn read_logs(stream: &mut Stream, groups: usize) -> Result<Vec<Vec<SignedOp>>> {
+    let mut logs = Vec::new();
+    for _ in 0..groups {
+        let mut log = Vec::new();
+        loop {
+            match read_frame(stream).await {
+                Ok(JoinMessage::LogPart { ops, last }) => {
+                    log.extend(ops);
+                    if last {
+                        break;
+                    }
+                }
+                other => bail!("the offer was followed by {other:?}, not its log"),
+            }
+        }
+        logs.push(log);
+    }
+    Ok(logs)
+}
+
+/// Answers a join ask on `stream` as a member holding `log` does: an offer of its group
+/// for `invite`, and the log.
+async fn offer_with_log(stream: &mut Stream, invite: &InviteKey, log: &[SignedOp]) -> Result<()> {
+    match read_frame(stream).await {
+        Ok(JoinMessage::Ask { .. }) => {}
+        other => bail!("the joiner opened with {other:?}, not an ask"),
+    }
+    let group = GroupId::from(log[0].id());
+    let offer = JoinMessage::Offer {
+        invite: invite.public(),
+        groups: vec![OfferedGroup {
+            group,
+            name: UNION.to_owned(),
+        }],
+    };
+    write_frame(stream, &offer)
+        .await
+        .map_err(|e| anyhow!("offering: {e}"))?;
+    let part = JoinMessage::LogPart {
+        ops: log.to_vec(),
+        last: true,
+    };
+    write_frame(stream, &part)
+        .await
+        .map_err(|e| anyhow!("sending the log: {e}"))
 }
 
 /// Sends `requests` on a join stream where Alice made an offer; returns her answer.
@@ -745,12 +798,26 @@ async fn a_meetup_code_answered_with_a_fake_group_is_not_joined() -> Result<()> 
     let invite = founder.create_invite(&union_id, Role::Member, 5, Duration::from_secs(3600))?;
     let (mut alice, ()) = Alice::online(|_, _| Ok(())).await?;
     let mut mallory = Raw::connect(key_below(&alice.peer), &mut alice).await?;
+    // Alice confirms the very group Mallory will offer: only the code's binding stands
+    // between her and a request for it.
+    let fake_group = GroupId::from_bytes(rand::random());
+    let seen = Look {
+        groups: vec![LookedGroup {
+            group: fake_group,
+            name: "Tenants' union".into(),
+            offered_by: "Mallory".into(),
+            members: Vec::new(),
+            heads: Vec::new(),
+        }],
+        linked: false,
+    };
     let (handle, code) = (alice.handle.clone(), invite.meetup_code.clone());
     let join = tokio::spawn(async move {
         let join = Request::Join {
             code,
             name: None,
             timeout_ms: 5_000,
+            step: JoinStep::Confirm(seen),
         };
         handle.request(join).await
     });
@@ -768,7 +835,7 @@ async fn a_meetup_code_answered_with_a_fake_group_is_not_joined() -> Result<()> 
     let fake = JoinMessage::Offer {
         invite: invite.invite,
         groups: vec![OfferedGroup {
-            group: GroupId::from_bytes(rand::random()),
+            group: fake_group,
             name: "Tenants' union".into(),
         }],
     };
@@ -799,6 +866,166 @@ async fn a_meetup_code_answered_with_a_fake_group_is_not_joined() -> Result<()> 
             .any(|e| matches!(e, Event::MembershipChanged { .. })),
         "{events:#?}"
     );
+    Ok(())
+}
+
+/// The union's membership log, founded by `uma`'s device, with Mallory's device admitted
+/// and an invite made, whose meetup code binds the union; returns the log and the invite
+/// secret.
+fn union_with_mallory(uma: &Raw, mallory: &Raw) -> Result<(mutual_auth::Log, Vec<u8>)> {
+    let now = u64::try_from(SystemTime::now().duration_since(UNIX_EPOCH)?.as_millis())?;
+    let (mut log, _) = mutual_auth::Log::create(UNION, "Uma", &uma.member, &uma.key, now);
+    let group = log.group_id();
+    let secret = mutual_auth::new_invite_secret(&group);
+    for action in [
+        Action::AddDevice {
+            device: mallory.key.id(),
+            name: "Mallory".into(),
+            role: Role::Member,
+        },
+        Action::CreateInvite {
+            invite: InviteKey::from_code_secret(&secret).public(),
+            role: Role::Member,
+            expires_at: now + 3_600_000,
+            max_uses: 5,
+            for_member: None,
+        },
+    ] {
+        let op = uma.sign_op(group, log.heads(), uma.key.id(), action)?;
+        log.insert(op)?;
+    }
+    Ok((log, secret.to_vec()))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_removed_members_old_copy_cannot_take_over_a_join_the_person_looked_at() -> Result<()> {
+    // 1. Uma's device founded the tenants' union, admitted Mallory's, made an invite whose
+    //    meetup code it reads aloud, then removed Mallory. Mallory kept the log as it was
+    //    before: in it she is a member and the invite usable, all validly signed.
+    let (mut alice, ()) = Alice::online(|_, _| Ok(())).await?;
+    let uma = Raw::connect(key_below(&alice.peer), &mut alice).await?;
+    let mallory = Raw::connect(key_below(&alice.peer), &mut alice).await?;
+    let (mut log, secret) = union_with_mallory(&uma, &mallory)?;
+    let group = log.group_id();
+    let invite = InviteKey::from_code_secret(&secret);
+    let mallorys_copy: Vec<SignedOp> = log.ops().into_iter().cloned().collect();
+    let removal = uma.sign_op(
+        group,
+        log.heads(),
+        uma.key.id(),
+        Action::RemoveMember {
+            member: mallory.key.id(),
+        },
+    )?;
+    log.insert(removal)?;
+    let current: Vec<SignedOp> = log.ops().into_iter().cloned().collect();
+    let code = meetup_code(&secret)?;
+
+    // 2. Alice types the code and looks: Uma's device answers, and Alice is shown who is
+    //    in the union by its signed log (Uma alone) before anything is saved.
+    let (mut uma, mut mallory) = (uma, mallory);
+    let ask = |step| {
+        let (handle, code) = (alice.handle.clone(), code.clone());
+        tokio::spawn(async move {
+            let join = Request::Join {
+                code,
+                name: None,
+                timeout_ms: 20_000,
+                step,
+            };
+            handle.request(join).await
+        })
+    };
+    let looking = ask(JoinStep::Look);
+    let mut stream = next_join(&mut uma).await?;
+    offer_with_log(&mut stream, &invite, &current).await?;
+    let look = match tokio::time::timeout(DEADLINE, looking).await?? {
+        Some(Response::Looked(look)) => look,
+        other => bail!("the look answered {other:?}"),
+    };
+    let shown = &look.groups[0];
+    assert_eq!(
+        (shown.name.as_str(), shown.offered_by.as_str()),
+        (UNION, "Uma")
+    );
+    let names: Vec<&str> = shown.members.iter().map(|m| m.name.as_str()).collect();
+    assert_eq!(names, ["Uma"]);
+    // Mallory was asked too: her stream is dropped unanswered.
+    drop(next_join(&mut mallory).await?);
+
+    // 3. Alice confirms. Mallory answers first, with her copy: Alice must not ask her to
+    //    admit her (a request carries the invite key's signature, all Mallory needs to put
+    //    Alice into her copy of the union and read what Alice writes there).
+    let joining = ask(JoinStep::Confirm(look));
+    let mut stream = next_join(&mut mallory).await?;
+    offer_with_log(&mut stream, &invite, &mallorys_copy).await?;
+    if let Ok(message) = read_frame(&mut stream).await {
+        bail!("Alice answered Mallory's old copy with {message:?}");
+    }
+
+    // 4. Uma's device, whose log holds what Alice saw, gets the request.
+    let mut stream = next_join(&mut uma).await?;
+    offer_with_log(&mut stream, &invite, &current).await?;
+    match read_frame(&mut stream).await {
+        Ok(JoinMessage::Request { requests }) => assert_eq!(requests[0].group, group),
+        other => bail!("Alice answered Uma's offer with {other:?}"),
+    }
+    drop(stream);
+    joining.abort();
+    alice.stop().await?;
+    Ok(())
+}
+
+/// The meetup code of an invite secret.
+fn meetup_code(secret: &[u8]) -> Result<String> {
+    let secret = secret
+        .try_into()
+        .context("an invite secret of the wrong length")?;
+    Ok(mutual_codes::MeetupCode { secret }.to_text())
+}
+
+/// The next join stream Alice opens to `raw`.
+async fn next_join(raw: &mut Raw) -> Result<Stream> {
+    tokio::time::timeout(DEADLINE, raw.joins.recv())
+        .await
+        .context("Alice never asked")?
+        .context("the device's swarm stopped")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_look_shows_only_what_a_valid_log_proves() -> Result<()> {
+    // Mallory answers a look with the union's log, one op of which she altered after it
+    // was signed (her role raised to admin): the look refuses the offer, and shows nothing
+    // a log does not prove.
+    let (mut alice, ()) = Alice::online(|_, _| Ok(())).await?;
+    let uma = Raw::connect(key_below(&alice.peer), &mut alice).await?;
+    let mut mallory = Raw::connect(key_below(&alice.peer), &mut alice).await?;
+    let (log, secret) = union_with_mallory(&uma, &mallory)?;
+    let invite = InviteKey::from_code_secret(&secret);
+    let mut altered: Vec<SignedOp> = log.ops().into_iter().cloned().collect();
+    if let Action::AddDevice { role, .. } = &mut altered[1].op.action {
+        *role = Role::Admin;
+    }
+    drop(uma);
+    let (handle, code) = (alice.handle.clone(), meetup_code(&secret)?);
+    let looking = tokio::spawn(async move {
+        let join = Request::Join {
+            code,
+            name: None,
+            timeout_ms: 5_000,
+            step: JoinStep::Look,
+        };
+        handle.request(join).await
+    });
+    let mut stream = next_join(&mut mallory).await?;
+    offer_with_log(&mut stream, &invite, &altered).await?;
+    match tokio::time::timeout(DEADLINE, looking).await?? {
+        Some(Response::JoinFailed(JoinError::NoMemberReachable { tried })) => {
+            assert!(tried.iter().any(|t| t.contains("not valid")), "{tried:?}")
+        }
+        other => bail!("the look answered {other:?}"),
+    }
+    alice.stop().await?;
     Ok(())
 }
 

@@ -98,7 +98,8 @@ pub mod tips;
 pub mod wire;
 
 pub use engine::{
-    Addition, Engine, Expected, Held, LocalRefusal, Reason, Refusal, StoredDoc, StoredGroup,
+    Addition, Engine, Expected, Held, LocalRefusal, MAX_JOIN_OPS, Reason, Refusal, StoredDoc,
+    StoredGroup,
 };
 pub use input::Input;
 pub use output::{Event, Output};

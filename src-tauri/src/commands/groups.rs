@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use mutual_auth::Role;
-use mutual_node::runtime::{JoinError, Joined, Request, Response};
+use mutual_node::runtime::{JoinError, JoinStep, Joined, Look, Request, Response};
 use mutual_node::view::{AdditionView, DeviceView, GroupSummary, GroupView, InviteView};
 use serde::{Deserialize, Serialize};
 
@@ -202,21 +202,54 @@ pub async fn revoke_invite(state: State<'_>, group: String, invite: String) -> R
         .await
 }
 
-/// Joins the group a code opens (or links this device, with a link code); answers once
-/// the group has arrived, or with why it failed.
+/// Looks at what a code opens: a member's offer, checked against the group's signed
+/// membership log (who is in it, whose device answered). Nothing is saved.
 #[tauri::command]
 #[specta::specta]
-pub async fn join(state: State<'_>, code: String, name: Option<String>) -> Reply<Joined> {
+pub async fn look_before_joining(
+    state: State<'_>,
+    code: String,
+    name: Option<String>,
+) -> Reply<Look> {
+    match join_step(&state, code, name, JoinStep::Look).await? {
+        Response::Looked(look) => Ok(look),
+        _ => Err(AppError::Stopped),
+    }
+}
+
+/// Joins what the person saw in `look` (or links this device, with a link code); answers
+/// once the group has arrived, or with why it failed.
+#[tauri::command]
+#[specta::specta]
+pub async fn join(
+    state: State<'_>,
+    code: String,
+    name: Option<String>,
+    look: Look,
+) -> Reply<Joined> {
+    match join_step(&state, code, name, JoinStep::Confirm(look)).await? {
+        Response::Joined(joined) => Ok(joined),
+        _ => Err(AppError::Stopped),
+    }
+}
+
+/// One step of a join: its answer, or the failure as the app shows it.
+async fn join_step(
+    state: &State<'_>,
+    code: String,
+    name: Option<String>,
+    step: JoinStep,
+) -> Reply<Response> {
     let request = Request::Join {
         code,
         name,
         timeout_ms: 60_000,
+        step,
     };
     match state.request(request).await? {
-        Response::Joined(joined) => Ok(joined),
         Response::JoinFailed(error) => Err(error.into()),
         Response::Error(message) => Err(AppError::Join(JoinError::Failed(message))),
-        _ => Err(AppError::Stopped),
+        response => Ok(response),
     }
 }
 

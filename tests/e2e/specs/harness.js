@@ -165,6 +165,9 @@ export class App {
     );
     await other.type("join-code", code);
     await other.click("join-submit");
+    // The look shows who is in the group; nothing is joined until it is confirmed.
+    await other.findWithText("join-look-group", group);
+    await other.click("join-confirm");
     await other.findWithText("group-link", group);
   }
 

@@ -31,6 +31,10 @@ test("a second person joins from a code and edits flow both ways, live", async (
   );
   await ben.type("join-code", code);
   await ben.click("join-submit");
+  // Before anything is saved, Ben sees who is in the group: Ada, its admin.
+  await ben.findWithText("join-look-member", "Ada");
+  if (process.env.SCREENSHOTS) await ben.screenshot(`${process.env.SCREENSHOTS}/join-look.png`);
+  await ben.click("join-confirm");
   const joined = await ben.findWithText("group-link", "Mutual aid network");
   await joined.click();
   const board = await ben.findWithText("doc-link", "Requests");

@@ -94,7 +94,9 @@ pub(crate) fn mutual_join(
     )?)?;
     let code = created["code"].as_str().context("no code in the invite")?;
     let code = crate::mutual::code_via(code, &link)?;
-    let (_, took) = ctx.cli.timed(&bob, &["join", &code, "--timeout", "600s"])?;
+    let (_, took) = ctx
+        .cli
+        .timed(&bob, &["join", &code, "--yes", "--timeout", "600s"])?;
     let bytes = link.bytes();
     drop(serving);
     Ok(MutualJoin {

@@ -188,6 +188,10 @@ pub(crate) struct JoinArgs {
     /// are tried (a `mutual serve` running here keeps its own setting)
     #[arg(long)]
     pub(crate) no_mdns: bool,
+    /// Join without being asked whether the group shown is the one you expect (for
+    /// scripts; without a terminal, a join needs it)
+    #[arg(long)]
+    pub(crate) yes: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use anyhow::Context;
 use mutual_node::runtime::{
-    self, ControlError, Event, JoinError, Joined, Multiaddr, NetConfig, PeerView, Protocol,
-    Request, Response, Runtime, Status,
+    self, ControlError, Event, JoinError, JoinStep, Joined, Look, Multiaddr, NetConfig, PeerView,
+    Protocol, Request, Response, Runtime, Status,
 };
 use mutual_node::{Access, Node, Refusal};
 
@@ -93,8 +93,10 @@ pub(crate) fn serve(dir: &Path, wait: Duration, args: &ServeArgs) -> anyhow::Res
     })
 }
 
-/// `mutual join CODE`: through the running node, or a node started for the join alone.
-/// Each failure has its own exit code (listed in the README).
+/// `mutual join CODE`: through the running node, or a node started for the join alone, in
+/// two steps: a look (who is in the group, by its signed log; nothing saved), then, once
+/// the person said yes (or `--yes`), the join of what they saw. Each failure has its own
+/// exit code (listed in the README).
 pub(crate) fn join(
     dir: &Path,
     wait: Duration,
@@ -117,36 +119,154 @@ pub(crate) fn join(
             }
         },
     };
-    let request = Request::Join {
-        code,
+    let step = |step| Request::Join {
+        code: code.clone(),
         name: args.name.clone(),
         timeout_ms: u64::try_from(args.timeout.as_millis()).unwrap_or(u64::MAX),
+        step,
     };
-    let response = match ask(dir, wait, &request, Access::Write)? {
+    let look = match join_step(dir, wait, args, out, step(JoinStep::Look))? {
+        Response::Looked(look) => look,
+        Response::JoinFailed(error) => return Ok(join_failed(&error)),
+        other => return unexpected(other),
+    };
+    // Shown before anything is saved: the names they expect to see, or the sign that
+    // something is wrong. With `--json`, standard output carries the outcome alone.
+    if out.is_json() {
+        eprint!("{}", look_text(&look));
+    } else {
+        out.write(&look_text(&look))?;
+    }
+    match confirm(args.yes, &look)? {
+        Confirmed::Yes => {}
+        Confirmed::No => {
+            output::report("Not joined: nothing was saved.");
+            return Ok(ExitCode::from(11));
+        }
+        Confirmed::CannotAsk => {
+            output::report(
+                "error: not joined: nobody answered whether this is the group you expect; run `mutual join` on a terminal, answer y on standard input, or add --yes",
+            );
+            return Ok(ExitCode::from(2));
+        }
+    }
+    match join_step(dir, wait, args, out, step(JoinStep::Confirm(look)))? {
+        Response::Joined(joined) => {
+            out.show(&joined, print_joined)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Response::JoinFailed(error) => Ok(join_failed(&error)),
+        other => unexpected(other),
+    }
+}
+
+/// One step of a join, through the running node or one started for it alone.
+fn join_step(
+    dir: &Path,
+    wait: Duration,
+    args: &JoinArgs,
+    out: &Output,
+    request: Request,
+) -> anyhow::Result<Response> {
+    Ok(match ask(dir, wait, &request, Access::Write)? {
         Asked::Answer(response) => {
-            if args.no_mdns {
+            if args.no_mdns
+                && matches!(
+                    &request,
+                    Request::Join {
+                        step: JoinStep::Look,
+                        ..
+                    }
+                )
+            {
                 out.note("`mutual serve` runs here and joins with its own mDNS setting.");
             }
             response
         }
         Asked::NotRunning(node) => join_here(*node, request, !args.no_mdns)?,
-    };
-    match response {
-        Response::Joined(joined) => {
-            out.show(&joined, print_joined)?;
-            if !joined.linked && !out.is_json() {
-                // Whom the code brought them to, in their own words: the names they expect
-                // to see, or the sign that something is wrong.
-                show_members(dir, wait, &joined, out)?;
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        Response::JoinFailed(error) => {
-            output::report(&line(&format!("error: {error}")));
-            Ok(ExitCode::from(join_exit_code(&error)))
-        }
-        other => unexpected(other),
+    })
+}
+
+fn join_failed(error: &JoinError) -> ExitCode {
+    output::report(&line(&format!("error: {error}")));
+    ExitCode::from(join_exit_code(error))
+}
+
+/// The person's answer to "is this the group?".
+enum Confirmed {
+    Yes,
+    No,
+    /// Standard input ended before any answer (no terminal, nothing piped), and `--yes`
+    /// was not given.
+    CannotAsk,
+}
+
+/// Asks on the terminal, or reads the answer from standard input's next line (after a
+/// piped code, say): `y` or `yes` joins, anything else does not.
+fn confirm(yes: bool, look: &Look) -> anyhow::Result<Confirmed> {
+    use std::io::{BufRead as _, IsTerminal as _, Read as _, Write as _};
+    if yes {
+        return Ok(Confirmed::Yes);
     }
+    let stdin = std::io::stdin();
+    let terminal = stdin.is_terminal();
+    if terminal {
+        eprint!(
+            "{}",
+            if look.linked {
+                "Link this device? Type y and press Enter (anything else: no): "
+            } else {
+                "Is this the group you expect? Type y and press Enter to join (anything else: no): "
+            }
+        );
+        let _ = std::io::stderr().flush();
+    }
+    let mut answer = String::new();
+    let read = stdin
+        .lock()
+        .take(64)
+        .read_line(&mut answer)
+        .context("cannot read the answer")?;
+    Ok(match answer.trim().to_lowercase().as_str() {
+        _ if read == 0 && !terminal => Confirmed::CannotAsk,
+        "y" | "yes" => Confirmed::Yes,
+        _ => Confirmed::No,
+    })
+}
+
+/// What a look found, for the person to check.
+fn look_text(look: &Look) -> String {
+    let mut s = String::new();
+    for group in &look.groups {
+        let members: Vec<String> = group
+            .members
+            .iter()
+            .map(|m| format!("{} ({})", line(&m.name), m.role))
+            .collect();
+        if look.linked {
+            say!(
+                s,
+                "The code links this device to you in “{}” ({}), as {}'s device answered.",
+                line(&group.name),
+                short(&group.group.to_string()),
+                line(&group.offered_by)
+            );
+        } else {
+            say!(
+                s,
+                "The code opens “{}” ({}); {}'s device answered.",
+                line(&group.name),
+                short(&group.group.to_string()),
+                line(&group.offered_by)
+            );
+        }
+        say!(
+            s,
+            "Who is in it, by its signed membership log: {}.",
+            members.join(", ")
+        );
+    }
+    s
 }
 
 /// Whether `text` is a link code (a full code that carries a member key).
@@ -237,30 +357,6 @@ fn join_here(node: Node, request: Request, mdns: bool) -> anyhow::Result<Respons
         run.await?;
         response.context("the node stopped before the join ended")
     })
-}
-
-/// Prints who is in each group just joined.
-fn show_members(dir: &Path, wait: Duration, joined: &Joined, out: &Output) -> anyhow::Result<()> {
-    let mut target = Target::open(dir, Access::Read, wait)?;
-    for group in &joined.groups {
-        let ask = mutual_node::Command::Group {
-            group: group.group.to_string(),
-        };
-        if let mutual_node::Reply::Group(view) = target.execute(ask)? {
-            let members: Vec<String> = view
-                .members
-                .iter()
-                .filter(|m| !m.is_me)
-                .map(|m| format!("{} ({})", line(&m.name), m.role))
-                .collect();
-            out.write(&format!(
-                "Who is in “{}”: {}.\n",
-                line(&view.name),
-                members.join(", ")
-            ))?;
-        }
-    }
-    Ok(())
 }
 
 fn print_joined(joined: &Joined) -> String {

@@ -40,8 +40,9 @@ pub enum Request {
         /// The address.
         address: String,
     },
-    /// Join the group an invite code opens (or link this device, with a link code); the
-    /// answer comes once the group is in sync, or the join failed.
+    /// Join the group an invite code opens (or link this device, with a link code), in two
+    /// steps: a look answers with what a member offers, checked, and saves nothing; a
+    /// confirmed join's answer comes once the group is in sync, or the join failed.
     Join {
         /// The code, as typed or pasted.
         code: String,
@@ -49,6 +50,8 @@ pub enum Request {
         name: Option<String>,
         /// Give up after this long.
         timeout_ms: u64,
+        /// Look, or join what was seen.
+        step: super::JoinStep,
     },
 }
 
@@ -122,6 +125,8 @@ pub enum Response {
         /// Its peer id.
         peer: String,
     },
+    /// What a member offers for the code, checked (a look's answer).
+    Looked(super::Look),
     /// The join worked.
     Joined(Joined),
     /// The join failed.

@@ -50,7 +50,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::{Error, Node};
 
 pub use control::{ControlError, JoinError, Joined, Request, Response, SOCKET_FILE};
-pub use join::OfferedGroup;
+pub use join::{JoinStep, Look, LookedGroup, LookedMember, OfferedGroup};
 pub use mutual_net::Config as NetConfig;
 pub use mutual_net::multiaddr::{Multiaddr, Protocol};
 pub use status::{DeviceStatus, Event, GroupStatus, PeerView, Status};
@@ -124,7 +124,7 @@ enum Msg {
         peer: PeerId,
         lookup: [u8; 16],
         proof: mutual_auth::Signature,
-        reply: join::Answer,
+        reply: join::OfferAnswer,
     },
     /// A joiner asks to be admitted (this device's side as a member).
     JoinRequested {
@@ -137,7 +137,7 @@ enum Msg {
     /// An attempt of this device's join with one peer ended.
     JoinAttempted {
         peer: PeerId,
-        result: Result<Vec<OfferedGroup>, join::AttemptError>,
+        result: Result<join::Attempted, join::AttemptError>,
     },
 }
 
@@ -373,9 +373,10 @@ impl Runtime {
                         code,
                         name,
                         timeout_ms,
+                        step,
                     },
                 reply,
-            } => self.start_join(&code, name.as_deref(), timeout_ms, reply),
+            } => self.start_join(&code, name.as_deref(), timeout_ms, step, reply),
             Msg::Control {
                 request: Request::Dial { address },
                 reply,

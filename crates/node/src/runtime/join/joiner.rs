@@ -12,13 +12,24 @@ use libp2p_identity::PeerId;
 use mutual_auth::{GroupId, InviteKey, PublicKey};
 use tokio::sync::oneshot;
 
-use super::{AttemptError, Credentials, OfferedGroup, attempt};
+use super::{AttemptError, Attempted, Credentials, JoinStep, Look, OfferedGroup, attempt};
 use crate::Refusal;
 use crate::runtime::{Event, JoinError, Joined, Response, Runtime, RuntimeError};
 
 /// How long before a peer that could not help is asked again after its first attempt;
 /// doubling after each, up to sixteen times this.
 const ASK_AGAIN: Duration = Duration::from_secs(1);
+
+/// How a look or a join ended.
+enum Outcome {
+    /// A member's offer, checked: nothing was saved.
+    Looked(Look),
+    /// Admitted; `synced` if every group arrived before the deadline.
+    Joined {
+        synced: bool,
+    },
+    Failed(JoinError),
+}
 
 /// This device's join under way.
 #[derive(Debug)]
@@ -45,33 +56,41 @@ pub(in crate::runtime) struct Joining {
 }
 
 impl Runtime {
-    /// Starts joining with `code`; `reply` gets the outcome.
+    /// Starts a look or a confirmed join with `code`; `reply` gets the outcome.
     pub(in crate::runtime) fn start_join(
         &mut self,
         code: &str,
         name: Option<&str>,
         timeout_ms: u64,
+        step: JoinStep,
         reply: oneshot::Sender<Response>,
     ) {
         if self.joining.is_some() {
             let _ = reply.send(Response::JoinFailed(JoinError::Busy));
             return;
         }
-        match self.prepare_join(code, name) {
+        match self.prepare_join(code, name, step) {
             Ok((credentials, member_secret, inviter)) => {
-                // The admission this join asks for is taken without asking the owner again;
-                // any other addition meanwhile waits for them.
-                let expected = mutual_sync::Expected {
-                    group: credentials.group,
-                    invite: Some(credentials.key.public()),
-                    member: member_secret
-                        .map(|secret| mutual_auth::MemberKey::from_secret_bytes(secret).id()),
-                };
-                if let Ok(engine) = self.node.engine_mut() {
-                    engine.expect_join(Some(expected));
+                if let JoinStep::Confirm(seen) = &credentials.step {
+                    // The admission this join asks for is taken without asking the owner
+                    // again; any other addition meanwhile waits for them. A meetup code
+                    // names no group: the one the person saw is expected.
+                    let seen_group = match seen.groups.as_slice() {
+                        [one] if member_secret.is_none() => Some(one.group),
+                        _ => None,
+                    };
+                    let expected = mutual_sync::Expected {
+                        group: credentials.group.or(seen_group),
+                        invite: Some(credentials.key.public()),
+                        member: member_secret
+                            .map(|secret| mutual_auth::MemberKey::from_secret_bytes(secret).id()),
+                    };
+                    if let Ok(engine) = self.node.engine_mut() {
+                        engine.expect_join(Some(expected));
+                    }
+                    // Whoever admits this device may send the group's log in large frames.
+                    self.refresh_frame_limits(None);
                 }
-                // Whoever admits this device may send the group's log in large frames.
-                self.refresh_frame_limits(None);
                 let deadline = Instant::now() + Duration::from_millis(timeout_ms);
                 self.joining = Some(Joining {
                     credentials,
@@ -116,6 +135,7 @@ impl Runtime {
         &mut self,
         code: &str,
         name: Option<&str>,
+        step: JoinStep,
     ) -> Result<
         (
             Credentials,
@@ -185,6 +205,8 @@ impl Runtime {
                 Code::Full(_) => None,
             },
             device,
+            step,
+            linked: member_secret.is_some(),
         };
         Ok((credentials, member_secret, inviter))
     }
@@ -239,7 +261,7 @@ impl Runtime {
     pub(in crate::runtime) fn join_attempted(
         &mut self,
         peer: PeerId,
-        result: Result<Vec<OfferedGroup>, AttemptError>,
+        result: Result<Attempted, AttemptError>,
     ) -> Result<(), RuntimeError> {
         let Some(joining) = &mut self.joining else {
             return Ok(());
@@ -252,7 +274,8 @@ impl Runtime {
             *again = Some(Instant::now() + ASK_AGAIN.saturating_mul(1 << doublings));
         }
         match result {
-            Ok(groups) => {
+            Ok(Attempted::Looked(look)) => self.finish_join(Outcome::Looked(look)),
+            Ok(Attempted::Admitted(groups)) => {
                 if let Some(secret) = joining.member_secret {
                     self.node.adopt_member_key(secret)?;
                 }
@@ -287,7 +310,7 @@ impl Runtime {
                     // code's own inviter holds no usable invite for it, none does.
                     joining.only_former |= refusal == Refusal::NoLongerMember;
                     if refusal == Refusal::UnknownInvite && joining.inviter == Some(peer) {
-                        self.finish_join(Err(JoinError::Refused(refusal)));
+                        self.finish_join(Outcome::Failed(JoinError::Refused(refusal)));
                         return Ok(());
                     }
                     let why = match refusal {
@@ -297,7 +320,7 @@ impl Runtime {
                     joining.tried.push(format!("{peer}: {why}"));
                     return Ok(());
                 }
-                self.finish_join(Err(JoinError::Refused(refusal)));
+                self.finish_join(Outcome::Failed(JoinError::Refused(refusal)));
             }
             Err(AttemptError::Unhelpful(why)) => joining.tried.push(format!("{peer}: {why}")),
         }
@@ -322,7 +345,7 @@ impl Runtime {
             .iter()
             .all(|o| joining.synced.contains(&o.group))
         {
-            self.finish_join(Ok(true));
+            self.finish_join(Outcome::Joined { synced: true });
         }
     }
 
@@ -334,9 +357,9 @@ impl Runtime {
             .as_ref()
             .is_some_and(|j| !j.admitted.is_empty());
         if admitted {
-            self.finish_join(Ok(false));
+            self.finish_join(Outcome::Joined { synced: false });
         } else if self.joining.as_ref().is_some_and(|j| j.only_former) {
-            self.finish_join(Err(JoinError::Refused(Refusal::NoLongerMember)));
+            self.finish_join(Outcome::Failed(JoinError::Refused(Refusal::NoLongerMember)));
         } else {
             let mut tried = self
                 .joining
@@ -346,7 +369,7 @@ impl Runtime {
             // A peer asked again and again says the same each time: once is enough.
             let mut seen = BTreeSet::new();
             tried.retain(|what| seen.insert(what.clone()));
-            self.finish_join(Err(JoinError::NoMemberReachable { tried }));
+            self.finish_join(Outcome::Failed(JoinError::NoMemberReachable { tried }));
         }
     }
 
@@ -369,7 +392,7 @@ impl Runtime {
         }
     }
 
-    fn finish_join(&mut self, outcome: Result<bool, JoinError>) {
+    fn finish_join(&mut self, outcome: Outcome) {
         let Some(joining) = self.joining.take() else {
             return;
         };
@@ -377,7 +400,8 @@ impl Runtime {
             engine.expect_join(None);
         }
         self.refresh_frame_limits(None);
-        if outcome.is_ok() && self.ephemeral_book {
+        let joined = matches!(outcome, Outcome::Joined { .. });
+        if joined && self.ephemeral_book {
             // A node started for the join alone keeps its address book in memory, so that a
             // failed join writes nothing. One that worked keeps where it met the members:
             // without it, `serve` (with mDNS off, or on another network) would never find
@@ -392,12 +416,13 @@ impl Runtime {
             }
         }
         let response = match outcome {
-            Ok(synced) => Response::Joined(Joined {
+            Outcome::Looked(look) => Response::Looked(look),
+            Outcome::Joined { synced } => Response::Joined(Joined {
                 groups: joining.admitted,
                 synced,
                 linked: joining.member_secret.is_some(),
             }),
-            Err(error) => Response::JoinFailed(error),
+            Outcome::Failed(error) => Response::JoinFailed(error),
         };
         let _ = joining.reply.send(response);
     }

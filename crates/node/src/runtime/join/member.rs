@@ -2,23 +2,27 @@
 //! add-member (or link-device) ops that admit it.
 
 use libp2p_identity::PeerId;
-use mutual_auth::{PublicKey, Signature};
+use mutual_auth::{PublicKey, Signature, SignedOp};
 
 use super::{ASK_WINDOW, ASKS_PER_WINDOW, JoinMessage, OfferedGroup};
 use crate::runtime::{Event, Runtime, RuntimeError};
 use crate::{JoinRequest, Refusal};
 
 impl Runtime {
-    /// A joiner's ask: the groups of this device with that invite, if its proof holds.
+    /// A joiner's ask: the groups of this device with that invite, if its proof holds, each
+    /// with its membership log for the joiner to check and show.
     pub(in crate::runtime) fn offer_to_joiner(
         &mut self,
         peer: PeerId,
         lookup: &[u8; 16],
         proof: &Signature,
-    ) -> Result<JoinMessage, RuntimeError> {
-        let refused = JoinMessage::Refused {
-            refusal: Refusal::UnknownInvite,
-        };
+    ) -> Result<(JoinMessage, Vec<Vec<SignedOp>>), RuntimeError> {
+        let refused = (
+            JoinMessage::Refused {
+                refusal: Refusal::UnknownInvite,
+            },
+            Vec::new(),
+        );
         let Ok(asker) = PublicKey::from_peer_id(&peer) else {
             return Ok(refused);
         };
@@ -69,14 +73,22 @@ impl Runtime {
         let found = named;
         let Some((_, _, invite)) = found.first() else {
             return Ok(if former {
-                JoinMessage::Refused {
-                    refusal: Refusal::NoLongerMember,
-                }
+                let refusal = Refusal::NoLongerMember;
+                (JoinMessage::Refused { refusal }, Vec::new())
             } else {
                 refused
             });
         };
-        Ok(JoinMessage::Offer {
+        let logs = found
+            .iter()
+            .map(|(group, _, _)| {
+                self.engine()
+                    .log(group)
+                    .map(|log| log.ops().into_iter().cloned().collect())
+                    .unwrap_or_default()
+            })
+            .collect();
+        let offer = JoinMessage::Offer {
             invite: invite.key,
             groups: found
                 .iter()
@@ -85,7 +97,8 @@ impl Runtime {
                     name: name.clone(),
                 })
                 .collect(),
-        })
+        };
+        Ok((offer, logs))
     }
 
     /// A joiner's request: admits it to each group it may join, then spreads the ops.
