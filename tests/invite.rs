@@ -605,3 +605,95 @@ fn a_removed_admin_cannot_take_the_founder_down_with_a_counter_removal_and_an_ad
     }
     drop(alice_node);
 }
+
+/// The role of `name` in `group`, as `device` holds it, and the votes they have to be an
+/// admin.
+fn role_and_votes(device: &Device, group: &str, name: &str) -> Option<(String, usize)> {
+    let run = device.run(&["group", "show", group, "--json"]);
+    let view: Value = serde_json::from_str(&run.stdout).ok()?;
+    let role = view["members"]
+        .as_array()?
+        .iter()
+        .find(|m| m["name"] == name)?["role"]
+        .as_str()?
+        .to_owned();
+    let votes = view["election"]["candidates"]
+        .as_array()?
+        .iter()
+        .find(|c| c["name"] == name)
+        .map_or(0, |c| c["voters"].as_array().map_or(0, Vec::len));
+    Some((role, votes))
+}
+
+#[test]
+fn members_elect_an_admin_when_the_admins_laptop_is_lost_and_members_of_one_members_making_do_not_vote()
+ {
+    // 1. Alice founds the tenants' union and admits Bob, Carol and Dan: with her, four
+    //    electors. Everyone's node gets the group from hers.
+    let [alice, bob, carol, dan] = ["Alice", "Bob", "Carol", "Dan"].map(Device::init);
+    let (group, _) = group_with_board(&alice);
+    for (who, name) in [(&bob, "Bob"), (&carol, "Carol"), (&dan, "Dan")] {
+        alice.admit(&group, who, name);
+    }
+    let alice_node = Serving::start(&alice);
+    let nodes: Vec<Serving> = [&bob, &carol, &dan].map(Serving::start).into();
+    for (node, who) in nodes.iter().zip([&bob, &carol, &dan]) {
+        alice.ok(&["dial", &node.address()]);
+        let arrived = eventually("the group on each laptop", || {
+            (role_and_votes(who, &group, "Dan")?.0 == "member").then_some(())
+        });
+        assert!(arrived.is_some(), "{:#?}", node.said());
+    }
+    // They know each other's addresses from now on.
+    bob.ok(&["dial", &nodes[1].address()]);
+    bob.ok(&["dial", &nodes[2].address()]);
+
+    // 2. Carol, who wants to run the union, brings two people of her own with her own
+    //    invite (any member may invite). They are members, but they do not vote.
+    let (_, code, _) = invite(&carol, &group, &["--uses", "2"]);
+    for name in ["Puppet one", "Puppet two"] {
+        let puppet = Device::init(name);
+        puppet.ok(&["join", &code, "--yes"]);
+        let refused = puppet.fails(&["group", "vote-admin", &group, "Carol"]);
+        assert!(
+            refused.contains("only members an admin admitted or invited"),
+            "{refused}"
+        );
+    }
+
+    // 3. Alice's laptop is lost. Carol votes for herself, Bob and Dan for Bob: no
+    //    majority (three of four) yet.
+    drop(alice_node);
+    let said = carol.ok(&["group", "vote-admin", &group, "Carol"]);
+    assert_eq!(
+        said,
+        "Your vote for Carol is in: 1 of the 3 votes that make an admin."
+    );
+    bob.ok(&["group", "vote-admin", &group, "me"]);
+    dan.ok(&["group", "vote-admin", &group, "Bob"]);
+    let seen = eventually("Bob's two votes on Carol's laptop", || {
+        (role_and_votes(&carol, &group, "Bob")? == ("member".into(), 2)).then_some(())
+    });
+    assert!(
+        seen.is_some(),
+        "{:?}",
+        role_and_votes(&carol, &group, "Bob")
+    );
+
+    // 4. Carol gives in: the third vote makes Bob an admin, on every laptop, and he acts
+    //    as one.
+    let said = carol.ok(&["group", "vote-admin", &group, "Bob"]);
+    assert_eq!(said, "Bob is now an admin.");
+    for who in [&bob, &dan] {
+        let elected = eventually("Bob an admin", || {
+            (role_and_votes(who, &group, "Bob")?.0 == "admin").then_some(())
+        });
+        assert!(
+            elected.is_some(),
+            "{:?}",
+            role_and_votes(who, &group, "Bob")
+        );
+    }
+    bob.ok(&["group", "remove-member", &group, "Puppet one"]);
+    drop(nodes);
+}

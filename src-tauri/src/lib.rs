@@ -43,6 +43,7 @@ pub fn bindings() -> Builder<tauri::Wry> {
             groups::create_invite,
             groups::invites,
             groups::revoke_invite,
+            groups::vote_admin,
             groups::look_before_joining,
             groups::join,
             groups::devices,

@@ -31,6 +31,7 @@ fn the_committed_typescript_bindings_match_the_commands_and_events() {
         "editBoard",
         "editAssembly",
         "editResources",
+        "voteAdmin",
         "lookBeforeJoining",
         "join",
     ] {

@@ -47,6 +47,8 @@ export const commands = {
 	invites: (group: string) => typedError<InviteView[], ErrorReply>(__TAURI_INVOKE("invites", { group })),
 	/**  Revokes an invite. */
 	revokeInvite: (group: string, invite: string) => typedError<null, ErrorReply>(__TAURI_INVOKE("revoke_invite", { group, invite })),
+	/**  Votes for a member as an admin (electors); a majority of the electors makes them one. */
+	voteAdmin: (group: string, member: string) => typedError<Voted, ErrorReply>(__TAURI_INVOKE("vote_admin", { group, member })),
 	/**
 	 *  Looks at what a code opens: a member's offer, checked against the group's signed
 	 *  membership log (who is in it, whose device answered). Nothing is saved.
@@ -473,6 +475,16 @@ card: string } |
 /**  The card. */
 card: string };
 
+/**  A member voted for as an admin. */
+export type CandidateView = {
+	/**  Their member id. */
+	id: string,
+	/**  Their name. */
+	name: string,
+	/**  The names of those who voted for them. */
+	voters: string[],
+};
+
 /**  A card on a board. */
 export type Card = {
 	/**  The card's id. */
@@ -622,6 +634,18 @@ export type DocView = {
 	 */
 	heads: string[],
 } & View;
+
+/**  Members' votes for an admin: how members recover one when every admin's laptop is lost. */
+export type ElectionView = {
+	/**  The members voted for, with who voted for each, most votes first. */
+	candidates: CandidateView[],
+	/**  How many members vote. */
+	electors: number,
+	/**  How many votes make a member an admin: more than half of the electors. */
+	majority: number,
+	/**  The member this person voted for, if any (their id). */
+	my_vote: string | null,
+};
 
 /**  How this device stopped being a member of a group. */
 export type EndedView = {
@@ -877,6 +901,8 @@ export type GroupView = {
 	members: MemberView[],
 	/**  Who may create invites: `members` or `admins`. */
 	invite_policy: string,
+	/**  Members' votes for an admin. */
+	election: ElectionView,
 	/**  Its documents, archived ones included. */
 	docs: DocSummary[],
 	/**  How this device stopped being a member, if it did (the group stays readable). */
@@ -1096,6 +1122,11 @@ export type MemberView = {
 	devices: string[],
 	/**  Whether this is the person using this device. */
 	is_me: boolean,
+	/**
+	 *  Whether they vote when members name an admin (the founder, members an admin
+	 *  admitted or invited, and admins).
+	 */
+	elector: boolean,
 };
 
 /**  A need or an offer posted by a member. */
@@ -1400,6 +1431,18 @@ export type View =
 {
 	kind: "index",
 } & Index;
+
+/**  A vote for an admin, cast. */
+export type Voted = {
+	/**  The name of the member voted for. */
+	name: string,
+	/**  The votes for them now. */
+	votes: number,
+	/**  How many make an admin. */
+	majority: number,
+	/**  Whether they are an admin now. */
+	elected: boolean,
+};
 
 /**  Who this device is. */
 export type WhoAmI = {

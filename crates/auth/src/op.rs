@@ -264,6 +264,14 @@ pub enum Action {
         /// The new name.
         name: String,
     },
+    /// The author's member wants `member` to be an admin: a vote, which replaces the
+    /// author's earlier one. Once the votes for one member come from more than half of the
+    /// group's electors ([`crate::Member::elector`]), that member becomes an admin. This is
+    /// how members recover an admin when every admin's laptop is lost.
+    VoteAdmin {
+        /// The member voted for.
+        member: MemberId,
+    },
 }
 
 impl Action {

@@ -44,6 +44,11 @@ pub enum Rejected {
     /// Only an admin may do this.
     #[error("only an admin may do this")]
     NotAdmin,
+    /// Only an elector votes for an admin.
+    #[error(
+        "only members an admin admitted or invited (and admins) vote for an admin: you joined with a member's invite"
+    )]
+    NotAnElector,
     /// The group would be left with members but no admin (with a device).
     #[error("the group would be left with no admin; make another member an admin first")]
     LastAdmin,

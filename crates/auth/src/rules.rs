@@ -315,6 +315,14 @@ pub(crate) fn authorize(op: &Op, past: &GroupState, mode: Mode) -> Result<Author
         Action::SetPolicy { .. } => require_admin(&mut authority)?,
         // Any member names themselves.
         Action::Rename { .. } => {}
+        Action::VoteAdmin { member } => {
+            if !author.elector {
+                return Err(Rejected::NotAnElector);
+            }
+            if mode == Mode::Insert && past.member(member).is_none() {
+                return Err(Rejected::TargetNotAMember { member: *member });
+            }
+        }
     }
     Ok(authority)
 }
@@ -354,7 +362,9 @@ pub(crate) fn check_applicable(
             }
         }
         Action::AddDevice { device, .. } => check_newcomer(now, device, device)?,
-        Action::ChangeRole { member, .. } if authority.revocation.is_none() => {
+        Action::ChangeRole { member, .. } | Action::VoteAdmin { member }
+            if authority.revocation.is_none() =>
+        {
             if now.member(member).is_none() {
                 return Err(Rejected::TargetNotAMember { member: *member });
             }
@@ -389,7 +399,8 @@ pub(crate) fn check_applicable(
         | Action::RevokeInvite { .. }
         | Action::UnlinkDevice { .. }
         | Action::SetPolicy { .. }
-        | Action::Rename { .. } => {}
+        | Action::Rename { .. }
+        | Action::VoteAdmin { .. } => {}
     }
     if leaves_no_admin(&op.action, now) {
         return Err(Rejected::LastAdmin);
@@ -462,6 +473,7 @@ pub(crate) fn apply(state: &mut GroupState, op: &Op, author: MemberId) {
                     added_at: op.time,
                     added_by: None,
                     seniority: op.time,
+                    elector: true,
                 },
             );
         }
@@ -471,6 +483,13 @@ pub(crate) fn apply(state: &mut GroupState, op: &Op, author: MemberId) {
             role,
             via,
         } => {
+            // Without an invite, only an admin admits.
+            let elector = via.as_ref().is_none_or(|via| {
+                state
+                    .invites
+                    .get(&via.invite)
+                    .is_some_and(|invite| invite.by_admin)
+            }) || *role == Role::Admin;
             state.members.insert(
                 cert.member,
                 Member {
@@ -481,12 +500,18 @@ pub(crate) fn apply(state: &mut GroupState, op: &Op, author: MemberId) {
                     added_at: op.time,
                     added_by: Some(author),
                     seniority: op.time.max(admitter_seniority),
+                    elector,
                 },
             );
             count_use(state, via);
         }
         Action::RemoveMember { member } => {
             state.members.remove(member);
+            state
+                .admin_votes
+                .retain(|voter, voted| voter != member && voted != member);
+            // Fewer electors: the votes already cast may now be a majority.
+            elect(state);
             // A removed member's invites die with their membership: otherwise they could
             // hand themselves a way back in.
             for invite in state.invites.values_mut() {
@@ -498,6 +523,7 @@ pub(crate) fn apply(state: &mut GroupState, op: &Op, author: MemberId) {
         Action::ChangeRole { member, role } => {
             if let Some(member) = state.members.get_mut(member) {
                 member.role = *role;
+                member.elector |= *role == Role::Admin;
             }
         }
         Action::CreateInvite {
@@ -518,6 +544,7 @@ pub(crate) fn apply(state: &mut GroupState, op: &Op, author: MemberId) {
                     created_by: author,
                     for_member: *for_member,
                     revoked: false,
+                    by_admin: state.is_admin(&author),
                 },
             );
         }
@@ -554,10 +581,33 @@ pub(crate) fn apply(state: &mut GroupState, op: &Op, author: MemberId) {
                     added_at: op.time,
                     added_by: Some(author),
                     seniority: op.time.max(admitter_seniority),
+                    elector: true,
                 },
             );
         }
+        Action::VoteAdmin { member } => {
+            state.admin_votes.insert(author, *member);
+            elect(state);
+        }
     }
+}
+
+/// Makes the member that a majority of the electors votes for an admin (each elector has one
+/// vote, so at most one member has a majority), and clears the votes for them.
+fn elect(state: &mut GroupState) {
+    let majority = state.majority();
+    let voted: BTreeSet<MemberId> = state.admin_votes.values().copied().collect();
+    let Some(elected) = voted
+        .into_iter()
+        .find(|candidate| state.votes_for(candidate).len() >= majority)
+    else {
+        return;
+    };
+    if let Some(member) = state.members.get_mut(&elected) {
+        member.role = Role::Admin;
+        member.elector = true;
+    }
+    state.admin_votes.retain(|_, voted| *voted != elected);
 }
 
 fn count_use(state: &mut GroupState, via: &Option<InviteUse>) {
@@ -595,6 +645,7 @@ impl Revocation {
                         }
                         Action::AddDevice { device, .. } => device == m,
                         Action::ChangeRole { member, role } => member == m && *role == Role::Admin,
+                        Action::VoteAdmin { member } => member == m,
                         _ => false,
                     }
             }
@@ -610,7 +661,8 @@ impl Revocation {
             (Revocation::Admin(m), action) => {
                 (authority.member == *m && authority.needed_admin)
                     || matches!(action,
-                        Action::ChangeRole { member, role: Role::Admin } if member == m)
+                        Action::ChangeRole { member, role: Role::Admin } | Action::VoteAdmin { member }
+                            if member == m)
             }
             // Uses of the revoked invite.
             (Revocation::Invite(i), action) => matches!(action,

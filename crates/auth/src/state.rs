@@ -21,6 +21,9 @@ pub struct GroupState {
     pub invites: BTreeMap<PublicKey, Invite>,
     /// Who may create invites.
     pub policy: InvitePolicy,
+    /// Each elector's standing vote for an admin ([`crate::Action::VoteAdmin`]): voter, then
+    /// the member voted for.
+    pub admin_votes: BTreeMap<MemberId, MemberId>,
 }
 
 /// A current member of a group.
@@ -42,6 +45,11 @@ pub struct Member {
     /// time their admission claims, but never before their admitter's own (so nobody can
     /// make a member more senior than themselves). The founder's is the genesis's time.
     pub seniority: u64,
+    /// Whether they vote when members name an admin: the founder, members an admin
+    /// admitted or invited, and anyone who was ever made an admin. A member admitted with
+    /// a plain member's invite does not, so that nobody can outvote the group with people
+    /// of their own making.
+    pub elector: bool,
 }
 
 /// An invite recorded by a `CreateInvite` op.
@@ -63,6 +71,8 @@ pub struct Invite {
     pub for_member: Option<MemberId>,
     /// Revoked explicitly, or because its creator was removed.
     pub revoked: bool,
+    /// Whether its creator was an admin when they made it: who it admits is an elector.
+    pub by_admin: bool,
 }
 
 impl GroupState {
@@ -74,7 +84,29 @@ impl GroupState {
             members: BTreeMap::new(),
             invites: BTreeMap::new(),
             policy: InvitePolicy::default(),
+            admin_votes: BTreeMap::new(),
         }
+    }
+
+    /// How many members vote when members name an admin.
+    pub fn electors(&self) -> usize {
+        self.members.values().filter(|m| m.elector).count()
+    }
+
+    /// The current electors who vote for `candidate`.
+    pub fn votes_for(&self, candidate: &MemberId) -> Vec<MemberId> {
+        self.admin_votes
+            .iter()
+            .filter(|(voter, voted)| {
+                *voted == candidate && self.member(voter).is_some_and(|m| m.elector)
+            })
+            .map(|(voter, _)| *voter)
+            .collect()
+    }
+
+    /// How many votes make a member an admin: more than half of the electors.
+    pub fn majority(&self) -> usize {
+        self.electors() / 2 + 1
     }
 
     /// The member `device` is linked to, if any.

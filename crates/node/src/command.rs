@@ -95,6 +95,13 @@ pub enum Command {
         /// The role.
         role: Role,
     },
+    /// Votes for a member as an admin (electors).
+    VoteAdmin {
+        /// The group.
+        group: String,
+        /// The member.
+        member: String,
+    },
     /// Leaves a group.
     Leave {
         /// The group.
@@ -254,6 +261,8 @@ pub enum Reply {
     },
     /// A group.
     Group(GroupView),
+    /// A vote for an admin was cast.
+    Voted(crate::view::Voted),
     /// A member was removed.
     Removed {
         /// Their name.
@@ -407,6 +416,10 @@ impl Node {
                 let group = self.resolve_group(&group)?;
                 self.set_role(&group, &member, role)?;
                 Reply::Done
+            }
+            C::VoteAdmin { group, member } => {
+                let group = self.resolve_group(&group)?;
+                Reply::Voted(self.vote_admin(&group, &member)?)
             }
             C::Leave { group } => {
                 let group = self.resolve_group(&group)?;

@@ -9,7 +9,7 @@ use mutual_docs::{Document, Kind, Stamp, View};
 use crate::node::{index_doc_id, names_of, non_empty, now_ms, parse_peer_id};
 use crate::replicas::parse_group_id;
 use crate::standing::ended_view;
-use crate::view::{DocSummary, GroupSummary, GroupView, MemberView};
+use crate::view::{CandidateView, DocSummary, ElectionView, GroupSummary, GroupView, MemberView};
 use crate::{Error, Node};
 
 impl Node {
@@ -109,6 +109,7 @@ impl Node {
                     .map(|d| d.peer_id().to_string())
                     .collect(),
                 is_me: member.devices.contains(&my_device),
+                elector: member.elector,
             })
             .collect();
         members.sort_by_key(|m| m.name.to_lowercase());
@@ -119,6 +120,7 @@ impl Node {
             name: index.group_name.clone(),
             members,
             invite_policy: log.state().policy.to_string(),
+            election: election_view(log.state(), &my_device),
             docs: index
                 .entries
                 .iter()
@@ -238,5 +240,37 @@ impl Node {
             View::Index(index) => Ok(index),
             _ => Err(Error::Corrupt(format!("the index of group {group_id}"))),
         }
+    }
+}
+
+/// The votes for an admin standing in `state`, as `device`'s person sees them.
+fn election_view(state: &mutual_auth::GroupState, device: &mutual_auth::DeviceId) -> ElectionView {
+    let name = |id: &MemberId| state.member(id).map(|m| m.name.clone()).unwrap_or_default();
+    let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    let voted: std::collections::BTreeSet<MemberId> = state.admin_votes.values().copied().collect();
+    let mut candidates: Vec<CandidateView> = voted
+        .iter()
+        .filter(|candidate| state.member(candidate).is_some())
+        .map(|candidate| CandidateView {
+            id: candidate.to_string(),
+            name: name(candidate),
+            voters: state.votes_for(candidate).iter().map(name).collect(),
+        })
+        .filter(|candidate| !candidate.voters.is_empty())
+        .collect();
+    candidates.sort_by(|a, b| {
+        b.voters
+            .len()
+            .cmp(&a.voters.len())
+            .then(a.name.cmp(&b.name))
+    });
+    let me = state.member_of_device(device).map(|m| m.id);
+    ElectionView {
+        candidates,
+        electors: count(state.electors()),
+        majority: count(state.majority()),
+        my_vote: me
+            .and_then(|me| state.admin_votes.get(&me))
+            .map(ToString::to_string),
     }
 }

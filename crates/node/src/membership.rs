@@ -14,7 +14,7 @@ use mutual_store::Write;
 use serde::{Deserialize, Serialize};
 
 use crate::node::{non_empty, now_ms, parse_peer_id};
-use crate::view::{DeviceView, InviteView};
+use crate::view::{DeviceView, InviteView, Voted};
 use crate::{Error, Node};
 
 /// An invite a member may be asked for at most this many uses.
@@ -235,6 +235,23 @@ impl Node {
     pub fn set_role(&mut self, group_id: &GroupId, who: &str, role: Role) -> Result<(), Error> {
         let member = self.resolve_member(group_id, who)?;
         self.author_one(group_id, Action::ChangeRole { member, role })
+    }
+
+    /// Votes for `who` as an admin (electors only: the founder, members an admin admitted
+    /// or invited, and admins); once more than half of the electors vote for one member,
+    /// they are an admin. Returns the candidate's name and the standing after the vote.
+    pub fn vote_admin(&mut self, group_id: &GroupId, who: &str) -> Result<Voted, Error> {
+        let member = self.resolve_member(group_id, who)?;
+        self.author_one(group_id, Action::VoteAdmin { member })?;
+        let state = self.log(group_id)?.state();
+        let candidate = state.member(&member);
+        let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        Ok(Voted {
+            name: candidate.map(|m| m.name.clone()).unwrap_or_default(),
+            votes: count(state.votes_for(&member).len()),
+            majority: count(state.majority()),
+            elected: candidate.is_some_and(|m| m.role == Role::Admin),
+        })
     }
 
     /// Changes this person's name: on this device, and (a signed op) in every group where

@@ -59,6 +59,8 @@ pub struct GroupView {
     pub members: Vec<MemberView>,
     /// Who may create invites: `members` or `admins`.
     pub invite_policy: String,
+    /// Members' votes for an admin.
+    pub election: ElectionView,
     /// Its documents, archived ones included.
     pub docs: Vec<DocSummary>,
     /// How this device stopped being a member, if it did (the group stays readable).
@@ -79,6 +81,49 @@ pub struct MemberView {
     pub devices: Vec<String>,
     /// Whether this is the person using this device.
     pub is_me: bool,
+    /// Whether they vote when members name an admin (the founder, members an admin
+    /// admitted or invited, and admins).
+    pub elector: bool,
+}
+
+/// Members' votes for an admin: how members recover one when every admin's laptop is lost.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct ElectionView {
+    /// The members voted for, with who voted for each, most votes first.
+    pub candidates: Vec<CandidateView>,
+    /// How many members vote.
+    pub electors: u32,
+    /// How many votes make a member an admin: more than half of the electors.
+    pub majority: u32,
+    /// The member this person voted for, if any (their id).
+    pub my_vote: Option<String>,
+}
+
+/// A member voted for as an admin.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct CandidateView {
+    /// Their member id.
+    pub id: String,
+    /// Their name.
+    pub name: String,
+    /// The names of those who voted for them.
+    pub voters: Vec<String>,
+}
+
+/// A vote for an admin, cast.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct Voted {
+    /// The name of the member voted for.
+    pub name: String,
+    /// The votes for them now.
+    pub votes: u32,
+    /// How many make an admin.
+    pub majority: u32,
+    /// Whether they are an admin now.
+    pub elected: bool,
 }
 
 /// A document in a group's list.

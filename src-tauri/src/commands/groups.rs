@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use mutual_auth::Role;
 use mutual_node::runtime::{JoinError, JoinStep, Joined, Look, Request, Response};
-use mutual_node::view::{AdditionView, DeviceView, GroupSummary, GroupView, InviteView};
+use mutual_node::view::{AdditionView, DeviceView, GroupSummary, GroupView, InviteView, Voted};
 use serde::{Deserialize, Serialize};
 
 use super::{Reply, State};
@@ -111,6 +111,15 @@ pub async fn set_role(
 ) -> Reply<()> {
     state
         .with_node(move |node| node.set_role(&node.resolve_group(&group)?, &member, role.into()))
+        .await
+}
+
+/// Votes for a member as an admin (electors); a majority of the electors makes them one.
+#[tauri::command]
+#[specta::specta]
+pub async fn vote_admin(state: State<'_>, group: String, member: String) -> Reply<Voted> {
+    state
+        .with_node(move |node| node.vote_admin(&node.resolve_group(&group)?, &member))
         .await
 }
 

@@ -2,9 +2,9 @@ import { describe, expect, it } from "vitest";
 import type { MemberView, Status } from "../bindings";
 import { iAmAdmin, nameOf, onlyHereText, presenceOf, presenceText } from "./members";
 
-const alice: MemberView = { id: "a".repeat(40), name: "Alice", role: "admin", devices: ["pa"], is_me: true };
-const bob: MemberView = { id: "b".repeat(40), name: "Bob", role: "member", devices: ["pb1", "pb2"], is_me: false };
-const carol: MemberView = { id: "c".repeat(40), name: "Carol", role: "member", devices: ["pc"], is_me: false };
+const alice: MemberView = { id: "a".repeat(40), name: "Alice", role: "admin", devices: ["pa"], is_me: true, elector: true };
+const bob: MemberView = { id: "b".repeat(40), name: "Bob", role: "member", devices: ["pb1", "pb2"], is_me: false, elector: true };
+const carol: MemberView = { id: "c".repeat(40), name: "Carol", role: "member", devices: ["pc"], is_me: false, elector: true };
 const members = [alice, bob, carol];
 const NOW = Date.UTC(2026, 10, 22, 12);
 

@@ -3,7 +3,7 @@ import { fireEvent, render, screen } from "@testing-library/svelte";
 import type { DocSummary, NewInvite } from "../bindings";
 import GroupHome from "./GroupHome.svelte";
 import { session } from "../lib/session.svelte";
-import { ALICE, backend, groupView, settle, type Call } from "../test/fake";
+import { ALICE, alice, backend, bob, groupView, settle, type Call } from "../test/fake";
 
 const invite: NewInvite = {
   id: "inv1",
@@ -57,6 +57,35 @@ beforeEach(() => {
 });
 
 describe("group home", () => {
+  it("lets a member vote for an admin, and shows the votes each member has", async () => {
+    let election = { candidates: [] as { id: string; name: string; voters: string[] }[], electors: 3, majority: 2, my_vote: null as string | null };
+    const carol = { ...bob, id: "c".repeat(64), name: "Carol", devices: ["12D3KooWCarol"] };
+    const members = [{ ...alice, is_me: false }, { ...bob, is_me: true }, carol];
+    calls = backend((cmd, args) => {
+      switch (cmd) {
+        case "group":
+          return groupView({ members, election: structuredClone(election) });
+        case "invites":
+        case "activity":
+        case "docs":
+          return [];
+        case "vote_admin":
+          election = { ...election, candidates: [{ id: args.member as string, name: "Carol", voters: ["Bob"] }], my_vote: args.member as string };
+          return { name: "Carol", votes: 1, majority: 2, elected: false };
+      }
+    });
+    render(GroupHome, { group: "g1" });
+    const buttons = await screen.findAllByTestId("vote-admin");
+    // One for each member who is not an admin: Bob himself, and Carol.
+    expect(buttons.map((b) => b.textContent?.trim())).toEqual(["Vote for yourself as admin", "Vote for Carol as admin"]);
+    await fireEvent.click(buttons[1]);
+    await settle();
+    expect(calls.find((c) => c.cmd === "vote_admin")?.args).toEqual({ group: "g1", member: carol.id });
+    expect((await screen.findByTestId("admin-votes")).textContent).toContain("1 of 2 votes to be an admin");
+    expect(screen.getAllByTestId("vote-admin")).toHaveLength(1);
+  });
+
+
   it("lists members by name with who is online", async () => {
     render(GroupHome, { group: "g1" });
     expect((await screen.findByTestId("group-name")).textContent).toBe("Elm Street tenants");

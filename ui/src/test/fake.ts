@@ -39,11 +39,20 @@ export function edited(doc: string, applied: Applied = { applied: "done" }, grou
 
 export const ALICE: WhoAmI = { name: "Alice", member_id: "a".repeat(64), peer_id: "12D3KooWAlice" };
 
-export const alice: MemberView = { id: ALICE.member_id, name: "Alice", role: "admin", devices: [ALICE.peer_id], is_me: true };
-export const bob: MemberView = { id: "b".repeat(64), name: "Bob", role: "member", devices: ["12D3KooWBob"], is_me: false };
+export const alice: MemberView = { id: ALICE.member_id, name: "Alice", role: "admin", devices: [ALICE.peer_id], is_me: true, elector: true };
+export const bob: MemberView = { id: "b".repeat(64), name: "Bob", role: "member", devices: ["12D3KooWBob"], is_me: false, elector: true };
 
 export function groupView(extra: Partial<GroupView> = {}): GroupView {
-  return { id: "g1", name: "Elm Street tenants", members: [alice, bob], invite_policy: "members", docs: [], ended: null, ...extra };
+  return {
+    id: "g1",
+    name: "Elm Street tenants",
+    members: [alice, bob],
+    invite_policy: "members",
+    election: { candidates: [], electors: 2, majority: 2, my_vote: null },
+    docs: [],
+    ended: null,
+    ...extra,
+  };
 }
 
 /** Lets pending promises and Svelte's updates run. */

@@ -34,10 +34,11 @@ enum Kind {
     Unlink,
     SetPolicy,
     Rename,
+    VoteAdmin,
 }
 
 /// Kinds of action, repeated to weight them: the group should grow more than it shrinks.
-const KINDS: [Kind; 18] = [
+const KINDS: [Kind; 19] = [
     Kind::Add,
     Kind::Add,
     Kind::Add,
@@ -56,6 +57,7 @@ const KINDS: [Kind; 18] = [
     Kind::SetPolicy,
     Kind::SetPolicy,
     Kind::Rename,
+    Kind::VoteAdmin,
 ];
 
 #[derive(Clone, Debug)]
@@ -320,6 +322,9 @@ impl World {
             },
             Kind::Rename => Action::Rename {
                 name: format!("name {pick}"),
+            },
+            Kind::VoteAdmin => Action::VoteAdmin {
+                member: self.people[choose(members)?].member.id(),
             },
         })
     }

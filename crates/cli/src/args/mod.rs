@@ -247,6 +247,14 @@ pub(crate) enum GroupCommand {
         #[arg(value_enum)]
         role: MemberRole,
     },
+    /// Vote for a member as an admin: once more than half of the electors (the founder,
+    /// members an admin admitted or invited, and admins) vote for one member, they are an
+    /// admin. How members recover one when every admin's laptop is lost
+    VoteAdmin {
+        group: String,
+        /// The member: name, id prefix or `me`
+        member: String,
+    },
     /// Leave a group: nothing more arrives; what is here stays readable
     Leave { group: String },
     /// Export a group into a directory: all of it as JSON, each assembly's minutes as Markdown

@@ -10,7 +10,7 @@ mod resource;
 
 use anyhow::Context;
 use mutual_docs::{Applied, DocOp, Kind};
-use mutual_node::view::{DocSummary, GroupSummary, GroupView, HistoryEntry, WhoAmI};
+use mutual_node::view::{DocSummary, GroupSummary, GroupView, HistoryEntry, Voted, WhoAmI};
 use mutual_node::{Command as Ask, Reply};
 
 use crate::args::{Command, DebugCommand, DocCommand, DocKind, GroupCommand, InviteWho, TextArg};
@@ -153,6 +153,12 @@ fn group(target: &mut Target, command: GroupCommand, out: &Output) -> anyhow::Re
                 role,
             })?;
             out.done(format!("{} is now {role}.", member.trim()))
+        }
+        GroupCommand::VoteAdmin { group, member } => {
+            match target.execute(Ask::VoteAdmin { group, member })? {
+                Reply::Voted(voted) => out.show(&voted, print_voted),
+                other => unexpected(other),
+            }
         }
         GroupCommand::Leave { group } => {
             target.execute(Ask::Leave { group })?;
@@ -413,12 +419,45 @@ fn print_group(group: &GroupView) -> String {
         let me = if m.is_me { " (you)" } else { "" };
         say!(s, "  {}  {}{me}  {}", short(&m.id), line(&m.name), m.role);
     }
+    let election = &group.election;
+    if !election.candidates.is_empty() {
+        say!(
+            s,
+            "\nVotes for an admin ({} of {} electors make one):",
+            election.majority,
+            election.electors
+        );
+        for c in &election.candidates {
+            let voters: Vec<String> = c.voters.iter().map(|v| line(v).into_owned()).collect();
+            say!(
+                s,
+                "  {}  {} of {}  ({})",
+                line(&c.name),
+                c.voters.len(),
+                election.majority,
+                voters.join(", ")
+            );
+        }
+    }
     say!(s, "\nDocuments:");
     if group.docs.is_empty() {
         say!(s, "  none yet");
     }
     s.push_str(&print_docs(&group.docs));
     s
+}
+
+fn print_voted(voted: &Voted) -> String {
+    if voted.elected {
+        format!("{} is now an admin.\n", line(&voted.name))
+    } else {
+        format!(
+            "Your vote for {} is in: {} of the {} votes that make an admin.\n",
+            line(&voted.name),
+            voted.votes,
+            voted.majority
+        )
+    }
 }
 
 fn print_docs(docs: &[DocSummary]) -> String {

@@ -450,6 +450,12 @@ pub(crate) fn dial(dir: &Path, wait: Duration, address: &str, out: &Output) -> a
     }
 }
 
+/// What asking the running node gave: one per command, matched on at once (so an answer
+/// stays unboxed, to be matched by its variants).
+#[expect(
+    clippy::large_enum_variant,
+    reason = "one value per command, matched at once"
+)]
 enum Asked {
     Answer(Response),
     NotRunning(Box<Node>),

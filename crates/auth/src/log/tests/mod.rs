@@ -7,6 +7,7 @@
 
 mod concurrency;
 mod devices;
+mod election;
 mod founding;
 mod insert;
 mod invites;
