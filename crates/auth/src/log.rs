@@ -1,8 +1,9 @@
 //! [`Log`]: one group's membership DAG of signed ops, validated at insert and resolved into
 //! a [`GroupState`]. See the crate docs for the rules.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::fmt;
+use std::sync::OnceLock;
 
 use crate::bitset::BitSet;
 use crate::keys::{DeviceCert, DeviceId, DeviceKey, MemberId, MemberKey};
@@ -89,10 +90,18 @@ pub(crate) fn descendants_of(entries: &[Entry], from: usize) -> BitSet {
     reached
 }
 
+/// How many ops' causal states [`Log`] keeps for judging the ops built on them.
+const PAST_STATES: usize = 64;
+
 /// One group's membership log: a DAG of signed ops rooted at the genesis.
 ///
 /// Invariant: every stored op passed [`Log::insert`]'s checks, its ancestors are stored,
-/// and the cached state and statuses are those of resolving exactly the stored set.
+/// and the resolution, once computed, is that of exactly the stored set.
+///
+/// Resolution is lazy: an op that does not follow every head changes the order somewhere
+/// in the middle, so the whole set must be resolved again, but not before someone reads
+/// the state, statuses or order. A batch of such ops (a member's week offline, a join's
+/// log) costs one resolution, not one each.
 #[derive(Clone)]
 pub struct Log {
     group: GroupId,
@@ -100,7 +109,16 @@ pub struct Log {
     entries: Vec<Entry>,
     index: HashMap<OpId, usize>,
     heads: BTreeSet<OpId>,
-    resolution: Resolution,
+    /// The resolution of every stored op; empty until read after an op that did not follow
+    /// every head.
+    resolution: OnceLock<Resolution>,
+    /// The state after an op (its causal past, then the op, which follows all of it), for
+    /// the ops lately inserted off the heads (a branch arriving) and those branched off
+    /// (entry index, state; the most recently used last): an op whose one parent is here is
+    /// judged on it without resolving its ancestors. So a branch of many ops, or many ops
+    /// branching off one, cost one resolution of those ancestors, not one per op. (Ops
+    /// that follow every head are judged on the log's own state.)
+    pasts: VecDeque<(usize, GroupState)>,
 }
 
 impl fmt::Debug for Log {
@@ -169,12 +187,28 @@ impl Log {
             }],
             index: HashMap::from([(id, 0)]),
             heads: BTreeSet::from([id]),
-            resolution: Resolution {
+            pasts: VecDeque::new(),
+            resolution: OnceLock::from(Resolution {
                 order: vec![0],
                 status: vec![Some(OpStatus::Effective)],
                 state,
-            },
+            }),
         }
+    }
+
+    /// Keeps `state` as the state after the entry `index`, forgetting the least recently
+    /// used one past [`PAST_STATES`].
+    fn keep_past(&mut self, index: usize, state: GroupState) {
+        if self.pasts.len() == PAST_STATES {
+            self.pasts.pop_front();
+        }
+        self.pasts.push_back((index, state));
+    }
+
+    /// The resolution of every stored op, computed now if an insert left it stale.
+    fn resolved(&self) -> &Resolution {
+        self.resolution
+            .get_or_init(|| resolve::resolve(&self.entries, self.group, None))
     }
 
     /// The group's id.
@@ -220,19 +254,42 @@ impl Log {
         rules::check_signatures(&op, &self.group, by)?;
 
         // Judge the op in its causal past. When it follows every head, that is the current
-        // state (and every stored op is its ancestor); otherwise resolve its ancestors alone.
+        // state (and every stored op is its ancestor); when its one parent's past is kept,
+        // that past with the parent applied; otherwise resolve its ancestors alone.
         let follows_all =
             op.op.parents.len() == self.heads.len() && op.op.parents.iter().eq(self.heads.iter());
+        let kept = match parents.as_slice() {
+            [parent] if !follows_all => self.pasts.iter().position(|(index, _)| index == parent),
+            _ => None,
+        };
+        if let Some(position) = kept
+            && let Some(used) = self.pasts.remove(position)
+        {
+            self.pasts.push_back(used);
+        }
         let past_resolution;
         let (past, ancestor_count) = if follows_all {
-            (&self.resolution.state, self.entries.len())
+            (&self.resolved().state, self.entries.len())
+        } else if let Some((_, state)) = self.pasts.back().filter(|_| kept.is_some()) {
+            (state, self.entries[parents[0]].ancestor_count + 1)
         } else {
             let ancestors = ancestors_of(&self.entries, &parents);
             past_resolution = resolve::resolve(&self.entries, self.group, Some(&ancestors));
+            if let [parent] = parents.as_slice() {
+                // The state after that parent: more ops may branch off it.
+                self.keep_past(*parent, past_resolution.state.clone());
+            }
             (&past_resolution.state, ancestors.count())
         };
         let authority = rules::authorize(&op.op, past, rules::Mode::Insert)?;
         rules::check_applicable(&op.op, &authority, past)?;
+        // Off the heads, the op is effective in its own causal past plus itself (it follows
+        // all of that set): the past of the ops that will be built on it.
+        let after = (!follows_all).then(|| {
+            let mut after = past.clone();
+            rules::apply(&mut after, &op.op, authority.member);
+            after
+        });
 
         let index = self.entries.len();
         for &parent in &parents {
@@ -248,18 +305,25 @@ impl Log {
             children: Vec::new(),
             ancestor_count,
         });
-        if follows_all {
-            // The op comes last in the order and is concurrent with nothing: resolving again
-            // would replay the same prefix and then apply it.
-            rules::apply(
-                &mut self.resolution.state,
-                &self.entries[index].op.op,
-                authority.member,
-            );
-            self.resolution.order.push(index);
-            self.resolution.status.push(Some(OpStatus::Effective));
-        } else {
-            self.resolution = resolve::resolve(&self.entries, self.group, None);
+        match after {
+            None => {
+                // The op comes last in the order and is concurrent with nothing: resolving
+                // again would replay the same prefix and then apply it. (Judging it
+                // resolved the log, so the resolution is there.)
+                if let Some(resolution) = self.resolution.get_mut() {
+                    rules::apply(
+                        &mut resolution.state,
+                        &self.entries[index].op.op,
+                        authority.member,
+                    );
+                    resolution.order.push(index);
+                    resolution.status.push(Some(OpStatus::Effective));
+                }
+            }
+            Some(after) => {
+                self.resolution = OnceLock::new();
+                self.keep_past(index, after);
+            }
         }
         Ok(Inserted::New)
     }
@@ -287,7 +351,7 @@ impl Log {
 
     /// The group state that the effective ops build.
     pub fn state(&self) -> &GroupState {
-        &self.resolution.state
+        &self.resolved().state
     }
 
     /// The ops no other op names as parent, sorted.
@@ -318,7 +382,7 @@ impl Log {
     /// All stored ops in the deterministic topological order (parents first, ties broken
     /// by id), the same on every replica holding the same ops.
     pub fn ops(&self) -> Vec<&SignedOp> {
-        self.resolution
+        self.resolved()
             .order
             .iter()
             .map(|&index| &self.entries[index].op)
@@ -333,8 +397,9 @@ impl Log {
     pub fn known_devices(&self) -> BTreeMap<DeviceId, KnownDevice> {
         let mut names = BTreeMap::new();
         let mut devices = BTreeMap::new();
-        let effective = self.resolution.order.iter().filter_map(|&index| {
-            let status = self.resolution.status.get(index)?.as_ref()?;
+        let resolution = self.resolved();
+        let effective = resolution.order.iter().filter_map(|&index| {
+            let status = resolution.status.get(index)?.as_ref()?;
             (*status == OpStatus::Effective).then_some(&self.entries[index].op)
         });
         for op in effective {
@@ -373,7 +438,7 @@ impl Log {
     /// What the stored op with this id amounts to.
     pub fn status(&self, id: &OpId) -> Option<OpStatus> {
         let index = *self.index.get(id)?;
-        self.resolution.status.get(index).cloned().flatten()
+        self.resolved().status.get(index).cloned().flatten()
     }
 }
 

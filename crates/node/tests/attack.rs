@@ -1251,20 +1251,56 @@ fn renames(mallory: &Raw, group: GroupId, after: Vec<OpId>, count: usize) -> Res
     let mut parents = after;
     let mut ops = Vec::with_capacity(count);
     for i in 0..count {
-        let op = Op {
-            group: Some(group),
-            author: mallory.key.id(),
-            parents,
-            time: 1_700_000_000_000 + i as u64,
-            action: Action::Rename {
-                name: format!("Mallory {i}"),
-            },
-        };
-        let signed = SignedOp::sign(op, &mallory.key)?;
+        let signed = rename(mallory, group, parents, i)?;
         parents = vec![signed.id()];
         ops.push(signed);
     }
     Ok(ops)
+}
+
+/// Mallory's `i`th rename of herself, built on `parents`.
+fn rename(mallory: &Raw, group: GroupId, parents: Vec<OpId>, i: usize) -> Result<SignedOp> {
+    let op = Op {
+        group: Some(group),
+        author: mallory.key.id(),
+        parents,
+        time: 1_700_000_000_000 + i as u64,
+        action: Action::Rename {
+            name: format!("Mallory {i}"),
+        },
+    };
+    Ok(SignedOp::sign(op, &mallory.key)?)
+}
+
+/// Asks Alice's node for her group's log length every 20 ms until it holds more than
+/// `ops` ops; returns the slowest answer meanwhile.
+async fn slowest_answer_until(
+    alice: &Alice,
+    ops: usize,
+    started: std::time::Instant,
+) -> Result<Duration> {
+    let mut slowest = Duration::ZERO;
+    loop {
+        let asked = std::time::Instant::now();
+        let group = alice.group;
+        let length = alice
+            .handle
+            .with_node(move |node| node.engine().ok()?.log(&group).map(|log| log.len()));
+        let len = tokio::time::timeout(DEADLINE, length)
+            .await
+            .context("Alice's node did not answer")?
+            .context("Alice's runtime stopped")?;
+        slowest = slowest.max(asked.elapsed());
+        if len.is_some_and(|len| len > ops) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    eprintln!(
+        "took them in {:?}; the slowest answer meanwhile took {slowest:?}",
+        started.elapsed()
+    );
+    Ok(slowest)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1291,27 +1327,7 @@ async fn a_member_flooding_valid_ops_does_not_keep_the_node_from_answering() -> 
     // 2. While Alice takes them, her node answers within a second, every time it is asked:
     //    their signatures are checked on a worker thread, and the loop takes them a thousand
     //    at a time, answering between.
-    let mut slowest = Duration::ZERO;
-    loop {
-        let asked = std::time::Instant::now();
-        let group = alice.group;
-        let length = alice
-            .handle
-            .with_node(move |node| node.engine().ok()?.log(&group).map(|log| log.len()));
-        let len = tokio::time::timeout(DEADLINE, length)
-            .await
-            .context("Alice's node did not answer")?
-            .context("Alice's runtime stopped")?;
-        slowest = slowest.max(asked.elapsed());
-        if len.is_some_and(|len| len > 20_000) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    eprintln!(
-        "took them in {:?}; the slowest answer meanwhile took {slowest:?}",
-        started.elapsed()
-    );
+    let slowest = slowest_answer_until(&alice, 20_000, started).await?;
     assert!(
         slowest < Duration::from_secs(1),
         "an answer took {slowest:?}"
@@ -1320,6 +1336,46 @@ async fn a_member_flooding_valid_ops_does_not_keep_the_node_from_answering() -> 
     // 3. And she took every one of them.
     let (after, _) = alice.stop().await?;
     assert_eq!(after.names(), ["Alice", "Mallory 19999"]);
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_forking_the_log_thousands_of_times_does_not_keep_the_node_from_answering()
+-> Result<()> {
+    // 1. Mallory, a member, sends 4,000 valid renames of herself, each built on the log as
+    //    Alice offered it, none on another: every one is off the heads when it arrives. Each
+    //    once cost a resolution of the whole log (a thousand of them held the loop for
+    //    seconds, and the cost grew with the square of their number); now the log is
+    //    resolved when next read, once per slice.
+    const FORKS: usize = 4_000;
+    let MemberSession {
+        alice,
+        mallory,
+        mut session,
+        offer,
+        ..
+    } = MemberSession::start().await?;
+    let ops: Vec<SignedOp> = (0..FORKS)
+        .map(|i| rename(&mallory, alice.group, offer.log_heads.clone(), i))
+        .collect::<Result<_>>()?;
+    let heads = ops.iter().map(SignedOp::id).collect();
+    let started = std::time::Instant::now();
+    session
+        .send(&Message::Ops {
+            group: alice.group,
+            ops,
+            heads,
+        })
+        .await?;
+
+    // 2. While Alice takes them, her node answers within a second, every time it is asked.
+    let slowest = slowest_answer_until(&alice, FORKS, started).await?;
+    assert!(
+        slowest < Duration::from_secs(1),
+        "an answer took {slowest:?}"
+    );
+    let (after, _) = alice.stop().await?;
+    assert!(after.ops > FORKS, "{} ops", after.ops);
     Ok(())
 }
 

@@ -79,8 +79,8 @@ impl Log {
         let mut member_of: HashMap<DeviceId, MemberId> = HashMap::new();
         let mut mine: Option<MemberId> = None;
         let mut ending = None;
-        for &index in &self.resolution.order {
-            if self.resolution.status.get(index) != Some(&Some(OpStatus::Effective)) {
+        for &index in &self.resolved().order {
+            if self.resolved().status.get(index) != Some(&Some(OpStatus::Effective)) {
                 continue;
             }
             let entry = &self.entries[index];
@@ -128,7 +128,7 @@ impl Log {
 
     /// The author of an op that would have admitted `device` but did not take effect.
     fn admitter_of(&self, device: &DeviceId) -> Option<DeviceId> {
-        self.resolution.order.iter().find_map(|&index| {
+        self.resolved().order.iter().find_map(|&index| {
             let entry = &self.entries[index];
             let admits = match &entry.op.op.action {
                 Action::AddMember { cert, .. } | Action::LinkDevice { cert, .. } => {
@@ -137,7 +137,7 @@ impl Log {
                 Action::AddDevice { device: added, .. } => added == device,
                 _ => false,
             };
-            let effective = self.resolution.status.get(index) == Some(&Some(OpStatus::Effective));
+            let effective = self.resolved().status.get(index) == Some(&Some(OpStatus::Effective));
             (admits && !effective).then_some(entry.op.op.author)
         })
     }

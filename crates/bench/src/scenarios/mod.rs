@@ -1,10 +1,12 @@
-//! The scenarios of the table, each measured for both systems.
+//! The scenarios of the table, each measured for both systems (the membership log
+//! for Mutual alone: automerge-repo has none).
 
 mod disk;
 mod durability;
 mod history;
 mod join;
 mod latency;
+mod membership;
 mod memory;
 mod partition;
 mod reconnect;
@@ -27,6 +29,7 @@ pub(crate) const NAMES: &[&str] = &[
     "memory",
     "disk",
     "durability",
+    "membership",
 ];
 
 /// Runs the scenario `name`; returns its rows.
@@ -41,6 +44,7 @@ pub(crate) async fn run(name: &str, ctx: &Ctx) -> Result<Vec<Row>> {
         "memory" => memory::run(ctx),
         "disk" => disk::run(ctx),
         "durability" => durability::run(ctx),
+        "membership" => membership::run(ctx),
         other => bail!("no scenario named {other}"),
     }
 }

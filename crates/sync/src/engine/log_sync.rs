@@ -80,11 +80,13 @@ impl Engine {
         } else {
             admission_of(ops, &peer)
         };
+        let mut authors = group.authors();
         let new: Vec<SignedOp> = ops
             .into_iter()
             .filter(|op| {
-                group.admits_op_from_peer(op, now)
+                authors.admit(group, op, now)
                     && matches!(group.log.insert(op.clone()), Ok(Inserted::New))
+                    && authors.inserted(op)
             })
             .collect();
         if !new.is_empty() {
@@ -123,14 +125,18 @@ impl Engine {
         };
         let mut new = Vec::new();
         let mut refused = None;
+        let mut authors = group.authors();
         for op in ops {
-            if from.is_some() && !group.admits_op_from_peer(&op, self.now) {
+            if from.is_some() && !authors.admit(group, &op, self.now) {
                 // Beyond a removed author's allowance: dropped unchecked, neither stored
                 // nor parked nor held against the peer (an honest one may relay them).
                 continue;
             }
             match group.log.insert(op.clone()) {
-                Ok(Inserted::New) => new.push(op),
+                Ok(Inserted::New) => {
+                    authors.inserted(&op);
+                    new.push(op);
+                }
                 Ok(Inserted::Duplicate) => {}
                 Err(Rejected::MissingParents(_)) => {
                     if group.parked.len() >= MAX_PARKED_OPS {

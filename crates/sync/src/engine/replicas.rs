@@ -60,11 +60,10 @@ impl Group {
     /// Whether an op a peer sent may be checked and stored at `now`: one by an author who
     /// is not a member's device here (removed, unlinked, gone) only within its allowance.
     /// Ops already held cost nothing.
-    pub(crate) fn admits_op_from_peer(&mut self, op: &mutual_auth::SignedOp, now: u64) -> bool {
-        let author = op.op.author;
-        self.log.state().member_of_device(&author).is_some()
-            || self.log.contains(&op.id())
-            || self.allowance.take(author, now)
+    /// Who may author ops here without counting against an allowance, for one batch of
+    /// a peer's ops: the members' devices now, and those the batch admits.
+    pub(crate) fn authors(&self) -> Authors {
+        Authors(self.member_devices())
     }
 
     pub(crate) fn refresh_known(&mut self) {
@@ -83,6 +82,40 @@ impl Group {
             .values()
             .flat_map(|m| m.devices.iter().copied())
             .collect()
+    }
+}
+
+/// The devices whose ops a batch takes without counting them against a removed author's
+/// allowance ([`Group::authors`]). Kept for the batch rather than read from the log's state
+/// at each op: an op off the log's heads leaves its resolution to be redone when next read,
+/// and reading it after each op would cost a resolution per op, what a batch of a
+/// member's branch (or a hostile member's thousands of forks) must not. A removal in the
+/// batch takes effect for the allowance at the next batch (a slice is at most a thousand
+/// ops); the log judges every op in its causal past either way.
+pub(crate) struct Authors(BTreeSet<DeviceId>);
+
+impl Authors {
+    /// Whether the group takes `op` from a peer: its author is a member's device, it is
+    /// already held, or its author's allowance has room.
+    pub(crate) fn admit(
+        &mut self,
+        group: &mut Group,
+        op: &mutual_auth::SignedOp,
+        now: u64,
+    ) -> bool {
+        let author = op.op.author;
+        self.0.contains(&author)
+            || group.log.contains(&op.id())
+            || group.allowance.take(author, now)
+    }
+
+    /// Notes an op the log took: the device it admits may author the batch's next ops.
+    /// Always true, to chain after an insert.
+    pub(crate) fn inserted(&mut self, op: &mutual_auth::SignedOp) -> bool {
+        if let Some(device) = op.op.action.admits() {
+            self.0.insert(device);
+        }
+        true
     }
 }
 

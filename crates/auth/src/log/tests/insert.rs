@@ -128,3 +128,88 @@ fn unsorted_or_missing_parents_are_malformed() {
     let signed = SignedOp::sign(op, &c.alice.device).unwrap();
     assert_rejected(&mut log, signed, Malformation::NoParents.into());
 }
+
+/// An op signed by `by` on `parents`.
+fn signed_on(log: &Log, by: &DeviceKey, parents: Vec<OpId>, action: Action) -> SignedOp {
+    let mut op = draft(log, by, action);
+    op.parents = parents;
+    SignedOp::sign(op, by).unwrap()
+}
+
+#[test]
+fn a_branch_arriving_late_is_judged_op_by_op_in_its_causal_past() {
+    // bob (an admin) was away: on his laptop he admitted dave, and dave renamed himself
+    // twice. Meanwhile alice removed carol. The branch arrives after: each op is judged on
+    // the state after its parent (kept from the op before, not resolved again), so dave's
+    // renames stand although the log's own state has no dave until it resolves, and an op
+    // of erin's on the branch is refused: she is a member nowhere in its past.
+    let c = cast();
+    let mut log = founded(&c);
+    let fork = log.heads();
+    let mut away = log.clone();
+    log.author(&c.alice.device, remove(&c.carol), T0 + 10)
+        .unwrap();
+    let admit = away
+        .author(&c.bob.device, add(&c.dave, Role::Member), T0 + 11)
+        .unwrap();
+    let mut branch = vec![admit];
+    for name in ["Dave", "Dave R."] {
+        let rename = Action::Rename { name: name.into() };
+        branch.push(away.author(&c.dave.device, rename, T0 + 12).unwrap());
+    }
+    assert_ne!(
+        branch[0].op.parents,
+        log.heads(),
+        "the branch is off the heads"
+    );
+    assert_eq!(branch[0].op.parents, fork);
+    for op in branch.clone() {
+        assert_eq!(log.insert(op), Ok(Inserted::New));
+    }
+    let erins = signed_on(
+        &log,
+        &c.erin.device,
+        vec![branch[2].id()],
+        Action::Rename {
+            name: "Erin".into(),
+        },
+    );
+    assert_rejected(
+        &mut log,
+        erins,
+        Rejected::NotAMember {
+            device: c.erin.device.id(),
+        },
+    );
+    // And the log, resolved when read, is what merging the same ops any other way gives.
+    assert_eq!(log.state().member(&c.dave.id()).unwrap().name, "Dave R.");
+    assert!(log.state().member(&c.carol.id()).is_none());
+    sync(&mut away, &mut log);
+}
+
+#[test]
+fn many_ops_branching_off_one_op_are_each_judged_in_its_past() {
+    // carol (a member) branches ten renames off the founding ops, after alice demoted bob:
+    // each is taken, and an admin's op branching off there by bob (an admin in that
+    // past) is too, while the same op off the heads is refused.
+    let c = cast();
+    let mut log = founded(&c);
+    let fork = log.heads();
+    log.author(&c.alice.device, set_role(&c.bob, Role::Member), T0 + 10)
+        .unwrap();
+    for i in 0..10 {
+        let rename = Action::Rename {
+            name: format!("carol {i}"),
+        };
+        let op = signed_on(&log, &c.carol.device, fork.clone(), rename);
+        assert_eq!(log.insert(op), Ok(Inserted::New));
+    }
+    let policy = Action::SetPolicy {
+        invites: crate::op::InvitePolicy::Admins,
+    };
+    let off_heads = signed_on(&log, &c.bob.device, log.heads(), policy.clone());
+    assert_rejected(&mut log, off_heads, Rejected::NotAdmin);
+    let in_the_past = signed_on(&log, &c.bob.device, fork, policy);
+    assert_eq!(log.insert(in_the_past), Ok(Inserted::New));
+    assert_eq!(log.len(), 3 + 1 + 10 + 1);
+}
