@@ -78,7 +78,7 @@ describe("group home", () => {
     const buttons = await screen.findAllByTestId("vote-admin");
     // One for each member who is not an admin: Bob himself, and Carol.
     expect(buttons.map((b) => b.textContent?.trim())).toEqual(["Vote for yourself as admin", "Vote for Carol as admin"]);
-    await fireEvent.click(buttons[1]);
+    await fireEvent.click(buttons[1]!);
     await settle();
     expect(calls.find((c) => c.cmd === "vote_admin")?.args).toEqual({ group: "g1", member: carol.id });
     expect((await screen.findByTestId("admin-votes")).textContent).toContain("1 of 2 votes to be an admin");

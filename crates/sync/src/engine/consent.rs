@@ -253,7 +253,6 @@ impl Engine {
         if !offered
             || self.replicas.groups.contains_key(&id)
             || self.consent.asks_for(&id)
-            || self.consent.asks_for(&id)
             || self.consent.declined.contains(&id)
             || self.consent.declined.len() >= MAX_ADDITIONS
         {
