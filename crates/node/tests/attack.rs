@@ -706,6 +706,28 @@ async fn a_join_request_for_another_device_is_refused() -> Result<()> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_device_that_looks_at_the_members_with_a_code_and_asks_nothing_is_reported() -> Result<()>
+{
+    // Eve overheard the code read aloud. She looks at who is in the group, which a look
+    // shows, and asks to join nothing, so no member appears for anyone to see: Alice's
+    // node says that she looked.
+    let (mut alice, invite) = Alice::online(invite_once).await?;
+    let eve = Raw::connect(key_below(&alice.peer), &mut alice).await?;
+    let (stream, offer) = eve.ask(&invite).await?;
+    assert_eq!(offer, alice.offer(&invite));
+    drop(stream);
+    let (group, me) = (alice.group.to_string(), eve.peer());
+    alice
+        .wait_for("Eve's look reported", |e| {
+            matches!(e, Event::Looked { peer, groups } if *peer == me && *groups == [group.clone()])
+        })
+        .await?;
+    let (after, _) = alice.stop().await?;
+    assert_eq!(after.invites[0].uses, 0);
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_ask_signed_without_the_invite_secret_is_refused() -> Result<()> {
     // 1. Mallory read the invite's public key in the log, but never saw the code.
     let (mut alice, invite) = Alice::online(invite_once).await?;

@@ -132,6 +132,12 @@ enum Msg {
         requests: Vec<crate::JoinRequest>,
         reply: join::Answer,
     },
+    /// A device that holds a usable code was offered groups and their members, and asked
+    /// to join none (this device's side as a member).
+    JoinLooked {
+        peer: PeerId,
+        groups: Vec<mutual_auth::GroupId>,
+    },
     /// Run this on the node, inside the loop (an in-process caller's typed request).
     WithNode(Box<dyn FnOnce(&mut Node) + Send>),
     /// An attempt of this device's join with one peer ended.
@@ -404,6 +410,10 @@ impl Runtime {
                 let _ = reply.send(answer);
             }
             Msg::JoinAttempted { peer, result } => self.join_attempted(peer, result)?,
+            Msg::JoinLooked { peer, groups } => self.emit(Event::Looked {
+                peer: peer.to_string(),
+                groups: groups.iter().map(ToString::to_string).collect(),
+            }),
             Msg::WithNode(call) => {
                 call(&mut self.node);
                 self.perform_outbox();

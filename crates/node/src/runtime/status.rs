@@ -160,6 +160,14 @@ pub enum Event {
         /// The groups it was admitted to (none if it was refused).
         groups: Vec<String>,
     },
+    /// A device that holds a usable invite code was shown who is in these groups (a member's
+    /// offer carries the membership), and asked to join none of them.
+    Looked {
+        /// The device.
+        peer: String,
+        /// The groups it was shown.
+        groups: Vec<String>,
+    },
     /// A peer was disconnected for breaking the protocol, or because it shares no group.
     PeerRefused {
         /// The peer.
@@ -229,6 +237,11 @@ impl fmt::Display for Event {
             Event::Admitted { peer, groups } => {
                 write!(f, "admitted {peer} to group {}", groups.join(", "))
             }
+            Event::Looked { peer, groups } => write!(
+                f,
+                "{peer} holds an invite code and was shown who is in group {}, but did not ask to join",
+                groups.join(", ")
+            ),
             Event::PeerRefused { peer, reason } => write!(f, "disconnected {peer}: {reason}"),
             Event::Dialing { target } => write!(f, "dialing {target}"),
             Event::DialFailed { peer, error } => match peer {

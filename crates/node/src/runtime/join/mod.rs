@@ -351,8 +351,11 @@ pub(super) async fn serve(peer: PeerId, mut stream: Stream, to_loop: mpsc::Sende
     let Ok((offer, logs)) = answer.await else {
         return;
     };
-    let offered = matches!(offer, JoinMessage::Offer { .. });
-    if write_frame(&mut stream, &offer).await.is_err() || !offered {
+    let groups: Vec<GroupId> = match &offer {
+        JoinMessage::Offer { groups, .. } => groups.iter().map(|o| o.group).collect(),
+        _ => Vec::new(),
+    };
+    if write_frame(&mut stream, &offer).await.is_err() || groups.is_empty() {
         let _ = stream.close().await;
         return;
     }
@@ -364,6 +367,9 @@ pub(super) async fn serve(peer: PeerId, mut stream: Stream, to_loop: mpsc::Sende
         }
     }
     let Ok(JoinMessage::Request { requests }) = read_frame(&mut stream).await else {
+        // It holds a usable code and saw who is in the group, but asked for nothing: a look
+        // (or a join that went elsewhere). Told, since nobody sees a member appear.
+        let _ = to_loop.send(Msg::JoinLooked { peer, groups }).await;
         return;
     };
     let (reply, answer) = oneshot::channel();
