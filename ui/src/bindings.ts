@@ -810,6 +810,15 @@ ended: EndedView } |
 peer: string; 
 /**  The groups it was admitted to (none if it was refused). */
 groups: string[] } | 
+/**
+ *  A device that holds a usable invite code was shown who is in these groups (a member's
+ *  offer carries the membership), and asked to join none of them.
+ */
+{ event: "looked"; 
+/**  The device. */
+peer: string; 
+/**  The groups it was shown. */
+groups: string[] } | 
 /**  A peer was disconnected for breaking the protocol, or because it shares no group. */
 { event: "peer_refused"; 
 /**  The peer. */
