@@ -165,6 +165,29 @@ describe("joining", () => {
   });
 });
 
+describe("a look with a code", () => {
+  it("is kept for the group's home when the node says a device looked and did not join", async () => {
+    session.me = null;
+    session.looks = [];
+    backend((cmd) => {
+      switch (cmd) {
+        case "whoami":
+          return ALICE;
+        case "groups":
+        case "pending_additions":
+          return [];
+        case "status":
+          return status;
+      }
+    });
+    render(App);
+    await screen.findByTestId("join-code");
+    await emit("node-event", { event: "looked", peer: "12D3KooWEve", groups: ["g1"] });
+    await settle();
+    expect(session.looks.map((l) => [l.group, l.peer])).toEqual([["g1", "12D3KooWEve"]]);
+  });
+});
+
 describe("an addition nobody asked for", () => {
   it("shows who added this computer to which group, and joins only on Accept", async () => {
     session.me = null;

@@ -28,6 +28,21 @@ class Session {
   /** The network: who is connected and in sync; null until first read. */
   status = $state<Status | null>(null);
   route = $state<Route>({ name: "home" });
+  /**
+   * Devices that held one of a group's invite codes, were shown who is in the group, and
+   * did not ask to join, as this device's node reported them (kept until dismissed, for
+   * this run of the app).
+   */
+  looks = $state<{ group: string; peer: string; at: number }[]>([]);
+
+  noteLook(groups: string[], peer: string): void {
+    const at = Date.now();
+    this.looks = [...this.looks, ...groups.map((group) => ({ group, peer, at }))];
+  }
+
+  dismissLooks(group: string): void {
+    this.looks = this.looks.filter((look) => look.group !== group);
+  }
 
   go(route: Route): void {
     this.route = route;

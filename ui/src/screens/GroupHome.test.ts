@@ -86,6 +86,21 @@ describe("group home", () => {
   });
 
 
+  it("tells of a device that looked at who is in the group with a code and did not join", async () => {
+    session.looks = [];
+    render(GroupHome, { group: "g1" });
+    await screen.findByTestId("group-name");
+    expect(screen.queryByTestId("looked")).toBeNull();
+    session.noteLook(["g1"], "12D3KooWEve");
+    session.noteLook(["other"], "12D3KooWEve");
+    const notice = (await screen.findByTestId("looked")).textContent?.replace(/\s+/g, " ");
+    expect(notice).toContain("A device holding one of this group's invite codes was shown who is in it and did not join");
+    expect(notice).toContain("(the last just now)");
+    await fireEvent.click(screen.getByText("Dismiss"));
+    expect(screen.queryByTestId("looked")).toBeNull();
+    expect(session.looks.map((l) => l.group)).toEqual(["other"]);
+  });
+
   it("lists members by name with who is online", async () => {
     render(GroupHome, { group: "g1" });
     expect((await screen.findByTestId("group-name")).textContent).toBe("Elm Street tenants");
