@@ -812,7 +812,8 @@ peer: string;
 groups: string[] } | 
 /**
  *  A device that holds a usable invite code was shown who is in these groups (a member's
- *  offer carries the membership), and asked to join none of them.
+ *  offer carries the membership) and asked for nothing more: a look. A join asks next,
+ *  if its person says yes; a device that never joins only looked.
  */
 { event: "looked"; 
 /**  The device. */

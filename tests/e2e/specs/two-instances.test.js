@@ -34,7 +34,19 @@ test("a second person joins from a code and edits flow both ways, live", async (
   // Before anything is saved, Ben sees who is in the group: Ada, its admin.
   await ben.findWithText("join-look-member", "Ada");
   if (process.env.SCREENSHOTS) await ben.screenshot(`${process.env.SCREENSHOTS}/join-look.png`);
+  // He cancels first: nothing is joined, and Ada's window says that a device holding the
+  // code looked at who is in the group and did not join.
+  await ben.click("join-cancel");
+  await ben.findWithText("join-status", "Not joined");
+  await ada.findWithText("looked", "did not join");
+  if (process.env.SCREENSHOTS) await ada.screenshot(`${process.env.SCREENSHOTS}/looked.png`);
+  await ben.click("join-submit");
+  await ben.findWithText("join-look-member", "Ada");
   await ben.click("join-confirm");
+  // Once Ben's laptop is a member's, his looks are no cause for concern.
+  await ada.until("the look's notice gone once Ben joined", async () =>
+    (await ada.all("looked")).length === 0 ? true : null,
+  );
   const joined = await ben.findWithText("group-link", "Mutual aid network");
   await joined.click();
   const board = await ben.findWithText("doc-link", "Requests");

@@ -29,9 +29,9 @@ class Session {
   status = $state<Status | null>(null);
   route = $state<Route>({ name: "home" });
   /**
-   * Devices that held one of a group's invite codes, were shown who is in the group, and
-   * did not ask to join, as this device's node reported them (kept until dismissed, for
-   * this run of the app).
+   * Devices that held one of a group's invite codes and were shown who is in the group, as
+   * this device's node reported them (kept until dismissed, for this run of the app). Every
+   * join looks first: a group's home shows only those that are not members' devices.
    */
   looks = $state<{ group: string; peer: string; at: number }[]>([]);
 

@@ -91,6 +91,10 @@ describe("group home", () => {
     render(GroupHome, { group: "g1" });
     await screen.findByTestId("group-name");
     expect(screen.queryByTestId("looked")).toBeNull();
+    // Bob's device looked before it joined: no cause for concern. Eve's did not join.
+    session.noteLook(["g1"], "12D3KooWBob");
+    await settle();
+    expect(screen.queryByTestId("looked")).toBeNull();
     session.noteLook(["g1"], "12D3KooWEve");
     session.noteLook(["other"], "12D3KooWEve");
     const notice = (await screen.findByTestId("looked")).textContent?.replace(/\s+/g, " ");
@@ -99,6 +103,7 @@ describe("group home", () => {
     await fireEvent.click(screen.getByText("Dismiss"));
     expect(screen.queryByTestId("looked")).toBeNull();
     expect(session.looks.map((l) => l.group)).toEqual(["other"]);
+    session.looks = [];
   });
 
   it("lists members by name with who is online", async () => {

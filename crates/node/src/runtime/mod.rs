@@ -133,7 +133,7 @@ enum Msg {
         reply: join::Answer,
     },
     /// A device that holds a usable code was offered groups and their members, and asked
-    /// to join none (this device's side as a member).
+    /// for nothing more: a look (this device's side as a member).
     JoinLooked {
         peer: PeerId,
         groups: Vec<mutual_auth::GroupId>,

@@ -161,7 +161,8 @@ pub enum Event {
         groups: Vec<String>,
     },
     /// A device that holds a usable invite code was shown who is in these groups (a member's
-    /// offer carries the membership), and asked to join none of them.
+    /// offer carries the membership) and asked for nothing more: a look. A join asks next,
+    /// if its person says yes; a device that never joins only looked.
     Looked {
         /// The device.
         peer: String,
@@ -239,7 +240,7 @@ impl fmt::Display for Event {
             }
             Event::Looked { peer, groups } => write!(
                 f,
-                "{peer} holds an invite code and was shown who is in group {}, but did not ask to join",
+                "{peer} holds an invite code and looked at who is in group {} (unless it joins next, it only looked)",
                 groups.join(", ")
             ),
             Event::PeerRefused { peer, reason } => write!(f, "disconnected {peer}: {reason}"),

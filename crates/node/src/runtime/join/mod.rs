@@ -367,8 +367,9 @@ pub(super) async fn serve(peer: PeerId, mut stream: Stream, to_loop: mpsc::Sende
         }
     }
     let Ok(JoinMessage::Request { requests }) = read_frame(&mut stream).await else {
-        // It holds a usable code and saw who is in the group, but asked for nothing: a look
-        // (or a join that went elsewhere). Told, since nobody sees a member appear.
+        // It holds a usable code and saw who is in the group, and asked for nothing: a look
+        // (before a join, or instead of one). Told: one that never joins leaves no other
+        // trace.
         let _ = to_loop.send(Msg::JoinLooked { peer, groups }).await;
         return;
     };
