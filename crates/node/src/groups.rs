@@ -9,7 +9,9 @@ use mutual_docs::{Document, Kind, Stamp, View};
 use crate::node::{index_doc_id, names_of, non_empty, now_ms, parse_peer_id};
 use crate::replicas::parse_group_id;
 use crate::standing::ended_view;
-use crate::view::{CandidateView, DocSummary, ElectionView, GroupSummary, GroupView, MemberView};
+use crate::view::{
+    CandidateView, DocSummary, ElectionView, GroupSummary, GroupView, MemberView, count,
+};
 use crate::{Error, Node};
 
 impl Node {
@@ -246,7 +248,6 @@ impl Node {
 /// The votes for an admin standing in `state`, as `device`'s person sees them.
 fn election_view(state: &mutual_auth::GroupState, device: &mutual_auth::DeviceId) -> ElectionView {
     let name = |id: &MemberId| state.member(id).map(|m| m.name.clone()).unwrap_or_default();
-    let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
     let voted: std::collections::BTreeSet<MemberId> = state.admin_votes.values().copied().collect();
     let mut candidates: Vec<CandidateView> = voted
         .iter()

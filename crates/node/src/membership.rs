@@ -14,7 +14,7 @@ use mutual_store::Write;
 use serde::{Deserialize, Serialize};
 
 use crate::node::{non_empty, now_ms, parse_peer_id};
-use crate::view::{DeviceView, InviteView, Voted};
+use crate::view::{DeviceView, InviteView, Voted, count};
 use crate::{Error, Node};
 
 /// An invite a member may be asked for at most this many uses.
@@ -245,7 +245,6 @@ impl Node {
         self.author_one(group_id, Action::VoteAdmin { member })?;
         let state = self.log(group_id)?.state();
         let candidate = state.member(&member);
-        let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
         Ok(Voted {
             name: candidate.map(|m| m.name.clone()).unwrap_or_default(),
             votes: count(state.votes_for(&member).len()),

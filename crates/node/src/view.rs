@@ -86,6 +86,11 @@ pub struct MemberView {
     pub elector: bool,
 }
 
+/// A count as the views carry it (`u32`, which TypeScript's number holds exactly).
+pub(crate) fn count(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
 /// Members' votes for an admin: how members recover one when every admin's laptop is lost.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]

@@ -243,23 +243,18 @@ fn look_text(look: &Look) -> String {
             .iter()
             .map(|m| format!("{} ({})", line(&m.name), m.role))
             .collect();
-        if look.linked {
-            say!(
-                s,
-                "The code links this device to you in “{}” ({}), as {}'s device answered.",
-                line(&group.name),
-                short(&group.group.to_string()),
-                line(&group.offered_by)
-            );
+        let (opens, then) = if look.linked {
+            ("links this device to you in", ", as")
         } else {
-            say!(
-                s,
-                "The code opens “{}” ({}); {}'s device answered.",
-                line(&group.name),
-                short(&group.group.to_string()),
-                line(&group.offered_by)
-            );
-        }
+            ("opens", ";")
+        };
+        say!(
+            s,
+            "The code {opens} “{}” ({}){then} {}'s device answered.",
+            line(&group.name),
+            short(&group.group.to_string()),
+            line(&group.offered_by)
+        );
         say!(
             s,
             "Who is in it, by its signed membership log: {}.",
